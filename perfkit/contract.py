@@ -1,0 +1,165 @@
+"""The data contract: which tables a dataset holds and what their columns are called.
+
+A dataset is a folder of CSV files (``units.csv``, ``budget.csv`` …) or one ``.xlsx`` workbook
+whose sheets carry the same tables (sheet names: the file stem or the Chinese table name).
+Every column has a canonical English key (what the code uses), its Chinese header (what the
+standard 自评表 prints) and optional extra aliases. Headers are matched after stripping spaces;
+English aliases are matched case-insensitively. See docs/data-contract.md for the user's guide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "code", "number", "year", "month"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: canonical key, Chinese header, kind, and whether it must exist."""
+
+    key: str
+    zh: str
+    kind: Kind = "text"
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+    #: a required column may still be left blank in a row (e.g. 内设机构)
+    allow_blank: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every header under which this column is accepted."""
+        return (self.zh, self.key, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract, e.g. ``budget`` (预算执行)."""
+
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    #: columns that together must be unique within the table
+    unique: tuple[str, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+YEAR = Column("year", "年度", "year")
+UNIT_CODE = Column("unit_code", "单位编码", "code")
+
+UNITS = Table(
+    "units",
+    "单位信息",
+    (
+        UNIT_CODE,
+        Column("unit_name", "单位名称"),
+        Column("department", "主管部门"),
+        Column("functions", "主要职能", allow_blank=True),
+        Column("internal_bodies", "内设机构", allow_blank=True),
+        Column("subordinate_units", "下属单位", allow_blank=True),
+    ),
+    unique=("unit_code",),
+)
+
+BUDGET = Table(
+    "budget",
+    "预算执行",
+    (
+        YEAR,
+        UNIT_CODE,
+        Column("fund_source", "资金来源"),
+        Column("expense_type", "支出类型"),
+        Column("item", "项目"),
+        Column("initial_budget", "年初预算数", "number"),
+        Column("adjusted_budget", "全年预算数", "number"),
+        Column("executed", "全年执行数", "number"),
+    ),
+)
+
+INDICATORS = Table(
+    "indicators",
+    "绩效指标",
+    (
+        YEAR,
+        UNIT_CODE,
+        Column("level1", "一级指标"),
+        Column("level2", "二级指标"),
+        Column("level3", "三级指标"),
+        Column("target", "年度指标值"),
+        Column("actual", "实际完成值"),
+        Column("weight", "分值", "number"),
+        Column("reported_score", "得分", "number", required=False, allow_blank=True),
+        Column(
+            "deviation_reason",
+            "偏差原因分析及改进措施",
+            required=False,
+            allow_blank=True,
+            aliases=("偏差原因",),
+        ),
+    ),
+    unique=("year", "unit_code", "level3"),
+)
+
+GOALS = Table(
+    "goals",
+    "年度总体目标",
+    (
+        YEAR,
+        UNIT_CODE,
+        Column("expected", "预期目标"),
+        Column("achieved", "实际完成情况", allow_blank=True),
+    ),
+)
+
+MONTHLY = Table(
+    "monthly",
+    "月度执行",
+    (
+        YEAR,
+        UNIT_CODE,
+        Column("item", "项目"),
+        Column("month", "月份", "month"),
+        Column("executed", "当月执行数", "number"),
+    ),
+    required=False,
+    unique=("year", "unit_code", "item", "month"),
+)
+
+TABLES: tuple[Table, ...] = (UNITS, BUDGET, INDICATORS, GOALS, MONTHLY)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+#: narratives/<年度>/<单位编码>.md; section headings (## …) recognised in a narrative file
+NARRATIVE_DIR = "narratives"
+NARRATIVE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "achievements": ("绩效实现情况", "主要成效", "工作成效", "整体支出绩效实现情况"),
+    "problems": ("存在问题", "存在的问题"),
+    "measures": ("改进措施", "整改措施"),
+    "disclosure": ("应用和公开情况", "结果应用", "公开情况", "绩效自评结果拟应用和公开情况"),
+}
+
+#: unit codes become file names: letters, digits, "-" and "_" only
+UNIT_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+@dataclass
+class Narrative:
+    """A unit's narrative Markdown, split into the report's sections (Markdown source kept)."""
+
+    achievements: str = ""
+    problems: str = ""
+    measures: str = ""
+    disclosure: str = ""
+    #: text before the first recognised heading, or a file without headings
+    preamble: str = ""
+    source: str = field(default="", repr=False)

@@ -1,0 +1,49 @@
+"""The in-memory dataset: validated tables with canonical column keys and typed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.contract import Narrative
+
+
+@dataclass
+class Dataset:
+    """A loaded, validated dataset.
+
+    Tables use the canonical keys of :mod:`perfkit.contract`; amounts are floats (万元), years
+    and months ints, texts stripped str. Every table also has ``_row``: the Excel row the record
+    came from (header = row 1), so later checks can still point at the user's file. Optional
+    tables that were absent are empty frames with the contract's columns.
+    """
+
+    units: pd.DataFrame
+    budget: pd.DataFrame
+    indicators: pd.DataFrame
+    goals: pd.DataFrame
+    monthly: pd.DataFrame
+    #: (year, unit_code) -> narrative
+    narratives: dict[tuple[int, str], Narrative] = field(default_factory=dict)
+    #: where it was read from (folder or workbook)
+    source: Path | None = None
+    #: file name as shown in messages, per table name (e.g. "budget.csv" or "data.xlsx[预算执行]")
+    files: dict[str, str] = field(default_factory=dict)
+    #: the column header as the user wrote it, per table name and canonical key
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sha256 over the input files' bytes, first 12 hex digits: printed in every report footer
+    fingerprint: str = ""
+    #: whether the dataset says it is fictional (data/sample's README, or a FICTIONAL marker file)
+    fictional: bool = False
+
+    @property
+    def years(self) -> list[int]:
+        """Every year that has budget or indicator rows, ascending."""
+        years = set(self.budget["year"].tolist()) | set(self.indicators["year"].tolist())
+        return sorted(int(y) for y in years)
+
+    def unit_name(self, unit_code: str) -> str:
+        match = self.units.loc[self.units["unit_code"] == unit_code, "unit_name"]
+        return str(match.iloc[0]) if len(match) else unit_code
