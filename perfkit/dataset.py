@@ -35,7 +35,7 @@ class Dataset:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sha256 over the input files' bytes, first 12 hex digits: printed in every report footer
     fingerprint: str = ""
-    #: whether the dataset says it is fictional (data/sample's README, or a FICTIONAL marker file)
+    #: whether the dataset says it is fictional (dataset.toml `fictional = true`, or a FICTIONAL file)
     fictional: bool = False
 
     @property

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from perfkit.problems import UsageError
+from perfkit.qualitative import normalise
 
 PRESET_PACKAGE = "perfkit.rulebooks"
 DEFAULT = "mof2020"
@@ -29,7 +30,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Tier:
-    """A qualitative tier: phrases that name it, its default share and the MoF range of the weight."""
+    """A qualitative tier: the phrases naming it, its default share, its MoF range of the weight."""
 
     key: str
     label: str
@@ -86,7 +87,9 @@ def presets() -> list[str]:
 def _read_preset(name: str) -> dict[str, Any]:
     path = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml")
     if not path.is_file():
-        raise UsageError(f"未知的评分规则“{name}”；可用的预设：{'、'.join(presets())}，或给出 TOML 文件路径。")
+        raise UsageError(
+            f"未知的评分规则“{name}”；可用的预设：{'、'.join(presets())}，或给出 TOML 文件路径。"
+        )
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
@@ -122,38 +125,56 @@ def load_rulebook(spec: str | Path | None = None) -> Rulebook:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise UsageError(f"评分规则文件 {path} 无法读取：{err}") from None
-        origin = str(path)
+        origin, default_name = str(path), path.stem
     else:
         data = _read_preset(str(spec))
-        origin = f"preset:{spec}"
+        origin, default_name = f"preset:{spec}", str(spec)
+    # name, title and description describe one file: they are never inherited through extends
+    name = str(data.get("name", default_name))
+    own = {
+        "name": name,
+        "title": str(data.get("title", name)),
+        "description": str(data.get("description", "")),
+    }
     try:
-        return _build(_resolve(data), origin)
-    except (KeyError, TypeError, ValueError) as err:
-        raise UsageError(f"评分规则 {origin} 不完整或有误：{err!r}") from None
+        return _build({**_resolve(data), **own}, origin)
+    except KeyError as err:
+        raise UsageError(f"评分规则 {origin} 缺少必填项 {err}。") from None
+    except (TypeError, ValueError) as err:
+        raise UsageError(f"评分规则 {origin} 有误：{err}") from None
 
 
 def _build(d: dict[str, Any], origin: str) -> Rulebook:
     ex, ind, qual, fnd = d["execution"], d["indicators"], d["qualitative"], d["findings"]
     method = ex.get("method", "linear")
     if method not in ("linear", "steps"):
-        raise ValueError(f"execution.method must be linear or steps, not {method!r}")
+        raise ValueError(f"execution.method 应为 linear 或 steps，而不是 {method!r}。")
     steps = tuple(
-        sorted((Step(float(s["min"]), float(s["score"])) for s in ex.get("steps", [])),
-               key=lambda s: -s.min)
+        sorted(
+            (Step(float(s["min"]), float(s["score"])) for s in ex.get("steps", [])),
+            key=lambda s: -s.min,
+        )
     )
     if method == "steps" and not steps:
-        raise ValueError("execution.method = steps needs [[execution.steps]]")
+        raise ValueError("execution.method = steps 需要 [[execution.steps]]。")
     reverse = ind.get("reverse", "ratio")
     if reverse not in ("ratio", "linear"):
-        raise ValueError(f"indicators.reverse must be ratio or linear, not {reverse!r}")
+        raise ValueError(f"indicators.reverse 应为 ratio 或 linear，而不是 {reverse!r}。")
     tiers = tuple(
-        Tier(t["key"], t["label"], float(t["share"]), float(t["min"]), float(t["max"]),
-             tuple(t.get("phrases", [])))
+        Tier(
+            str(t["key"]),
+            str(t["label"]),
+            float(t["share"]),
+            float(t["min"]),
+            float(t["max"]),
+            tuple(str(p) for p in t.get("phrases", [])),
+        )
         for t in qual["tiers"]
     )
-    grades = tuple(sorted((Grade(g["name"], float(g["min"])) for g in d["grades"]),
-                          key=lambda g: -g.min))
-    return Rulebook(
+    grades = tuple(
+        sorted((Grade(str(g["name"]), float(g["min"])) for g in d["grades"]), key=lambda g: -g.min)
+    )
+    book = Rulebook(
         name=str(d.get("name", Path(origin).stem)),
         title=str(d.get("title", d.get("name", ""))),
         description=str(d.get("description", "")),
@@ -173,3 +194,40 @@ def _build(d: dict[str, Any], origin: str) -> Rulebook:
         time_progress_months=tuple(int(m) for m in fnd.get("time_progress_months", [3, 6, 9, 12])),
         origin=origin,
     )
+    _check(book)
+    return book
+
+
+def _check(book: Rulebook) -> None:
+    """Reject rulebooks whose numbers contradict each other (messages in Chinese)."""
+    if round(book.execution_weight + book.indicator_total, 9) != 100:
+        raise ValueError(
+            f"execution.weight（{book.execution_weight:g}）与 indicators.total"
+            f"（{book.indicator_total:g}）之和应为 100。"
+        )
+    for step in book.execution_steps:
+        if not 0 <= step.score <= book.execution_weight:
+            raise ValueError(
+                f"execution.steps 的 score {step.score:g} 应在 0 与 execution.weight 之间。"
+            )
+    if not book.tiers:
+        raise ValueError("至少需要一个 [[qualitative.tiers]]。")
+    keys = [t.key for t in book.tiers]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"qualitative.tiers 的 key 重复：{keys}。")
+    seen: dict[str, str] = {}
+    for tier in book.tiers:
+        if not 0 <= tier.min <= tier.share <= tier.max <= 1:
+            raise ValueError(
+                f"定性档次 {tier.key} 应满足 0 ≤ min ≤ share ≤ max ≤ 1"
+                f"（现为 min={tier.min:g}，share={tier.share:g}，max={tier.max:g}）。"
+            )
+        for phrase in map(normalise, (tier.label, *tier.phrases)):
+            if seen.setdefault(phrase, tier.key) != tier.key:
+                raise ValueError(f"短语“{phrase}”同时属于定性档次 {seen[phrase]} 和 {tier.key}。")
+    if book.same_as_target is not None and book.same_as_target not in keys:
+        raise ValueError(f"qualitative.same_as_target（{book.same_as_target}）不是任何档次的 key。")
+    if not book.grades or book.grades[-1].min > 0:
+        raise ValueError("[[grades]] 中最低一档的 min 应为 0，使任何总分都有等级。")
+    if not 0 <= book.decimals <= 6:
+        raise ValueError(f"indicators.decimals 应在 0 与 6 之间，而不是 {book.decimals}。")

@@ -1,0 +1,210 @@
+"""The notebook API: load a dataset, score it, and gather what one report needs.
+
+The notebooks call these and show the result; nothing is computed in a notebook. ::
+
+    ds = load("data/sample")
+    score(ds, year=2022)                        # one row per unit
+    detail = unit_detail(ds, 2022, "SZ-ZHSP")   # everything the unit's report shows
+    ov = overview(ds, 2022)                     # everything the index page shows
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfkit import loading, metrics
+from perfkit.contract import Narrative
+from perfkit.dataset import Dataset
+from perfkit.problems import UsageError
+from perfkit.rulebook import Rulebook, load_rulebook
+from perfkit.scoring import Scores, score_dataset
+
+#: the source tree (when perfkit runs from a checkout): relative data paths are tried here too
+_ROOT = Path(__file__).resolve().parent.parent
+#: unit columns of the units table carried into a report's summary
+_UNIT_INFO = ("department", "functions", "internal_bodies", "subordinate_units")
+
+Rules = Rulebook | str | Path | None
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A data path as given, or, when relative and not found from the current folder, found from
+    the source tree's ``notebooks/`` folder or its root.
+
+    So the notebooks' default ``"../data/sample"`` works when they run from ``notebooks/`` (as in
+    JupyterLab) and when papermill runs them from the repository root.
+    """
+    given = Path(path).expanduser()
+    if given.is_absolute() or given.exists():
+        return given
+    for base in (_ROOT / "notebooks", _ROOT):
+        candidate = (base / given).resolve()
+        if candidate.exists():
+            return candidate
+    return given
+
+
+def load(path: str | Path, rules: Rules = None) -> Dataset:
+    """Read and validate a dataset (a CSV folder or an .xlsx workbook); see :func:`loading.load`.
+
+    Raises :class:`perfkit.problems.InvalidInput` listing every problem found.
+    """
+    return loading.load(resolve_path(path), rules=rules)
+
+
+def _rulebook(rules: Rules) -> Rulebook:
+    return rules if isinstance(rules, Rulebook) else load_rulebook(rules)
+
+
+def score(
+    ds: Dataset,
+    year: int | Iterable[int] | None = None,
+    unit: str | Iterable[str] | None = None,
+    rules: Rules = None,
+) -> pd.DataFrame:
+    """One row per (year, unit): budget, execution rate and score, indicator score, total, grade.
+
+    Rates are fractions (0.9523). See :func:`perfkit.scoring.score_dataset`.
+    """
+    return score_dataset(ds, _rulebook(rules), years=year, units=unit).units
+
+
+@dataclass
+class UnitDetail:
+    """Everything one unit's report shows, for one year.
+
+    ``summary`` is the unit's row of :func:`score` plus ``department``, ``functions``,
+    ``internal_bodies`` and ``subordinate_units`` from the units table; ``indicators`` are scored
+    (rule, rule_text, completion, score …); ``budget`` holds the unit's budget rows,
+    ``budget_items`` the execution per 项目; ``progress`` is
+    :func:`perfkit.metrics.time_progress` (empty without monthly data); ``metrics`` is the
+    unit's row of :func:`perfkit.metrics.unit_metrics`.
+    """
+
+    year: int
+    unit_code: str
+    unit_name: str
+    summary: dict[str, Any]
+    indicators: pd.DataFrame
+    findings: pd.DataFrame
+    budget: pd.DataFrame
+    budget_items: pd.DataFrame
+    goals: pd.DataFrame
+    monthly: pd.DataFrame
+    progress: pd.DataFrame
+    metrics: dict[str, Any]
+    narrative: Narrative | None
+    rulebook: Rulebook
+    fictional: bool = False
+    fingerprint: str = ""
+
+
+def _rows(frame: pd.DataFrame, year: int, unit_code: str) -> pd.DataFrame:
+    keep = (frame["year"] == year) & (frame["unit_code"] == unit_code)
+    return frame[keep].reset_index(drop=True)
+
+
+def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> UnitDetail:
+    """Scores, findings, tables and narrative of one unit for one year.
+
+    Raises :class:`UsageError` (a Chinese sentence) when the unit or the year is not in the data.
+    """
+    year, unit_code = int(year), str(unit_code)
+    known = ds.units.loc[ds.units["unit_code"] == unit_code]
+    if known.empty:
+        raise UsageError(f"数据中没有单位编码为“{unit_code}”的单位。")
+    scores = score_dataset(ds, _rulebook(rules), years=year, units=unit_code)
+    if scores.units.empty:
+        raise UsageError(f"单位“{ds.unit_name(unit_code)}”（{unit_code}）没有 {year} 年度的数据。")
+    info = known.iloc[0]
+    summary = {**scores.units.iloc[0].to_dict(), **{k: str(info[k]) for k in _UNIT_INFO}}
+    budget = _rows(ds.budget, year, unit_code)
+    monthly = _rows(ds.monthly, year, unit_code)
+    unit_metrics = metrics.unit_metrics(budget)
+    return UnitDetail(
+        year=year,
+        unit_code=unit_code,
+        unit_name=str(summary["unit_name"]),
+        summary=summary,
+        indicators=scores.indicators.reset_index(drop=True),
+        findings=scores.findings.reset_index(drop=True),
+        budget=budget,
+        budget_items=scores.budget_items.reset_index(drop=True),
+        goals=_rows(ds.goals, year, unit_code),
+        monthly=monthly,
+        progress=metrics.time_progress(monthly, budget),
+        metrics=unit_metrics.iloc[0].to_dict() if len(unit_metrics) else {},
+        narrative=ds.narratives.get((year, unit_code)),
+        rulebook=scores.rulebook,
+        fictional=ds.fictional,
+        fingerprint=ds.fingerprint,
+    )
+
+
+@dataclass
+class UnitStatus:
+    """One unit's entry in the status file that ``perfkit render`` writes for the index page."""
+
+    unit_code: str
+    unit_name: str = ""
+    href: str = ""
+    status: str = "ok"
+    error: str = ""
+
+
+def read_status(path: str | Path | None) -> list[UnitStatus]:
+    """The render pipeline's status file: a JSON list of {"unit_code", "unit_name", "href",
+    "status": "ok" | "failed", "error"}. No path (or "") gives an empty list."""
+    if not path:
+        return []
+    try:
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"无法读取生成状态文件 {path}：{err}") from None
+    if not isinstance(entries, list):
+        raise UsageError(f"生成状态文件 {path} 应为 JSON 列表。")
+    fields = set(UnitStatus.__dataclass_fields__)
+    return [
+        UnitStatus(**{k: str(v) for k, v in entry.items() if k in fields and v is not None})
+        for entry in entries
+        if isinstance(entry, dict) and entry.get("unit_code")
+    ]
+
+
+@dataclass
+class Overview:
+    """Everything the index page of one year shows: every unit's scores and findings."""
+
+    year: int
+    units: pd.DataFrame
+    findings: pd.DataFrame
+    rulebook: Rulebook
+    status: list[UnitStatus] = field(default_factory=list)
+    fictional: bool = False
+    fingerprint: str = ""
+
+
+def overview(
+    ds: Dataset, year: int, rules: Rules = None, status: str | Path | None = None
+) -> Overview:
+    """Scores and findings of every unit of ``year``, and the render status when given."""
+    year = int(year)
+    scores: Scores = score_dataset(ds, _rulebook(rules), years=year)
+    if scores.units.empty:
+        years = "、".join(str(y) for y in ds.years) or "无"
+        raise UsageError(f"数据中没有 {year} 年度的单位；数据包含的年度：{years}。")
+    return Overview(
+        year=year,
+        units=scores.units.reset_index(drop=True),
+        findings=scores.findings.reset_index(drop=True),
+        rulebook=scores.rulebook,
+        status=read_status(status),
+        fictional=ds.fictional,
+        fingerprint=ds.fingerprint,
+    )

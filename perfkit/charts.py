@@ -1,0 +1,417 @@
+"""The report's charts: one function per chart, each returning a matplotlib ``Figure``.
+
+Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so that a notebook shows each
+exactly once, where it is displayed; the inline backend embeds them as PNG. The style is sober
+(white background, one blue, a muted red for what falls short, grey reference lines) and every
+figure is 16 cm wide, the text width of an A4 page with 2.5 cm margins. Labels are Chinese, drawn
+with Noto Sans CJK SC (:mod:`perfkit.fonts`); user text is never parsed as mathtext.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec
+
+import matplotlib as mpl
+import pandas as pd
+import seaborn as sns
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from perfkit.fonts import FAMILY, use_cjk_font
+
+#: 16 cm, the text width of A4 (21 cm) with 2.5 cm margins
+WIDTH = 16 / 2.54
+DPI = 150
+PRIMARY = "#1f4e79"
+ALERT = "#b85450"
+REFERENCE = "#595959"
+LIGHT = "#d9d9d9"
+#: colours of the grades, best first
+GRADE_COLOURS = ("#1f4e79", "#5b8db8", "#d9a441", "#b85450")
+#: bars beyond this many are left out of the bar charts (the lowest rates are kept)
+MAX_BARS = 30
+LABEL_WIDTH = 14
+
+P = ParamSpec("P")
+
+
+def _rc() -> dict[str, object]:
+    return {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("paper", font_scale=1.0),
+        "font.family": [FAMILY],
+        "axes.unicode_minus": False,
+        "text.parse_math": False,
+        "text.usetex": False,
+        "axes.edgecolor": "#BFBFBF",
+        "grid.color": "#E6E6E6",
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+    }
+
+
+def _styled(func: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Run a chart function with the CJK font and the report's style in effect."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        use_cjk_font()
+        with mpl.rc_context(_rc()):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(height: float) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _legend(fig: Figure, handles: Sequence[Artist], title: str | None = None) -> None:
+    """The legend below the plot, in one row, so that it never covers a bar or a point."""
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        frameon=False,
+        fontsize=8,
+        title=title,
+        title_fontsize=8,
+    )
+
+
+def _bar_height(n: int) -> float:
+    return max(2.4, 1.0 + 0.34 * n)
+
+
+def wrap_label(text: object, width: int = LABEL_WIDTH, lines: int = 2) -> str:
+    """A label broken every ``width`` characters, at most ``lines`` lines (then "…")."""
+    text = str(text)
+    parts = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][:-1] + "…"
+    return "\n".join(parts)
+
+
+def _unique_labels(texts: Sequence[object]) -> list[str]:
+    """Wrapped labels, made unique (seaborn keys bars by label) with a numeric suffix."""
+    seen: dict[str, int] = {}
+    out = []
+    for text in texts:
+        label = wrap_label(text)
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}（{seen[label]}）")
+    return out
+
+
+def _max(values: Sequence[float], default: float) -> float:
+    return max((float(v) for v in values), default=default)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.2f}%"
+
+
+@_styled
+def execution_by_item(items: pd.DataFrame, threshold: float = 0.9) -> Figure:
+    """预算执行率 by budget item (``item``, ``execution_rate`` as a fraction) against ``threshold``.
+
+    Items without a rate (全年预算数 0) are left out; beyond ``MAX_BARS`` items, the lowest rates.
+    """
+    data = items.dropna(subset=["execution_rate"]).sort_values("execution_rate", kind="stable")
+    title = "各项目预算执行率"
+    if len(data) > MAX_BARS:
+        data = data.head(MAX_BARS)
+        title += f"（执行率最低的 {MAX_BARS} 个项目）"
+    line = f"{threshold * 100:g}%"
+    plot = pd.DataFrame(
+        {
+            "label": _unique_labels(data["item"].tolist()),
+            "rate": data["execution_rate"].to_numpy() * 100,
+            "status": [
+                f"低于 {line}" if r < threshold else f"达到 {line}" for r in data["execution_rate"]
+            ],
+        }
+    )
+    fig, ax = _figure(_bar_height(len(plot)))
+    palette = {f"低于 {line}": ALERT, f"达到 {line}": PRIMARY}
+    sns.barplot(
+        plot,
+        x="rate",
+        y="label",
+        hue="status",
+        palette=palette,
+        order=plot["label"].tolist(),
+        orient="h",
+        dodge=False,
+        ax=ax,
+        legend=False,
+        width=0.6,
+        saturation=1,
+        errorbar=None,
+    )
+    for i, rate in enumerate(plot["rate"]):
+        ax.text(rate + 1, i, _pct(rate), va="center", fontsize=8)
+    ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
+    upper = max(110.0, _max(plot["rate"], 0) + 18)
+    ax.set_xlim(0, upper)
+    ax.set(title=title, xlabel="预算执行率（%）", ylabel="")
+    handles = [Patch(color=c, label=k) for k, c in palette.items() if k in set(plot["status"])]
+    handles.append(Line2D([], [], color=REFERENCE, linestyle="--", label=f"{line} 基准线"))
+    _legend(fig, handles)
+    return fig
+
+
+@_styled
+def monthly_progress(progress: pd.DataFrame) -> Figure:
+    """Cumulative execution against time progress (序时进度 = 月份 / 12), month by month.
+
+    ``progress`` (:func:`perfkit.metrics.time_progress`) has ``month`` (1–12),
+    ``cumulative_rate`` (cumulative executed / 全年预算数) and ``progress`` (month / 12), all
+    rates as fractions.
+    """
+    data = progress.sort_values("month")
+    fig, ax = _figure(3.4)
+    months = data["month"].to_numpy()
+    sns.lineplot(
+        x=months,
+        y=data["cumulative_rate"].to_numpy() * 100,
+        marker="o",
+        color=PRIMARY,
+        label="累计执行进度",
+        ax=ax,
+    )
+    sns.lineplot(
+        x=months,
+        y=data["progress"].to_numpy() * 100,
+        color=REFERENCE,
+        linestyle="--",
+        label="序时进度",
+        ax=ax,
+    )
+    last = data.iloc[-1]
+    ax.annotate(
+        _pct(last["cumulative_rate"] * 100),
+        (last["month"], last["cumulative_rate"] * 100),
+        textcoords="offset points",
+        xytext=(0, 8),
+        ha="center",
+        fontsize=8,
+    )
+    ax.set_xticks(range(1, 13), [f"{m}月" for m in range(1, 13)])
+    ax.set_xlim(0.5, 12.5)
+    top = max(105.0, float(data["cumulative_rate"].max()) * 100 + 10)
+    ax.set_ylim(0, top)
+    ax.set(title="月度累计执行进度与序时进度", xlabel="", ylabel="占全年预算数比例（%）")
+    handles, _ = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    _legend(fig, handles)
+    return fig
+
+
+@_styled
+def indicator_completion(indicators: pd.DataFrame, cap: float = 1.5) -> Figure:
+    """Completion (实际完成值 / 年度指标值) of each quantitative indicator against 100%.
+
+    Uses ``level3``, ``completion`` (a fraction; NaN for qualitative indicators, which are left
+    out) and ``met``. Bars are drawn at most at ``cap``; the label always gives the true value.
+    """
+    data = indicators.dropna(subset=["completion"])
+    title = "定量指标完成率"
+    if len(data) > MAX_BARS:
+        data = data.sort_values("completion", kind="stable").head(MAX_BARS)
+        title += f"（完成率最低的 {MAX_BARS} 个指标）"
+    rates = data["completion"].to_numpy() * 100
+    plot = pd.DataFrame(
+        {
+            "label": _unique_labels(data["level3"].tolist()),
+            "shown": [min(r, cap * 100) for r in rates],
+            "status": ["达到年度指标值" if m else "未达到年度指标值" for m in data["met"]],
+        }
+    )
+    palette = {"达到年度指标值": PRIMARY, "未达到年度指标值": ALERT}
+    fig, ax = _figure(_bar_height(len(plot)))
+    sns.barplot(
+        plot,
+        x="shown",
+        y="label",
+        hue="status",
+        palette=palette,
+        order=plot["label"].tolist(),
+        orient="h",
+        dodge=False,
+        ax=ax,
+        legend=False,
+        width=0.6,
+        saturation=1,
+        errorbar=None,
+    )
+    for i, (rate, shown) in enumerate(zip(rates, plot["shown"], strict=True)):
+        ax.text(
+            shown + 1, i, _pct(rate) + (" ▶" if rate > cap * 100 else ""), va="center", fontsize=8
+        )
+    ax.axvline(100, color=REFERENCE, linestyle="--", linewidth=1)
+    ax.set_xlim(0, cap * 100 + 30)
+    if (rates > cap * 100).any():
+        title += f"（超过 {cap * 100:g}% 的按 {cap * 100:g}% 绘制）"
+    ax.set(title=title, xlabel="实际完成值 / 年度指标值（%）", ylabel="")
+    handles = [Patch(color=c, label=k) for k, c in palette.items() if k in set(plot["status"])]
+    handles.append(Line2D([], [], color=REFERENCE, linestyle="--", label="100%"))
+    _legend(fig, handles)
+    return fig
+
+
+@_styled
+def score_by_level1(parts: pd.DataFrame) -> Figure:
+    """Score of each part (预算执行, then each 一级指标) against its maximum.
+
+    ``parts`` has ``part`` (label), ``weight`` (分值) and ``score`` (得分), in display order.
+    """
+    labels = _unique_labels(parts["part"].tolist())
+    fig, ax = _figure(_bar_height(len(parts)))
+    order = list(labels)
+    sns.barplot(
+        x=parts["weight"].to_numpy(),
+        y=labels,
+        order=order,
+        color=LIGHT,
+        orient="h",
+        ax=ax,
+        width=0.6,
+        saturation=1,
+        errorbar=None,
+    )
+    sns.barplot(
+        x=parts["score"].to_numpy(),
+        y=labels,
+        order=order,
+        color=PRIMARY,
+        orient="h",
+        ax=ax,
+        width=0.6,
+        saturation=1,
+        errorbar=None,
+    )
+    top = _max(parts["weight"], 0)
+    for i, (score, weight) in enumerate(zip(parts["score"], parts["weight"], strict=True)):
+        ax.text(weight + top * 0.02, i, f"{score:.2f} / {weight:g} 分", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+    ax.set(title="各部分得分与分值", xlabel="分", ylabel="")
+    _legend(fig, [Patch(color=PRIMARY, label="得分"), Patch(color=LIGHT, label="分值")])
+    return fig
+
+
+@_styled
+def grade_distribution(units: pd.DataFrame, grades: Sequence[str]) -> Figure:
+    """Number of units per 自评等级 (``grade``), in the rulebook's order (best first)."""
+    counts = units["grade"].value_counts().reindex(list(grades), fill_value=0)
+    fig, ax = _figure(3.0)
+    palette = dict(zip(grades, _grade_colours(len(grades)), strict=True))
+    sns.barplot(
+        x=list(counts.index),
+        y=counts.to_numpy(),
+        hue=list(counts.index),
+        palette=palette,
+        order=list(grades),
+        ax=ax,
+        legend=False,
+        width=0.5,
+        saturation=1,
+        errorbar=None,
+    )
+    for i, n in enumerate(counts):
+        ax.text(i, n, f"{n}", ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, max(1, int(counts.max())) * 1.2)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set(title="自评等级分布", xlabel="自评等级", ylabel="单位数")
+    return fig
+
+
+def _grade_colours(n: int) -> list[str]:
+    if n <= len(GRADE_COLOURS):
+        return list(GRADE_COLOURS[:n])
+    return [str(c) for c in sns.color_palette("Blues_r", n).as_hex()]
+
+
+@_styled
+def execution_vs_score(
+    units: pd.DataFrame, grades: Sequence[str], threshold: float = 0.9, names: int = 15
+) -> Figure:
+    """Each unit's 预算执行率 (``execution_rate``) against its 总分 (``total``), by ``grade``.
+
+    Units are named on the chart when there are at most ``names`` of them.
+    """
+    data = units.dropna(subset=["execution_rate", "total"])
+    fig, ax = _figure(4.2)
+    palette = dict(zip(grades, _grade_colours(len(grades)), strict=True))
+    x = data["execution_rate"].to_numpy() * 100
+    sns.scatterplot(
+        x=x,
+        y=data["total"].to_numpy(),
+        hue=data["grade"].to_numpy(),
+        hue_order=list(grades),
+        palette=palette,
+        s=40,
+        ax=ax,
+    )
+    if len(data) <= names:
+        for xi, yi, name in zip(x, data["total"], data["unit_name"], strict=True):
+            ax.annotate(
+                wrap_label(name, 10, 1),
+                (xi, yi),
+                textcoords="offset points",
+                xytext=(4, 3),
+                fontsize=7,
+            )
+    ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
+    left = min(min(x, default=100.0) - 5, threshold * 100 - 5)
+    ax.set_xlim(max(0.0, math.floor(left)), max(105.0, _max(x, 0) + 5))
+    ax.set(title="预算执行率与自评总分", xlabel="预算执行率（%）", ylabel="自评总分（分）")
+    handles, _ = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    _legend(fig, handles, title="自评等级")
+    return fig
+
+
+@_styled
+def findings_by_kind_unit(
+    findings: pd.DataFrame, unit_names: Mapping[str, str], kind_labels: Mapping[str, str]
+) -> Figure:
+    """Number of findings per unit (rows) and kind (columns), as an annotated heat map.
+
+    Beyond ``MAX_BARS`` units, the units with the most findings.
+    """
+    table = pd.crosstab(findings["unit_code"], findings["kind"])
+    kinds = [k for k in kind_labels if k in table.columns]
+    kinds += [k for k in table.columns if k not in kinds]
+    table = table[kinds]
+    title = "各单位问题数（按类型）"
+    order = table.sum(axis=1).sort_values(ascending=False, kind="stable")
+    if len(order) > MAX_BARS:
+        title += f"（问题最多的 {MAX_BARS} 个单位）"
+    table = table.loc[order.index[:MAX_BARS]]
+    table.index = _unique_labels([unit_names.get(code, code) for code in table.index])
+    table.columns = [wrap_label(kind_labels.get(k, k), 6) for k in table.columns]
+    fig, ax = _figure(max(2.6, 1.4 + 0.3 * len(table)))
+    sns.heatmap(
+        table,
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        ax=ax,
+        annot_kws={"fontsize": 8},
+    )
+    ax.set(title=title, xlabel="", ylabel="")
+    ax.tick_params(axis="x", labelrotation=0)
+    ax.tick_params(axis="y", labelrotation=0)
+    return fig

@@ -1,0 +1,246 @@
+"""Findings: what the numbers reveal, the raw material of the report's section 三 (存在问题).
+
+Each finding is a record ``year, unit_code, kind, subject, message, value``; ``message`` is a
+Chinese sentence as the seed report would write it, ``value`` the number behind it. Kinds, with
+their thresholds read from the rulebook's ``[findings]``:
+
+- ``low_execution``: the unit, or a budget item (rows grouped by 项目), executed below
+  ``low_execution`` (90%) of its 全年预算数 (Sichuan's forms ask for an explanation below 90%);
+- ``time_progress_lag``: at the months ``time_progress_months``, cumulative execution behind
+  序时进度 (m / 12) by more than ``time_progress_tolerance`` (domain.md §4);
+- ``under_target``: an indicator that missed its 年度指标值 (a qualitative one below the top tier);
+- ``over_target``: a ≥ indicator whose actual is at least ``over_target`` (130%) of its target,
+  i.e. the target was set too low (财预〔2020〕10号; Guangxi asks for an explanation from 130%);
+- ``missing_deviation_reason``: under target with no 偏差原因分析及改进措施;
+- ``score_mismatch``: a reported 得分 that differs from the computed score by more than
+  ``score_mismatch`` (0.01).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, strings
+from perfkit.qualitative import normalise
+from perfkit.rulebook import Rulebook
+
+COLUMNS = ["year", "unit_code", "kind", "subject", "message", "value"]
+KINDS = (
+    "low_execution",
+    "time_progress_lag",
+    "under_target",
+    "over_target",
+    "missing_deviation_reason",
+    "score_mismatch",
+)
+UNIT_SUBJECT = "单位整体"
+
+
+def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "year": rows["year"].to_numpy(),
+            "unit_code": rows["unit_code"].to_numpy(),
+            "kind": kind,
+            "subject": np.asarray(subject, dtype=object),
+            "message": np.asarray(message, dtype=object),
+            "value": np.asarray(value, dtype=float),
+        },
+        columns=COLUMNS,
+    )
+
+
+def _text(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column as stripped str ("" for blanks), each distinct value cleaned once."""
+    codes, uniques = pd.factorize(rows[column].to_numpy(dtype=object), use_na_sentinel=False)
+    return np.array([_clean(v) for v in uniques], dtype=object)[codes]
+
+
+def _clean(value: object) -> str:
+    return (
+        ""
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else str(value).strip()
+    )
+
+
+def _named(rows: pd.DataFrame) -> np.ndarray:
+    return "「" + _text(rows, "level3") + "」"
+
+
+def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """The unit, or a budget item, below ``rulebook.low_execution`` of its 全年预算数.
+
+    "党团经费预算执行率为 45.00%，低于 90%，执行进度偏低。" (the unit: "单位整体预算执行率为 …")
+    """
+    limit = rulebook.low_execution
+    tail = f"，低于 {num(limit * 100)}%，执行进度偏低。"
+    out = []
+    for frame, column in ((units, None), (items, "item")):
+        rows = frame[np.round(frame["execution_rate"], 9) < limit]  # NaN rates drop out
+        if column is None:
+            names = np.full(len(rows), UNIT_SUBJECT, dtype=object)
+        else:
+            names = _text(rows, column)
+        rate = rows["execution_rate"].to_numpy(float)
+        message = names + "预算执行率为 " + percent_strings(rate) + tail
+        out.append(_frame(rows, "low_execution", names, message, rate))
+    return pd.concat(out, ignore_index=True)
+
+
+def time_progress_lag(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """Cumulative execution behind 序时进度 by more than the tolerance at the rulebook's months.
+
+    "截至 6 月末累计支出进度为 30.00%，低于序时进度（50.00%）20.00 个百分点。" The gap printed is
+    the difference of the two printed percentages, so the sentence adds up.
+    """
+    rows = progress[
+        progress["month"].isin(rulebook.time_progress_months)
+        & (np.round(progress["gap"], 9) > rulebook.time_progress_tolerance)
+    ]
+    rate, prog = rows["cumulative_rate"].to_numpy(float), rows["progress"].to_numpy(float)
+    points = round_half_up(prog * 100, 2) - round_half_up(rate * 100, 2)
+    month = rows["month"].astype(int).astype(str).to_numpy(dtype=object)
+    message = (
+        "截至 " + month + " 月末累计支出进度为 " + percent_strings(rate) + "，低于序时进度（"
+        + percent_strings(prog) + "）" + fixed_strings(points) + " 个百分点。"
+    )  # fmt: skip
+    return _frame(rows, "time_progress_lag", month + "月", message, rows["gap"])
+
+
+def _missed(indicators: pd.DataFrame) -> np.ndarray:
+    """Scored indicators that missed their target (qualitative ones that fit no tier excluded)."""
+    rule = indicators["rule"].to_numpy(dtype=object)
+    no_tier = (indicators["tier"].to_numpy(dtype=object) == "") & (
+        (rule == "qualitative_tier") | (rule == "qualitative_reported")
+    )
+    return ~indicators["met"].to_numpy(bool) & ~no_tier
+
+
+def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """Indicators that missed their 年度指标值.
+
+    ≥: "「办结案件数」实际完成 180件，未达到年度指标值（≥200件），完成率为 90.00%。"
+    ≤: "「平均办理时长」实际完成 12天，超出年度指标值（≤10天）。"
+    qualitative: "「群众满意度」实际完成情况为“基本达成”（B 档：部分达成年度指标并具有一定效果），
+    未完全达成年度指标值（达成年度指标）。"
+    """
+    rows = indicators[_missed(indicators)]
+    name, actual, target = _named(rows), _text(rows, "actual"), _text(rows, "target")
+    rule = rows["rule"].to_numpy(dtype=object)
+    completion = rows["completion"].to_numpy(float)
+    lower = (rule == "lower_better_ratio") | (rule == "lower_better_linear")
+    qual = (rule == "qualitative_tier") | (rule == "qualitative_reported")
+    has_rate = ~lower & ~qual & np.isfinite(completion)
+    plain = ~lower & ~qual & ~has_rate
+    message = np.empty(len(rows), dtype=object)
+    head = name + "实际完成 " + actual
+    message[lower] = head[lower] + "，超出年度指标值（" + target[lower] + "）。"
+    missed = head + "，未达到年度指标值（" + target + "）"
+    message[has_rate] = (
+        missed[has_rate] + "，完成率为 " + percent_strings(completion[has_rate]) + "。"
+    )
+    message[plain] = missed[plain] + "。"
+    if qual.any():
+        labels = {t.key: t.label for t in rulebook.tiers}
+        tier = np.array(
+            [
+                # the tier's label only when the actual did not already say it
+                f"{k} 档" if normalise(text) == normalise(labels[k]) else f"{k} 档：{labels[k]}"
+                for k, text in zip(
+                    rows["tier"].to_numpy(dtype=object)[qual], actual[qual], strict=True
+                )
+            ],
+            dtype=object,
+        )
+        message[qual] = (
+            name[qual] + "实际完成情况为“" + actual[qual] + "”（" + tier
+            + "），未完全达成年度指标值（" + target[qual] + "）。"
+        )  # fmt: skip
+    return _frame(rows, "under_target", _text(rows, "level3"), message, completion)
+
+
+def over_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """≥ indicators whose actual reached ``rulebook.over_target`` × target: the target was too low.
+
+    "「办结案件数」实际完成 230余件，为年度指标值（≥150件）的 153.33%，年度指标值设置偏低，
+    未充分考虑实际工作量。"
+    """
+    higher = (indicators["rule"] == "higher_better") & indicators["comparator"].isin([">=", ">"])
+    rows = indicators[
+        higher
+        & (indicators["target_value"] > 0)
+        & (np.round(indicators["completion"], 9) >= rulebook.over_target)
+    ]
+    completion = rows["completion"].to_numpy(float)
+    message = (
+        _named(rows) + "实际完成 " + _text(rows, "actual") + "，为年度指标值（"
+        + _text(rows, "target") + "）的 " + percent_strings(completion)
+        + "，年度指标值设置偏低，未充分考虑实际工作量。"
+    )  # fmt: skip
+    return _frame(rows, "over_target", _text(rows, "level3"), message, completion)
+
+
+def missing_deviation_reason(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Under target without 偏差原因分析及改进措施.
+
+    "「办结案件数」未达到年度指标值，未填写偏差原因分析及改进措施。"
+    """
+    rows = indicators[_missed(indicators)]
+    if "deviation_reason" in rows:
+        rows = rows[_text(rows, "deviation_reason") == ""]
+    message = _named(rows) + "未达到年度指标值，未填写偏差原因分析及改进措施。"
+    value = rows["completion"]
+    return _frame(rows, "missing_deviation_reason", _text(rows, "level3"), message, value)
+
+
+def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """A reported 得分 that differs from the computed score by more than ``score_mismatch``.
+
+    "「办结案件数」自评得分 10 分，按评分规则计算为 9.00 分，相差 1.00 分。"
+    ``value``: reported − computed.
+    """
+    if "reported_score" not in indicators:
+        return _frame(indicators.iloc[:0], "score_mismatch", [], [], [])
+    reported = pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float)
+    diff = reported - indicators["score"].to_numpy(float)
+    keep = np.round(np.abs(diff), 9) > rulebook.score_mismatch  # NaN compares False
+    rows, d, decimals = indicators[keep], diff[keep], rulebook.decimals
+    message = (
+        _named(rows) + "自评得分 " + strings(reported[keep], num) + " 分，按评分规则计算为 "
+        + fixed_strings(rows["score"], decimals) + " 分，相差 "
+        + fixed_strings(np.abs(d), decimals) + " 分。"
+    )  # fmt: skip
+    return _frame(rows, "score_mismatch", _text(rows, "level3"), message, d)
+
+
+def find(
+    indicators: pd.DataFrame,
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    progress: pd.DataFrame,
+    rulebook: Rulebook,
+) -> pd.DataFrame:
+    """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
+
+    ``indicators`` are scored indicators, ``units`` has year, unit_code, execution_rate,
+    ``items`` is :func:`perfkit.metrics.execution_by` per item, ``progress`` is
+    :func:`perfkit.metrics.time_progress`.
+    """
+    parts = [
+        low_execution(units, items, rulebook),
+        time_progress_lag(progress, rulebook),
+        under_target(indicators, rulebook),
+        over_target(indicators, rulebook),
+        missing_deviation_reason(indicators),
+        score_mismatch(indicators, rulebook),
+    ]
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(map(len, parts))
+        else (pd.DataFrame(columns=COLUMNS))
+    )
+    order = out["kind"].map({k: i for i, k in enumerate(KINDS)})
+    out = out.assign(_order=order).sort_values(["year", "unit_code", "_order"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)

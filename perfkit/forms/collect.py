@@ -1,0 +1,335 @@
+"""``perfkit forms collect``: the filled-in forms of a folder back into one dataset.
+
+Each workbook gives one unit-year: its indicators (实际完成值, 得分, 偏差原因 and any indicator added
+in the spare rows) and its goals' 实际完成情况. The rest comes from the form's hidden sheet (the
+item-level budget, the 单位信息 row, monthly rows and the narrative, as issued by ``forms make``),
+or, with ``base``, from the bureau's own dataset, which then wins. The output holds exactly the
+unit-years collected.
+
+The collected tables are checked by the core validation (:func:`perfkit.loading.load`), and every
+problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``). Nothing
+is written while a form is invalid, unless ``skip_invalid``: then the invalid forms are left out
+and listed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.contract import TABLES, TABLES_BY_NAME
+from perfkit.dataset import Dataset
+from perfkit.forms import layout as L
+from perfkit.forms.cells import amount
+from perfkit.forms.meta import META_TABLES
+from perfkit.forms.partial import load_partial
+from perfkit.forms.read import Form, Origin, Record, check_funding, read_form
+from perfkit.loading import load
+from perfkit.problems import InvalidInput, Problem, UsageError
+from perfkit.rulebook import DEFAULT, Rulebook, load_rulebook, presets
+from perfkit.writers import (
+    Tables,
+    as_tables,
+    format_number,
+    format_text,
+    narrative_markdown,
+    write_dataset,
+)
+
+READABLE = (".xlsx", ".xlsm")
+#: spreadsheet files we cannot read: asked to be saved again as .xlsx
+UNREADABLE = (".xls", ".et", ".ods", ".csv", ".wps")
+
+
+@dataclass(frozen=True)
+class BaseOrigin:
+    """A record taken from the base dataset: its file and Excel row there."""
+
+    file: str
+    row: int
+
+
+@dataclass
+class CollectResult:
+    """What ``collect_forms`` did."""
+
+    #: where the dataset was written
+    out: Path
+    #: every workbook read (file names)
+    files: list[str]
+    #: (year, unit_code) written
+    collected: list[tuple[int, str]]
+    #: workbooks left out under ``skip_invalid``, with their problems
+    skipped: dict[str, list[Problem]] = field(default_factory=dict)
+
+    def report(self) -> str:
+        """A Chinese summary for the command line."""
+        lines = [f"已回收 {len(self.collected)} 个单位的自评表，写入 {self.out}。"]
+        if self.skipped:
+            lines.append(f"以下 {len(self.skipped)} 份自评表有问题，未收入：")
+            for file, problems in self.skipped.items():
+                lines.append(f"  {file}：")
+                lines += [f"    - {p}" for p in problems]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Candidate:
+    """The tables assembled from the forms (all values text) and where each row came from."""
+
+    rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    origins: dict[str, list[Origin | BaseOrigin]] = field(default_factory=dict)
+    narratives: dict[tuple[int, str], str] = field(default_factory=dict)
+    fictional: bool = False
+
+    def add(self, table: str, values: dict[str, str], origin: Origin | BaseOrigin) -> None:
+        self.rows.setdefault(table, []).append(values)
+        self.origins.setdefault(table, []).append(origin)
+
+    def tables(self, source: str) -> Tables:
+        frames = {
+            t.name: pd.DataFrame(self.rows.get(t.name, []), columns=[c.key for c in t.columns])
+            for t in TABLES
+        }
+        return Tables(frames, self.narratives, self.fictional, source=source)
+
+
+def _workbooks(folder: Path) -> tuple[list[Path], list[Problem]]:
+    if not folder.is_dir():
+        raise UsageError(f"找不到自评表目录：{folder}")
+    paths, problems = [], []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue  # Excel's and WPS's lock files, hidden files
+        suffix = path.suffix.lower()
+        if suffix in READABLE:
+            paths.append(path)
+        elif suffix in UNREADABLE:
+            problems.append(
+                Problem(path.name, f"不支持 {suffix} 格式：请用 Excel 或 WPS 另存为 .xlsx 后再交。")
+            )
+    if not paths and not problems:
+        raise UsageError(f"目录 {folder} 中没有 .xlsx 自评表。")
+    return paths, problems
+
+
+def _rulebook(spec: Rulebook | str | Path | None, forms: list[Form]) -> Rulebook:
+    """The rulebook given, else the one every form was made under (a preset), else the default."""
+    if isinstance(spec, Rulebook):
+        return spec
+    if spec is None:
+        named = {f.meta.info.get("rulebook", "") for f in forms if f.meta}
+        spec = named.pop() if len(named) == 1 and named <= set(presets()) else DEFAULT
+    return load_rulebook(spec)
+
+
+def _text_rows(frame: pd.DataFrame, table: str) -> list[dict[str, str]]:
+    """A base table's rows as text, the way the writers write them."""
+    t = TABLES_BY_NAME[table]
+    out = []
+    for record in frame.to_dict("records"):
+        out.append(
+            {
+                c.key: (format_number if c.kind in ("number", "year", "month") else format_text)(
+                    record.get(c.key)
+                )
+                for c in t.columns
+            }
+        )
+    return out
+
+
+def _meta_frame(form: Form, table: str) -> list[tuple[dict[str, str], Origin]]:
+    rows = form.meta.tables.get(table, []) if form.meta else []
+    sheet = form.meta.sheet if form.meta else ""
+    return [(r.values, Origin(form.file, {}, f"{sheet}!A{r.row}")) for r in rows]
+
+
+def _meta_budget(form: Form) -> pd.DataFrame:
+    rows = [values for values, _ in _meta_frame(form, "budget")]
+    frame = pd.DataFrame(rows, columns=[c.key for c in TABLES_BY_NAME["budget"].columns])
+    for key in L.FUNDING_COLUMNS:
+        frame[key] = [amount(v) or 0.0 for v in frame[key]]
+    return frame
+
+
+def _add_form(cand: _Candidate, form: Form, base: Dataset | None) -> None:
+    """The form's unit-year into the candidate: indicators and goals from the form, the rest
+    from the base dataset or the form's hidden sheet."""
+    year, code = str(form.year), form.unit_code
+    for record in form.indicators:
+        values = {"year": year, "unit_code": code, **record.values}
+        cand.add("indicators", values, record.origin)
+    for record in form.goals:
+        cand.add("goals", {"year": year, "unit_code": code, **record.values}, record.origin)
+    if base is not None:
+        for table in META_TABLES:
+            frame = getattr(base, table)
+            sel = frame["unit_code"] == code
+            if table != "units":
+                sel &= frame["year"] == form.year
+            rows = frame.loc[sel]
+            for values, row in zip(_text_rows(rows, table), rows["_row"], strict=True):
+                cand.add(table, values, BaseOrigin(base.files.get(table, table), int(row)))
+        narrative = base.narratives.get((int(year), code))
+        if narrative is not None:
+            cand.narratives[(int(year), code)] = narrative_markdown(narrative)
+        return
+    for table in META_TABLES:
+        for values, origin in _meta_frame(form, table):
+            if table == "units" and code in {r["unit_code"] for r in cand.rows.get("units", [])}:
+                continue
+            cand.add(table, values, origin)
+    if form.meta and form.meta.narrative.strip():
+        cand.narratives[(int(year), code)] = form.meta.narrative
+    cand.fictional |= bool(form.meta and form.meta.info.get("fictional") == "true")
+
+
+def _check_forms(forms: list[Form], base: Dataset | None) -> None:
+    """Problems of the forms themselves: duplicates, unknown units, no budget, edited figures."""
+    seen: dict[tuple[int | None, str], str] = {}
+    known = set(base.units["unit_code"].astype(str)) if base is not None else None
+    for form in forms:
+        if form.sheet is None or form.year is None:
+            continue
+        key = (form.year, form.unit_code)
+        if key in seen:
+            form.blocked = True
+            form.problem(
+                f"与 {seen[key]} 是同一单位（{form.unit_code}）同一年度的自评表，只能交一份。",
+                form.unit_cell,
+                form.unit_code,
+            )
+            continue
+        seen[key] = form.file
+        if known is not None and form.unit_code not in known:
+            form.blocked = True
+            form.problem(
+                f"单位编码在 {base.files.get('units', 'units')} 中不存在。",
+                form.unit_cell,
+                form.unit_code,
+            )
+        if base is None and (form.meta is None or not form.meta.tables.get("budget")):
+            form.blocked = True
+            form.problem(
+                "这份表不是由 perfkit forms make 生成的（缺少隐藏的元数据工作表），取不到逐项的预算"
+                "执行数据：请用 --base 指定财政部门的基础数据再回收。",
+                form.unit_cell,
+            )
+        if form.meta is not None:
+            check_funding(form, _meta_budget(form))
+
+
+_TABLE_FILE = re.compile(r"^(\w+)\.csv$")
+
+
+def _key_of(table: str, header: str | None) -> str | None:
+    if header is None:
+        return None
+    for col in TABLES_BY_NAME[table].columns:
+        if header in col.names:
+            return col.key
+    return None
+
+
+def _relocate(p: Problem, cand: _Candidate, forms: dict[str, Form]) -> Problem:
+    """A validation problem of the assembled tables, moved to the workbook cell it came from."""
+    match = _TABLE_FILE.match(p.file)
+    table = match.group(1) if match and match.group(1) in TABLES_BY_NAME else None
+    origins = cand.origins.get(table or "", [])
+    if table and p.row is not None and 2 <= p.row < len(origins) + 2:
+        origin = origins[p.row - 2]
+        if isinstance(origin, BaseOrigin):
+            return replace(p, file=origin.file, row=origin.row)
+        key = _key_of(table, p.column)
+        cell = origin.cells.get(key or "", origin.anchor)
+        form = forms.get(origin.file)
+        if table == "indicators" and key == "weight" and "合计" in p.message and form:
+            cell = form.weight_sum_cell or cell
+        return replace(p, file=origin.file, row=None, cell=cell)
+    owner = next((f for f in forms.values() if p.unit_code and f.unit_code == p.unit_code), None)
+    if owner is None:
+        owner = next((f for f in forms.values() if f.unit_code and f.unit_code in p.file), None)
+    if owner is not None:
+        return replace(p, file=owner.file, row=None, cell=owner.unit_cell)
+    return p
+
+
+def _validate(cand: _Candidate, rb: Rulebook, forms: dict[str, Form], source: str):
+    """Write the candidate to a temporary folder and load it: (dataset, []) or (None, problems)."""
+    tmp = Path(tempfile.mkdtemp(prefix="perfkit-collect-"))
+    try:
+        folder = write_dataset(cand.tables(source), tmp / "dataset")
+        try:
+            return load(folder, rb), []
+        except InvalidInput as err:
+            return None, [_relocate(p, cand, forms) for p in err.problems]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _by_file(problems: list[Problem], files: set[str]) -> tuple[dict[str, list[Problem]], list]:
+    grouped: dict[str, list[Problem]] = {}
+    other = []
+    for p in problems:
+        if p.file in files:
+            grouped.setdefault(p.file, []).append(p)
+        else:
+            other.append(p)
+    return grouped, other
+
+
+def collect_forms(
+    folder: str | Path,
+    out: str | Path,
+    base: str | Path | Dataset | None = None,
+    skip_invalid: bool = False,
+    rulebook: Rulebook | str | Path | None = None,
+) -> CollectResult:
+    """Read every workbook in ``folder`` and write the dataset to ``out`` (a CSV folder, or one
+    workbook when ``out`` ends with .xlsx). Raises InvalidInput with every problem, each naming
+    the workbook and cell, when a form is invalid and ``skip_invalid`` is false."""
+    folder = Path(folder)
+    paths, file_problems = _workbooks(folder)
+    forms = [read_form(p) for p in paths]
+    rb = _rulebook(rulebook, forms)
+    base_ds = load_partial(base, rb) if isinstance(base, str | Path) else base
+    _check_forms(forms, base_ds)
+    skipped: dict[str, list[Problem]] = {}
+    for p in file_problems:
+        skipped.setdefault(p.file, []).append(p)
+    live = {f.file: f for f in forms}
+    while True:
+        for form in list(live.values()):
+            if form.problems and (form.blocked or skip_invalid):
+                skipped.setdefault(form.file, []).extend(form.problems)
+                del live[form.file]
+        cand = _Candidate(fictional=bool(base_ds and base_ds.fictional))
+        for form in live.values():
+            if not form.blocked:
+                _add_form(cand, form, base_ds)
+        ds, problems = _validate(cand, rb, live, str(folder)) if live else (None, [])
+        grouped, other = _by_file(problems, set(live))
+        pending = {f: [*live[f].problems, *grouped.get(f, [])] for f in live}
+        pending = {f: ps for f, ps in pending.items() if ps}
+        if other or (pending or skipped) and not skip_invalid:
+            everything = [p for ps in skipped.values() for p in ps]
+            everything += [p for ps in pending.values() for p in ps] + other
+            raise InvalidInput(everything)
+        if not pending:
+            break
+        for file, ps in pending.items():
+            skipped.setdefault(file, []).extend(ps)
+            del live[file]
+    if ds is None:
+        raise InvalidInput([p for ps in skipped.values() for p in ps])
+    tables = as_tables(ds)
+    tables.source = str(folder)
+    written = write_dataset(tables, out)
+    collected = sorted((int(f.year or 0), f.unit_code) for f in live.values())
+    return CollectResult(written, [p.name for p in paths], collected, skipped)

@@ -1,0 +1,524 @@
+"""``perfkit forms make``: one pre-filled 部门整体支出绩效自评表 workbook per unit.
+
+Each workbook has the sheet 自评表 (laid out as in :mod:`perfkit.forms.layout`), the sheet 填表说明
+and the very hidden sheet ``_perfkit`` (see :mod:`perfkit.forms.meta`). Input cells are light
+yellow and unlocked; everything else is protected (no password), so a unit cannot overwrite a
+formula or a figure from the budget system by accident.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from perfkit import __version__
+from perfkit.dataset import Dataset
+from perfkit.forms import instructions
+from perfkit.forms import layout as L
+from perfkit.forms.meta import write_meta
+from perfkit.notation import NotationError, parse
+from perfkit.problems import UsageError
+from perfkit.rulebook import Rulebook, load_rulebook
+from perfkit.writers import format_text, narrative_markdown, put
+
+FONT = "宋体"
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+ALERT_FILL = PatternFill("solid", fgColor="FF0000")
+LOW_FILL = PatternFill("solid", fgColor="F8CBAD")
+UNLOCKED = Protection(locked=False)
+AMOUNT_FORMAT = "#,##0.00"
+RATE_FORMAT = "0.00%"
+SCORE_FORMAT = "0.00"
+#: line height (points) of 11-point CJK text, and the smallest row height we use
+_LINE = 15.0
+_MIN_ROW = 21.0
+
+
+class Formula(str):
+    """A live Excel formula ("=SUM(G9:G20)"); any other text starting with "=" stays text."""
+
+
+def _width(text: str) -> int:
+    """Display width: CJK and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(text: str, columns: float) -> int:
+    usable = max(columns - 1.5, 1.0)
+    return sum(max(1, math.ceil(_width(part) / usable)) for part in str(text).split("\n"))
+
+
+_ALIGN = {
+    "left": Alignment(horizontal="left", vertical="center", wrap_text=True),
+    "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "right": Alignment(horizontal="right", vertical="center"),
+    "indent": Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1),
+}
+
+
+class _Sheet:
+    """Writing helpers for one sheet: boxes (merged, bordered, styled) and row heights.
+
+    Styles are registered once per workbook as named styles and assigned by name: setting fonts,
+    borders and fills cell by cell costs ten times more in openpyxl.
+    """
+
+    def __init__(self, ws: Worksheet, widths: dict[str, float]):
+        self.ws = ws
+        self.widths = widths
+        self.heights: dict[int, float] = {}
+        for col, width in widths.items():
+            ws.column_dimensions[col].width = width
+
+    def style(
+        self,
+        *,
+        header: bool = False,
+        entry: bool = False,
+        align: str = "left",
+        number_format: str = "General",
+        bold: bool = False,
+        border: bool = True,
+        size: float = 11,
+        color: str = "000000",
+    ) -> str:
+        """The name of the named style with these properties (created on first use)."""
+        wb = self.ws.parent
+        name = (
+            f"perfkit {'h' if header else ''}{'e' if entry else ''}{'b' if bold else ''}"
+            f"{'' if border else 'n'} {align} {size:g} {color} {number_format}"
+        )
+        if name not in wb.named_styles:
+            style = NamedStyle(name=name, number_format=number_format)
+            style.font = Font(name=FONT, size=size, bold=bold or header, color=color)
+            style.alignment = _ALIGN["center" if header else align]
+            if border:
+                style.border = BORDER
+            if header:
+                style.fill = HEADER_FILL
+            if entry:
+                style.fill = INPUT_FILL
+            style.protection = UNLOCKED if entry else Protection(locked=True)
+            wb.add_named_style(style)
+        return name
+
+    def box(
+        self,
+        first: str,
+        row: int,
+        value: Any = None,
+        last: str | None = None,
+        to_row: int | None = None,
+        **style: Any,
+    ) -> None:
+        """Write ``value`` at first:row, merge through last:to_row, style every cell of the box."""
+        last = last or first
+        to_row = to_row or row
+        ws = self.ws
+        if (last, to_row) != (first, row):
+            ws.merge_cells(f"{first}{row}:{last}{to_row}")
+        if isinstance(value, Formula):
+            ws[f"{first}{row}"] = str(value)
+        elif value is not None and value != "":
+            put(ws[f"{first}{row}"], value)
+        name = self.style(**style)
+        for line in ws[f"{first}{row}:{last}{to_row}"]:
+            for cell in line:
+                cell.style = name
+        if isinstance(value, str) and not isinstance(value, Formula) and to_row == row:
+            span = sum(self.widths[c] for c in _columns(first, last))
+            self.fit(row, _lines(value, span))
+
+    def fit(self, row: int, lines: int) -> None:
+        self.heights[row] = max(self.heights.get(row, _MIN_ROW), lines * _LINE + 6)
+
+    def apply_heights(self) -> None:
+        for row, height in self.heights.items():
+            self.ws.row_dimensions[row].height = height
+
+
+def _columns(first: str, last: str) -> list[str]:
+    return [chr(c) for c in range(ord(first), ord(last) + 1)]
+
+
+def _is_qualitative(target: str) -> bool:
+    try:
+        return parse(target).qualitative
+    except NotationError:
+        return False
+
+
+def _list_validation(choices: Iterable[str], title: str) -> DataValidation:
+    """A drop-down that still accepts other text after a warning (provinces name things differently)."""
+    formula, total = [], 0
+    for choice in dict.fromkeys(c for c in choices if c and "," not in c and '"' not in c):
+        total += len(choice) + 1
+        if total > 250:  # Excel's limit for an inline list is 255 characters
+            break
+        formula.append(choice)
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(formula) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle=title,
+        error="不在下拉列表中。确认使用这个写法吗？",
+        promptTitle=title,
+        prompt="可从下拉列表选择",
+        showInputMessage=True,
+    )
+
+
+def _number_validation(title: str) -> DataValidation:
+    return DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=title,
+        error="请填写不小于 0 的数字。",
+    )
+
+
+def _execution_formula(rate: str, weight: str, rb: Rulebook) -> Formula:
+    """The live 得分 of the funding block (财预〔2020〕10号: min(执行率, 1) × 分值; or the steps)."""
+    if rb.execution_method == "steps":
+        expr = "0"
+        for step in sorted(rb.execution_steps, key=lambda s: s.min):
+            expr = f"IF({rate}>={step.min:g},{step.score:g},{expr})"
+    else:
+        expr = f"MIN({rate},1)*{weight}"
+    return Formula(f'=IF({rate}="","",ROUND({expr},{rb.decimals}))')
+
+
+def _write_header(sh: _Sheet, ds: Dataset, year: int, code: str, plan: L.Plan) -> None:
+    unit = ds.units.loc[ds.units["unit_code"] == code]
+    info = unit.iloc[0] if len(unit) else pd.Series(dtype=object)
+    title = L.TITLE.format(year=year)
+    sh.box("A", plan.title, title, L.LAST_COLUMN, align="center", border=False, size=16, bold=True)
+    sh.ws[f"A{plan.title}"].font = Font(name="黑体", size=16, bold=True)
+    sh.heights[plan.title] = 36
+    r = plan.unit
+    sh.box("A", r, L.UNIT_LABELS["unit_name"], header=True)
+    sh.box("B", r, format_text(info.get("unit_name", code)), "D")
+    sh.box("E", r, L.UNIT_LABELS["department"], header=True)
+    sh.box("F", r, format_text(info.get("department", "")), "G")
+    sh.box("H", r, L.UNIT_LABELS["unit_code"], header=True)
+    sh.box("I", r, code, number_format="@")
+    note = L.AMOUNT_NOTE + ("　（本表数据为虚构示例）" if ds.fictional else "")
+    sh.box("A", plan.note, note, L.LAST_COLUMN, align="right", border=False, size=10)
+
+
+def _write_funding(sh: _Sheet, rows: list[L.FundingRow], plan: L.Plan, rb: Rulebook) -> None:
+    ws, h = sh.ws, plan.funding_header
+    sh.box("A", h, L.FUNDING_SECTION, to_row=plan.funding_last, header=True)
+    sh.box("B", h, "", "C", header=True)
+    for col, text in L.FUNDING_HEADERS.items():
+        sh.box(col, h, text, header=True)
+    for r, row in enumerate(rows, start=plan.funding_first):
+        total = r == plan.funding_first
+        sh.box("B", r, row.label, "C", bold=total, align="left" if total else "indent")
+        for key, col in L.FUNDING_COLUMNS.items():
+            sh.box(col, r, getattr(row, key), number_format=AMOUNT_FORMAT, align="right")
+        e, f, g, rate = (f"{c}{r}" for c in ("E", "F", "G", "H"))
+        sh.box("G", r, rb.execution_weight if total else None, align="center")
+        sh.box(
+            "H", r, Formula(f'=IF(N({e})=0,"",{f}/{e})'), number_format=RATE_FORMAT, align="center"
+        )
+        score = _execution_formula(rate, g, rb) if total else None
+        sh.box("I", r, score, number_format=SCORE_FORMAT, align="center")
+    rates = f"H{plan.funding_first}:H{plan.funding_last}"
+    low = FormulaRule(
+        formula=[
+            f"AND(ISNUMBER(H{plan.funding_first}),H{plan.funding_first}<{rb.low_execution:g})"
+        ],
+        fill=LOW_FILL,
+    )
+    ws.conditional_formatting.add(rates, low)
+
+
+def _write_goals(sh: _Sheet, goals: pd.DataFrame, plan: L.Plan) -> None:
+    h = plan.goal_header
+    sh.box("A", h, L.GOAL_SECTION, to_row=plan.goal_last, header=True)
+    for key, (first, last) in L.GOAL_COLUMNS.items():
+        sh.box(first, h, L.GOAL_HEADERS[key], last, header=True)
+    records = goals.to_dict("records")
+    for i, r in enumerate(range(plan.goal_first, plan.goal_last + 1)):
+        goal = records[i] if i < len(records) else None
+        (e_first, e_last), (a_first, a_last) = (
+            L.GOAL_COLUMNS["expected"],
+            L.GOAL_COLUMNS["achieved"],
+        )
+        expected = format_text(goal["expected"]) if goal else ""
+        achieved = format_text(goal.get("achieved")) if goal else ""
+        sh.box(e_first, r, expected, e_last, entry=goal is None, number_format="@")
+        sh.box(a_first, r, achieved, a_last, entry=True, number_format="@")
+        sh.fit(r, 2)
+
+
+def _write_indicators(sh: _Sheet, indicators: pd.DataFrame, plan: L.Plan, rb: Rulebook) -> None:
+    ws, h = sh.ws, plan.indicator_header
+    cols = L.INDICATOR_COLUMNS
+    sh.box("A", h, L.INDICATOR_SECTION, to_row=plan.indicator_last, header=True)
+    for key, col in cols.items():
+        sh.box(col, h, L.INDICATOR_HEADERS[key], header=True)
+    sh.fit(h, 2)
+    level1 = _list_validation([*L.LEVEL1_CHOICES, *indicators["level1"].astype(str)], "一级指标")
+    level2 = _list_validation([*L.LEVEL2_CHOICES, *indicators["level2"].astype(str)], "二级指标")
+    tiers = _list_validation([t.label for t in rb.tiers], "定性指标档次")
+    tiers.prompt = "定性指标：可从下拉列表选择达成档次"
+    numbers = _number_validation("分值和得分")
+    first, last = plan.indicator_first, plan.indicator_last
+    level1.add(f"B{first}:B{last}")
+    level2.add(f"C{first}:C{last}")
+    numbers.add(f"G{first}:H{last}")
+    records = indicators.to_dict("records")
+    for i, r in enumerate(range(first, last + 1)):
+        ind = records[i] if i < len(records) else None
+        for key, col in cols.items():
+            value: Any = None
+            if ind is not None:
+                raw = ind.get(key)
+                if key in ("weight", "reported_score"):
+                    value = None if raw is None or pd.isna(raw) else float(raw)
+                    value = int(value) if value is not None and value.is_integer() else value
+                else:
+                    value = format_text(raw)
+            numeric = key in ("weight", "reported_score")
+            sh.box(
+                col,
+                r,
+                value,
+                entry=ind is None or key in L.INDICATOR_INPUTS,
+                align="center" if numeric or key in ("level1", "level2") else "left",
+                number_format="General" if numeric else "@",
+            )
+        if ind is not None and _is_qualitative(format_text(ind.get("target"))):
+            tiers.add(f"F{r}")
+        sh.fit(r, 2 if ind is None else 1)
+    for dv in (level1, level2, tiers, numbers):
+        if dv.sqref:
+            ws.add_data_validation(dv)
+    _write_sums(sh, plan, rb)
+
+
+def _write_sums(sh: _Sheet, plan: L.Plan, rb: Rulebook) -> None:
+    ws = sh.ws
+    first, last, s, t = plan.indicator_first, plan.indicator_last, plan.weight_sum, plan.total
+    total = f"{rb.indicator_total:g}"
+    sh.box("A", s, f"{L.WEIGHT_SUM_LABEL}（应为 {total} 分）", "F", header=True)
+    sh.box("G", s, Formula(f"=SUM(G{first}:G{last})"), align="center", bold=True)
+    check = Formula(
+        f'=IF(ROUND(G{s},4)={total},"分值合计正确",'
+        f'"分值合计应为 {total} 分，当前为 "&ROUND(G{s},2)&" 分")'
+    )
+    sh.box("H", s, check, "I", align="center")
+    red = FormulaRule(
+        formula=[f"ROUND($G${s},4)<>{total}"], fill=ALERT_FILL, font=Font(color="FFFFFF", bold=True)
+    )
+    ws.conditional_formatting.add(f"G{s}", red)
+    ws.conditional_formatting.add(f"H{s}", red)
+    ft = plan.funding_first
+    sh.box("A", t, L.TOTAL_LABEL, "F", header=True)
+    sh.box("G", t, Formula(f"=G{ft}+G{s}"), align="center", bold=True)
+    self_total = Formula(f'=IF(COUNT(H{first}:H{last})=0,"",N(I{ft})+SUM(H{first}:H{last}))')
+    sh.box("H", t, self_total, align="center", number_format=SCORE_FORMAT, bold=True)
+    note = "得分为单位自评分；最终得分由财政部门按评分规则计算。"
+    sh.box("I", t, note, size=9, color="595959")
+
+
+def _write_footnote(sh: _Sheet, plan: L.Plan, fictional: bool) -> None:
+    text = "说明：浅黄色单元格由单位填写；填写方法、指标值写法和评分规则见“填表说明”工作表。"
+    if fictional:
+        text += "本表数据为虚构示例，仅供演示。"
+    sh.box("A", plan.footnote, text, L.LAST_COLUMN, border=False, size=9, color="595959")
+
+
+def _page_setup(ws: Worksheet, area: str) -> None:
+    """A4 portrait, one page wide, centred: how the standard form is printed and filed."""
+    ws.print_area = area
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def _setup_sheet(ws: Worksheet, plan: L.Plan) -> None:
+    ws.freeze_panes = f"A{plan.funding_header}"
+    ws.print_title_rows = f"{plan.title}:{plan.unit}"
+    _page_setup(ws, f"A1:{L.LAST_COLUMN}{plan.footnote}")
+    _protect(ws)
+
+
+def _protect(ws: Worksheet) -> None:
+    """Protect the sheet without a password; rows and columns may still be resized."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _write_help(wb: Workbook, rb: Rulebook, fictional: bool) -> None:
+    ws = wb.create_sheet(L.HELP_SHEET)
+    widths = {"A": 16, "B": 30, "C": 16, "D": 48}
+    sh = _Sheet(ws, widths)
+    row = 1
+
+    def line(text: str, *, bold: bool = False) -> None:
+        nonlocal row
+        sh.box("A", row, text, "D", bold=bold, border=False)
+        row += 1
+
+    def table(head: Sequence[str], body: Iterable[Sequence[str]], spans: Sequence[str]) -> None:
+        nonlocal row
+        for values, is_head in [(head, True), *((b, False) for b in body)]:
+            cols = list(widths)
+            for value, first, last in zip(values, spans, [*spans[1:], None], strict=True):
+                end = chr(ord(last) - 1) if last else cols[-1]
+                sh.box(first, row, value, end, header=is_head)
+            row += 1
+
+    line("填表说明", bold=True)
+    ws["A1"].font = Font(name="黑体", size=14, bold=True)
+    if fictional:
+        line("注意：本表数据为虚构示例，仅供演示。", bold=True)
+    line("一、怎样填写", bold=True)
+    for i, text in enumerate(instructions.GUIDE, start=1):
+        line(f"{i}. {text}")
+    row += 1
+    line("二、年度指标值的写法", bold=True)
+    table(("写法", "含义", "计分"), instructions.NOTATION_EXAMPLES, ("A", "B", "D"))
+    row += 1
+    line(f"三、评分规则（{rb.title}）", bold=True)
+    for i, text in enumerate(instructions.scoring_rules(rb), start=1):
+        line(f"{i}. {text}")
+    row += 1
+    line("四、定性指标档次", bold=True)
+    table(
+        ("档次", "得分区间", "默认得分", "可用表述"),
+        instructions.tier_rows(rb),
+        ("A", "B", "C", "D"),
+    )
+    sh.apply_heights()
+    ws.sheet_view.showGridLines = False
+    _page_setup(ws, f"A1:D{row}")
+    _protect(ws)
+
+
+def _unit_codes(ds: Dataset, year: int, units: Sequence[str] | None) -> list[str]:
+    """The units to make forms for: those asked for, else every unit with budget rows that year."""
+    budget_units = set(ds.budget.loc[ds.budget["year"] == year, "unit_code"].astype(str))
+    if not budget_units:
+        years = "、".join(str(y) for y in ds.years) or "无"
+        raise UsageError(f"数据中没有 {year} 年度的预算执行数据（数据中的年度：{years}）。")
+    known = ds.units["unit_code"].astype(str).tolist()
+    if units is None:
+        return [c for c in known if c in budget_units]
+    unknown = [c for c in units if c not in known]
+    if unknown:
+        raise UsageError(f"数据中没有这些单位编码：{'、'.join(unknown)}。")
+    empty = [c for c in units if c not in budget_units]
+    if empty:
+        raise UsageError(
+            f"这些单位在 {year} 年度没有预算执行数据，无法生成自评表：{'、'.join(empty)}。"
+        )
+    return list(dict.fromkeys(units))
+
+
+def build_form(ds: Dataset, year: int, code: str, rb: Rulebook) -> Workbook:
+    """The workbook of one unit-year (not saved)."""
+
+    def rows_of(frame: pd.DataFrame) -> pd.DataFrame:
+        sel = frame.loc[(frame["year"] == year) & (frame["unit_code"] == code)]
+        return sel.sort_values("_row", kind="stable") if "_row" in sel.columns else sel
+
+    budget, indicators, goals = rows_of(ds.budget), rows_of(ds.indicators), rows_of(ds.goals)
+    spare = L.SPARE_INDICATORS if len(indicators) else L.SPARE_INDICATORS_EMPTY
+    funding = L.funding_rows(budget)
+    plan = L.Plan(len(funding), len(goals) + L.SPARE_GOALS, len(indicators) + spare)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = L.FORM_SHEET
+    sh = _Sheet(ws, L.COLUMN_WIDTHS)
+    _write_header(sh, ds, year, code, plan)
+    _write_funding(sh, funding, plan, rb)
+    _write_goals(sh, goals, plan)
+    _write_indicators(sh, indicators, plan, rb)
+    _write_footnote(sh, plan, ds.fictional)
+    sh.apply_heights()
+    _setup_sheet(ws, plan)
+    _write_help(wb, rb, ds.fictional)
+    info = {
+        "layout_version": str(L.LAYOUT_VERSION),
+        "unit_code": code,
+        "year": str(year),
+        "form_sheet": L.FORM_SHEET,
+        "rulebook": rb.name,
+        "indicator_total": f"{rb.indicator_total:g}",
+        "fictional": "true" if ds.fictional else "false",
+        "source_fingerprint": ds.fingerprint,
+        "generator": f"perfkit {__version__}",
+    }
+    narrative = ds.narratives.get((year, code))
+    frames = {
+        "units": ds.units.loc[ds.units["unit_code"] == code],
+        "budget": budget,
+        "monthly": rows_of(ds.monthly),
+    }
+    write_meta(wb, info, frames, narrative_markdown(narrative) if narrative else "")
+    wb.active = 0
+    wb.calculation.fullCalcOnLoad = True
+    return wb
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def make_forms(
+    ds: Dataset,
+    year: int,
+    out_dir: str | Path,
+    units: Sequence[str] | None = None,
+    rulebook: Rulebook | str | Path | None = None,
+) -> list[Path]:
+    """Write ``out_dir/<单位编码>.xlsx`` for each unit (all units with budget rows in ``year``)."""
+    rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
+    year = int(year)
+    codes = _unit_codes(ds, year, units)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for code in codes:
+        path = out / f"{code}.xlsx"
+        _save(build_form(ds, year, code, rb), path)
+        paths.append(path)
+    return paths

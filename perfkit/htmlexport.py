@@ -1,0 +1,234 @@
+"""Executed notebook → one self-contained Chinese HTML page, and the pages perfkit writes itself.
+
+The export runs nbconvert's ``HTMLExporter`` in-process with perfkit's own template
+(``perfkit/templates/perfkit``): no script, MathJax, require.js or widget state, no code cells, no
+prompts, no parameters cells, the CSS inlined, ``lang="zh-CN"``, an A4 print stylesheet and a
+Content-Security-Policy that forbids scripts and network fetches. :func:`assert_self_contained`
+checks every page before it is written: a report is shared by e-mail and published on intranets
+without internet, so it must not need (or try) to fetch anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from perfkit import __version__
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE = "perfkit"
+#: cells with these tags never reach the page (papermill's injected cell, the defaults cell)
+REMOVED_CELL_TAGS = frozenset({"injected-parameters", "parameters", "remove-cell", "remove_cell"})
+#: what the page may show, in order of preference; anything else (JavaScript, widgets) is dropped
+DISPLAY_PRIORITY = (
+    "text/html",
+    "image/svg+xml",
+    "image/png",
+    "image/jpeg",
+    "text/markdown",
+    "text/plain",
+)
+
+
+@functools.cache
+def exporter() -> HTMLExporter:
+    """The HTML exporter, built once per process (building it compiles the templates)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.HTMLExporter.template_name = TEMPLATE
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.exclude_anchor_links = True
+    c.HTMLExporter.embed_images = True
+    c.HTMLExporter.sanitize_html = False  # report.py escapes and sanitises what it emits
+    c.NbConvertBase.display_data_priority = list(DISPLAY_PRIORITY)
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
+    return HTMLExporter(config=c)
+
+
+def export_html(nb: NotebookNode, name: str = "report") -> str:
+    """Render an executed notebook to one HTML page (outputs only)."""
+    resources = {"metadata": {"name": name}, "perfkit_version": __version__}
+    html, _ = exporter().from_notebook_node(nb, resources=resources)
+    return html
+
+
+# ---------------------------------------------------------------------------------------------
+# the self-containment check
+
+#: attributes whose value the browser fetches (href only counts on elements other than <a>)
+_FETCHED = frozenset(
+    {"src", "href", "srcset", "poster", "data", "action", "formaction", "background",
+     "xlink:href", "imagesrcset", "ping", "manifest", "codebase"}
+)  # fmt: skip
+_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_JAVASCRIPT = re.compile(r"^\s*(?:javascript|vbscript):", re.IGNORECASE)
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE)
+
+
+def _css_offences(css: str, where: str) -> list[str]:
+    found = []
+    for m in _CSS_URL.finditer(css):
+        url = m.group(2) if m.group(2) is not None else m.group(4)
+        if m.group(0).lower().startswith("@import") or not url.lower().startswith("data:"):
+            found.append(f"{where} 引用外部资源 {m.group(0)[:120]}")
+    return found
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.offences: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.offences.append("<script> 脚本")
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.offences.append(f"<{tag} {name}=…> 事件脚本")
+            elif name == "style":
+                self.offences += _css_offences(value, f"<{tag} style>")
+            elif name in _FETCHED:
+                urls = (
+                    [u.strip().split(" ")[0] for u in value.split(",")]
+                    if "srcset" in name
+                    else [value]
+                )
+                for url in urls:
+                    if _JAVASCRIPT.match(url):
+                        self.offences.append(f"<{tag} {name}> javascript: 链接")
+                    elif _REMOTE.match(url) and not (tag == "a" and name == "href"):
+                        self.offences.append(f"<{tag} {name}> 指向外部地址 {url[:120]}")
+        if tag == "link":
+            self.offences.append(f"<link {dict(attrs).get('rel') or ''}> 外部资源链接")
+        if tag in {"iframe", "object", "embed", "base"}:
+            self.offences.append(f"<{tag}> 元素")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.offences += _css_offences(data, "<style>")
+
+
+def assert_self_contained(html: str) -> list[str]:
+    """Every reference in ``html`` that would fetch something or run a script ([] when clean).
+
+    Flags: any ``<script>``; ``on…=`` event attributes; ``javascript:`` URLs; ``src``, ``href``
+    (except on ``<a>``, a link the reader may follow), ``srcset``, ``poster`` … and CSS ``url()``
+    or ``@import`` pointing at ``http(s)://`` or a protocol-relative ``//`` address (CSS ``url()``
+    must be a ``data:`` URL); any ``<link>``, ``<iframe>``, ``<object>``, ``<embed>``, ``<base>``.
+    A page with any offence is not written: its unit is marked failed.
+    """
+    checker = _Checker()
+    checker.feed(html)
+    checker.close()
+    return checker.offences
+
+
+# ---------------------------------------------------------------------------------------------
+# pages perfkit writes without a notebook: a unit's error page, the fallback index
+
+
+@functools.cache
+def _css() -> str:
+    return (TEMPLATES / TEMPLATE / "perfkit.css").read_text(encoding="utf-8")
+
+
+def page(title: str, body: str) -> str:
+    """A page in the report's look (same CSS and CSP as the template); ``body`` is trusted HTML."""
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="perfkit {escape(__version__)}">\n'
+        f"<title>{escape(title)}</title>\n<style>\n{_css()}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _footer(generated_at: datetime | None) -> str:
+    when = (generated_at or datetime.now().astimezone()).strftime("%Y年%m月%d日 %H:%M")
+    version = escape(__version__)
+    return f'<footer class="pk-page-footer">生成时间：{when}　perfkit 版本：{version}</footer>'
+
+
+def error_page(
+    title: str,
+    unit_code: str,
+    unit_name: str,
+    year: int,
+    error: str,
+    notebook_href: str | None,
+    generated_at: datetime | None = None,
+) -> str:
+    """The page written in place of a report that could not be generated, saying why (escaped)."""
+    audit = ""
+    if notebook_href:
+        link = f'<a href="{escape(notebook_href)}">{escape(notebook_href)}</a>'
+        audit = f"<p>执行记录（含出错位置）保存在 {link}，可在 JupyterLab 中打开查看。</p>"
+    body = (
+        f"<h1>{escape(title)}</h1>\n"
+        f'<p class="pk-meta">单位编码：{escape(unit_code)}　单位名称：{escape(unit_name)}　'
+        f"年度：{year}</p>\n"
+        '<section class="pk-page-error" role="alert">\n'
+        "<p><strong>本报告未能生成。</strong>生成过程中出现错误，原因如下：</p>\n"
+        f"<pre>{escape(error)}</pre>\n</section>\n"
+        f"{audit}\n"
+        "<p>请根据上述原因修正数据后，重新运行 <code>perfkit render</code> 生成本报告。</p>\n"
+        f"{_footer(generated_at)}"
+    )
+    return page(f"{title}（未能生成）", body)
+
+
+def fallback_index(
+    year: int, entries: list[dict[str, Any]], error: str, generated_at: datetime | None = None
+) -> str:
+    """The index written when the overview notebook itself failed: every unit, linked, with status.
+
+    ``entries`` are the status records given to the overview notebook
+    (``unit_code``, ``unit_name``, ``href``, ``status``, ``error``).
+    """
+    rows = []
+    for e in entries:
+        link = f'<a href="{escape(e["href"])}">{escape(e["unit_name"])}</a>'
+        status = "已生成" if e["status"] == "ok" else "未能生成"
+        reason = escape(e.get("error") or "")
+        rows.append(
+            f"<tr><td>{escape(e['unit_code'])}</td><td>{link}</td><td>{status}</td>"
+            f"<td>{reason}</td></tr>"
+        )
+    title = f"{year}年度 部门（单位）整体支出绩效自评 汇总"
+    body = (
+        f"<h1>{escape(title)}</h1>\n"
+        '<section class="pk-page-error" role="alert">\n'
+        "<p><strong>汇总页未能生成</strong>，下面只列出各单位报告的链接。原因：</p>\n"
+        f"<pre>{escape(error)}</pre>\n</section>\n"
+        '<table class="pk-page-table"><thead><tr><th>单位编码</th><th>单位名称</th>'
+        f"<th>报告状态</th><th>说明</th></tr></thead>\n<tbody>\n{''.join(rows)}\n</tbody></table>\n"
+        f"{_footer(generated_at)}"
+    )
+    return page(title, body)

@@ -1,0 +1,73 @@
+"""``load(path, rules=None) -> Dataset``: read, validate, then give the tables their types.
+
+Nothing is coerced until every problem of the input is known: :func:`load` raises
+:class:`~perfkit.problems.InvalidInput` with all of them, and only a valid dataset becomes a
+:class:`~perfkit.dataset.Dataset` (years and months int, amounts and points float, a blank 得分
+NaN, texts str, ``_row`` the Excel row of each record).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from perfkit import schemas
+from perfkit.contract import TABLES, Narrative, Table
+from perfkit.dataset import Dataset
+from perfkit.problems import InvalidInput
+from perfkit.readers import RawDataset, RawTable, read_dataset
+from perfkit.rulebook import Rulebook, load_rulebook
+from perfkit.validation import validate
+
+
+def load(path: str | Path, rules: str | Path | Rulebook | None = None) -> Dataset:
+    """Read and validate a dataset (CSV folder or .xlsx workbook) checked against ``rules``
+    (a preset name, a rulebook file or a :class:`Rulebook`; default mof2020).
+
+    Raises UsageError for a path that is neither, InvalidInput listing every problem found.
+    """
+    rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
+    raw = read_dataset(path)
+    problems = validate(raw, rulebook)
+    if problems:
+        raise InvalidInput(problems)
+    return _dataset(raw)
+
+
+def _dataset(raw: RawDataset) -> Dataset:
+    frames = {t.name: _typed_frame(t, raw.tables[t.name]) for t in TABLES}
+    return Dataset(
+        **frames,
+        narratives=_narratives(raw),
+        source=raw.source,
+        files={name: t.file for name, t in raw.tables.items()},
+        headers={name: dict(t.headers) for name, t in raw.tables.items()},
+        fingerprint=raw.fingerprint,
+        fictional=raw.fictional,
+    )
+
+
+def _typed_frame(table: Table, raw: RawTable) -> pd.DataFrame:
+    """The contract's columns in contract order, typed, plus ``_row``; empty when absent."""
+    n = len(raw.frame) if raw.status == "ok" else 0
+    columns: dict[str, object] = {}
+    for col in table.columns:
+        present = n > 0 and col.key in raw.frame.columns
+        if col.kind in ("year", "month"):
+            values = schemas.typed(raw, col.key) if present else np.empty(0)
+            columns[col.key] = values.astype(np.int64)
+        elif col.kind == "number":
+            columns[col.key] = schemas.typed(raw, col.key) if present else np.full(n, np.nan)
+        else:
+            text = raw.column(col.key) if present else np.full(n, "", dtype=object)
+            columns[col.key] = pd.array(text, dtype="str")
+    columns["_row"] = raw.rows[:n].astype(np.int64)
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+
+def _narratives(raw: RawDataset) -> dict[tuple[int, str], Narrative]:
+    return {
+        (int(schemas.parse_years([n.year])[0]), n.unit_code): n.narrative for n in raw.narratives
+    }

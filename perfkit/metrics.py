@@ -1,0 +1,222 @@
+"""Department-wide indicators (部门整体支出共性指标) that the budget and monthly tables support.
+
+Formulas from 财预〔2013〕53号《预算绩效评价共性指标体系框架》 and its local versions
+(domain.md §3), and the 序时进度 comparison of budget-execution monitoring (domain.md §4).
+Every function takes the canonical tables of a :class:`perfkit.dataset.Dataset` and returns a
+DataFrame with one row per group; rates are fractions (0.9523, not 95.23) and NaN where the
+denominator is 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["year", "unit_code"]
+#: 公用经费 rows are recognised by this text inside 项目
+PUBLIC_FUNDS = "公用经费"
+#: 结转 funds are recognised by this text inside 资金来源
+CARRYOVER = "上年结转"
+#: traffic light of execution rate ÷ time progress: from 80% green, 60–80% yellow, below red
+LIGHTS: tuple[tuple[float, str], ...] = ((0.8, "green"), (0.6, "yellow"), (-np.inf, "red"))
+
+BudgetColumn = Literal["item", "fund_source", "expense_type"]
+
+
+def round_half_up(x: float | np.ndarray | pd.Series, decimals: int) -> np.ndarray:
+    """四舍五入 to ``decimals``: halves go away from zero (0.625 → 0.63, 2.675 → 2.68).
+
+    The scaled value is first rounded to 6 decimals so that binary artefacts (2.675 is stored as
+    2.67499999…) do not turn a written half into a round-down.
+    """
+    factor = 10.0**decimals
+    scaled = np.round(np.asarray(x, dtype=float) * factor, 6)
+    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor + 0.0  # + 0.0: no "-0"
+
+
+def half_up(x: float, decimals: int) -> float:
+    """:func:`round_half_up` for one number, in plain Python (fast for scalars)."""
+    factor = 10.0**decimals
+    scaled = round(float(x) * factor, 6)
+    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / factor + 0.0
+
+
+def num(x: float) -> str:
+    """A number as a reader writes it: 200, 0.5, 12.25 (no trailing zeros, at most 6 decimals)."""
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def fixed(x: float, decimals: int = 2) -> str:
+    """A number rounded half up with exactly ``decimals`` decimals: 9 → "9.00"."""
+    return f"{half_up(x, decimals):.{decimals}f}"
+
+
+def percent(rate: float, decimals: int = 2) -> str:
+    """A fraction as a percentage rounded half up: 0.4567 → "45.67%"."""
+    return f"{half_up(rate * 100, decimals):.{decimals}f}%"
+
+
+def fixed_strings(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
+    """:func:`fixed` for many numbers at once (an object array of str)."""
+    uniq, inverse = np.unique(round_half_up(values, decimals), return_inverse=True)
+    return np.array([f"{v:.{decimals}f}" for v in uniq.tolist()], dtype=object)[inverse.reshape(-1)]
+
+
+def percent_strings(rates: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
+    """:func:`percent` for many fractions at once (an object array of str)."""
+    return fixed_strings(np.asarray(rates, dtype=float) * 100, decimals) + "%"
+
+
+def strings(values: np.ndarray | pd.Series, render: Callable[[float], str]) -> np.ndarray:
+    """Render each distinct value once; an object array of str aligned with ``values``."""
+    uniq, inverse = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    return np.array([render(v) for v in uniq.tolist()], dtype=object)[inverse.reshape(-1)]
+
+
+def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:
+    """numerator / denominator as floats, NaN where the denominator is 0."""
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def _sums(budget: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    cols = ["initial_budget", "adjusted_budget", "executed"]
+    return budget.groupby(keys, sort=True, observed=True)[cols].sum().reset_index()
+
+
+def execution(budget: pd.DataFrame) -> pd.DataFrame:
+    """预算执行率 per (year, unit_code) = Σ全年执行数 / Σ全年预算数 (财预〔2020〕10号).
+
+    Columns: year, unit_code, initial_budget, adjusted_budget, executed, execution_rate.
+    """
+    out = _sums(budget, KEYS)
+    out["execution_rate"] = ratio(out["executed"], out["adjusted_budget"])
+    return out
+
+
+def execution_by(budget: pd.DataFrame, column: BudgetColumn = "item") -> pd.DataFrame:
+    """预算完成率 = 预算完成数 / 预算数 (财预〔2013〕53号), per (year, unit_code, ``column``).
+
+    ``column`` is ``item`` (项目), ``fund_source`` (资金来源) or ``expense_type`` (支出类型).
+    Columns: year, unit_code, <column>, initial_budget, adjusted_budget, executed, execution_rate.
+    """
+    out = _sums(budget, [*KEYS, column])
+    out["execution_rate"] = ratio(out["executed"], out["adjusted_budget"])
+    return out
+
+
+def adjustment_rate(budget: pd.DataFrame) -> pd.DataFrame:
+    """预算调整率 = 预算调整数 / 预算数 (财预〔2013〕53号).
+
+    Per unit-year: (Σ全年预算数 − Σ年初预算数) / Σ年初预算数; NaN when Σ年初预算数 is 0.
+
+    Columns: year, unit_code, initial_budget, adjusted_budget, adjustment, adjustment_rate.
+    """
+    out = _sums(budget, KEYS).drop(columns="executed")
+    out["adjustment"] = out["adjusted_budget"] - out["initial_budget"]
+    out["adjustment_rate"] = ratio(out["adjustment"], out["initial_budget"])
+    return out
+
+
+def public_funds_control(budget: pd.DataFrame) -> pd.DataFrame:
+    """公用经费控制率 = 实际公用经费 / 预算公用经费 (财预〔2013〕53号).
+
+    Over the budget rows whose 项目 contains "公用经费": Σ全年执行数 / Σ全年预算数. Units without
+    such rows are absent. Columns: year, unit_code, public_budget, public_executed, control_rate.
+    """
+    rows = budget[budget["item"].astype(str).str.contains(PUBLIC_FUNDS, regex=False)]
+    out = _sums(rows, KEYS).drop(columns="initial_budget")
+    out = out.rename(columns={"adjusted_budget": "public_budget", "executed": "public_executed"})
+    out["control_rate"] = ratio(out["public_executed"], out["public_budget"])
+    return out
+
+
+def carryover_share(budget: pd.DataFrame) -> pd.DataFrame:
+    """结转资金占比 = Σ全年预算数 of 资金来源 "上年结转…" / Σ全年预算数 (财预〔2013〕53号 结转结余).
+
+    The share of the year's budget that was carried over from the previous year. Columns: year,
+    unit_code, carryover_budget, adjusted_budget, carryover_share.
+    """
+    carried = budget["fund_source"].astype(str).str.contains(CARRYOVER, regex=False)
+    frame = budget[KEYS].assign(
+        carryover_budget=budget["adjusted_budget"].where(carried, 0.0),
+        adjusted_budget=budget["adjusted_budget"],
+    )
+    out = frame.groupby(KEYS, sort=True)[["carryover_budget", "adjusted_budget"]].sum()
+    out = out.reset_index()
+    out["carryover_share"] = ratio(out["carryover_budget"], out["adjusted_budget"])
+    return out
+
+
+def unit_metrics(budget: pd.DataFrame) -> pd.DataFrame:
+    """The department-wide indicators of every (year, unit_code) in one frame.
+
+    Columns: year, unit_code, initial_budget, adjusted_budget, executed, execution_rate,
+    adjustment, adjustment_rate, public_budget, public_executed, control_rate,
+    carryover_budget, carryover_share (public_* and control_rate NaN without 公用经费 rows).
+    """
+    out = execution(budget)
+    adjust = adjustment_rate(budget)[[*KEYS, "adjustment", "adjustment_rate"]]
+    carry = carryover_share(budget)[[*KEYS, "carryover_budget", "carryover_share"]]
+    out = out.merge(adjust, on=KEYS, how="left").merge(
+        public_funds_control(budget), on=KEYS, how="left"
+    )
+    return out.merge(carry, on=KEYS, how="left")
+
+
+def light(ratio_to_progress: np.ndarray | pd.Series) -> np.ndarray:
+    """Traffic light of 执行率 ÷ 序时进度 (domain.md §4): < 60% red, 60–80% yellow, from 80% green.
+
+    Compared after rounding to 9 decimals so that 0.8 computed as 0.7999999999 is green.
+    """
+    r = np.round(np.asarray(ratio_to_progress, dtype=float), 9)
+    conditions = [r >= lo for lo, _ in LIGHTS]
+    return np.select(conditions, [name for _, name in LIGHTS], default="")
+
+
+def time_progress(monthly: pd.DataFrame, budget: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative execution against time progress (序时进度), per (year, unit_code, month).
+
+    序时进度 at month m = m / 12; 累计支出进度 = Σ当月执行数 of months 1..m (all items of the
+    unit) / Σ全年预算数 of the unit's budget rows; ``ratio`` = 累计支出进度 ÷ 序时进度 (支付进度率,
+    财预〔2013〕53号) and ``gap`` = 序时进度 − 累计支出进度 (positive: behind). Months run from 1 to
+    the last month the unit reported; a month without rows adds 0.
+
+    Columns: year, unit_code, month, executed (that month), cumulative, adjusted_budget,
+    cumulative_rate, progress, ratio, gap, light ("red"/"yellow"/"green"; "" when the rate is
+    not defined).
+    """
+    columns = [
+        *KEYS, "month", "executed", "cumulative", "adjusted_budget",
+        "cumulative_rate", "progress", "ratio", "gap", "light",
+    ]  # fmt: skip
+    if monthly.empty:
+        return pd.DataFrame(columns=columns)
+    per_month = monthly.groupby([*KEYS, "month"], sort=True)["executed"].sum()
+    last = per_month.reset_index().groupby(KEYS)["month"].max()
+    grid = pd.DataFrame(
+        {
+            "year": np.repeat(last.index.get_level_values("year"), last.to_numpy()),
+            "unit_code": np.repeat(last.index.get_level_values("unit_code"), last.to_numpy()),
+            "month": np.concatenate([np.arange(1, m + 1) for m in last.to_numpy()]),
+        }
+    )
+    out = grid.merge(per_month.reset_index(), on=[*KEYS, "month"], how="left")
+    out["executed"] = out["executed"].fillna(0.0)
+    out["cumulative"] = out.groupby(KEYS, sort=False)["executed"].cumsum()
+    budgets = budget.groupby(KEYS)["adjusted_budget"].sum().rename("adjusted_budget")
+    out = out.merge(budgets.reset_index(), on=KEYS, how="left")
+    out["cumulative_rate"] = ratio(out["cumulative"], out["adjusted_budget"])
+    out["progress"] = out["month"] / 12
+    out["ratio"] = out["cumulative_rate"] / out["progress"]
+    out["gap"] = out["progress"] - out["cumulative_rate"]
+    out["light"] = np.where(out["ratio"].notna(), light(out["ratio"]), "")
+    return out[columns]

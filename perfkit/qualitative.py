@@ -1,0 +1,57 @@
+"""Qualitative (定性) results: which tier of the rulebook a 实际完成值 such as "达成年度指标" names.
+
+财预〔2020〕10号 scores a qualitative indicator in three tiers — 达成年度指标 (80–100% of the
+weight), 部分达成年度指标并具有一定效果 (60–80%), 未达成年度指标且效果较差 (0–60%) — and the
+provincial variants rename and re-range them; the phrases of each tier are in the rulebook.
+
+Matching is exact after normalisation (full-width forms folded, spaces and punctuation removed):
+a phrase never matches inside a longer text, so "未达成年度指标且效果较差" can only be tier C and
+"不满意" never counts as "满意". An actual equal to the (qualitative) target text means the target
+was met and counts as ``rulebook.same_as_target``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perfkit.rulebook import Rulebook
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Fold full-width forms (NFKC), drop spaces and punctuation.
+
+    "达成 年度指标。" → "达成年度指标"; "ＡＢ" → "AB".
+    """
+    folded = unicodedata.normalize("NFKC", str(text))
+    return "".join(
+        ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+@lru_cache(maxsize=64)
+def _phrases(rulebook: Rulebook) -> dict[str, str]:
+    """Normalised phrase (labels included) → tier key."""
+    return {
+        normalise(phrase): tier.key
+        for tier in rulebook.tiers
+        for phrase in (tier.label, *tier.phrases)
+    }
+
+
+def classify(actual_text: str, target_text: str, rulebook: Rulebook) -> str | None:
+    """The tier key named by ``actual_text``, or None when it fits no tier (a validation error).
+
+    An actual that repeats the target text ("按时完成" for target "按时完成", "否" for target
+    "否") met the target: ``rulebook.same_as_target``. Otherwise the actual must be one of the
+    tiers' phrases or labels; there is no partial or substring matching.
+    """
+    actual = normalise(actual_text)
+    if not actual:
+        return None
+    if rulebook.same_as_target is not None and actual == normalise(target_text):
+        return rulebook.same_as_target
+    return _phrases(rulebook).get(actual)

@@ -1,0 +1,502 @@
+"""Reading a dataset from disk into raw string tables (readers → validation → loading).
+
+A dataset is a folder of CSV files (``units.csv``, ``budget.csv`` …, or the tables' Chinese
+names such as ``预算执行.csv``) with ``narratives/<年度>/<单位编码>.md`` and an optional
+``dataset.toml`` (``name = "…"``, ``fictional = true``; a ``FICTIONAL`` marker file also marks it
+fictional), or one ``.xlsx`` workbook whose sheets hold the same tables (sheet ``budget`` or
+``预算执行`` …), an optional ``叙述`` sheet (年度, 单位编码, 正文（Markdown）) and an optional
+``dataset`` sheet of key/value rows.
+
+Nothing is interpreted here: every cell is read as the text the user sees, stripped of spaces
+(also full-width spaces and no-break spaces). CSV files may be UTF-8, UTF-8 with BOM (Excel's
+"CSV UTF-8") or GBK/GB18030 (Excel's default on Chinese Windows), with any line ending. Headers
+are matched against the contract (:mod:`perfkit.contract`); extra columns are dropped. Rows keep
+the number Excel shows (header = row 1); fully blank rows are skipped. Problems found while
+reading (an undecodable file, a duplicated header …) are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from perfkit.contract import NARRATIVE_DIR, TABLES, UNIT_CODE, YEAR, Column, Narrative, Table
+from perfkit.narratives import parse_narrative
+from perfkit.problems import Problem, UsageError
+
+#: stripped from every header and value: ASCII white space, no-break space, full-width space, BOM
+WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
+METADATA_FILE = "dataset.toml"
+FICTIONAL_MARKER = "FICTIONAL"
+METADATA_SHEETS = ("dataset", "数据集")
+#: the workbook form of narratives: one row per (年度, 单位编码) with the Markdown in one cell
+NARRATIVE_SHEET = Table(
+    "narratives",
+    "叙述",
+    (YEAR, UNIT_CODE, Column("markdown", "正文（Markdown）", aliases=("正文", "text"))),
+)
+
+#: any byte other than ASCII white space and the UTF-8 BOM: a file without one is empty
+_VISIBLE = re.compile(rb"[^\s\xef\xbb\xbf]")
+
+Status = Literal["ok", "absent", "empty", "header_only", "unreadable"]
+
+
+@dataclass
+class RawTable:
+    """One table as read: every value a stripped ``str``, nothing checked yet.
+
+    ``frame`` has the canonical keys of the columns that were found, a RangeIndex, and
+    categorical columns (categories: the distinct values), so that each distinct value is
+    checked and parsed once however many rows repeat it.
+    """
+
+    table: Table
+    #: the name shown to the user: "budget.csv" or "data.xlsx[预算执行]"
+    file: str
+    frame: pd.DataFrame
+    #: Excel row number of each record of ``frame`` (header = row 1)
+    rows: np.ndarray
+    #: canonical key → header as written
+    headers: dict[str, str] = field(default_factory=dict)
+    #: keys of required columns that were not found
+    missing: tuple[str, ...] = ()
+    #: absent (no such file or sheet), empty (nothing in it), header_only, unreadable
+    status: Status = "ok"
+    header_row: int = 1
+    #: parsed values per key, filled by :func:`perfkit.schemas.typed`
+    cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _texts: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def has(self, *keys: str) -> bool:
+        """Whether the table was read and has every column in ``keys``."""
+        return self.status == "ok" and all(k in self.frame.columns for k in keys)
+
+    def codes(self, key: str) -> np.ndarray:
+        """Per row, the index of its value in :meth:`values`."""
+        return self.frame[key].cat.codes.to_numpy()
+
+    def values(self, key: str) -> np.ndarray:
+        """The distinct values of a column (object array of ``str``)."""
+        return self.frame[key].cat.categories.to_numpy(dtype=object)
+
+    def column(self, key: str) -> np.ndarray:
+        """Every row's value of a column (object array of ``str``; computed once)."""
+        if key not in self._texts:
+            self._texts[key] = self.values(key).take(self.codes(key))
+        return self._texts[key]
+
+
+@dataclass
+class RawNarrative:
+    """A narrative as found: where it came from and the year and unit code it names (unchecked)."""
+
+    file: str
+    year: str
+    unit_code: str
+    narrative: Narrative
+    #: the row of the workbook's 叙述 sheet (None for a Markdown file)
+    row: int | None = None
+    #: header as written of the year and unit-code columns (workbook only)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RawDataset:
+    """Everything read from a folder or workbook, ready for validation."""
+
+    source: Path
+    tables: dict[str, RawTable]
+    narratives: list[RawNarrative] = field(default_factory=list)
+    #: problems met while reading (encoding, duplicated headers, unreadable files …)
+    problems: list[Problem] = field(default_factory=list)
+    #: sha256 over the input files (relative path and bytes, sorted by path), 12 hex digits
+    fingerprint: str = ""
+    fictional: bool = False
+    name: str = ""
+
+
+def read_dataset(path: str | Path) -> RawDataset:
+    """Read a CSV folder or an .xlsx workbook. Raises UsageError for any other path."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"找不到数据：{path} 不存在。")
+    if path.is_dir():
+        return _read_folder(path)
+    if path.suffix.lower() == ".xlsx":
+        return _read_workbook(path)
+    if path.suffix.lower() in (".xls", ".et", ".ods"):
+        raise UsageError(f"不支持 {path.suffix} 格式：请在 Excel 或 WPS 中另存为 .xlsx 工作簿。")
+    raise UsageError(f"无法读取 {path}：数据应为一个存放 CSV 文件的文件夹，或一个 .xlsx 工作簿。")
+
+
+def decode_text(data: bytes) -> str | None:
+    """Bytes as text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK); None if neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    """sha256 over (relative path, bytes) of every input file in path order: 12 hex digits."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(len(files[name]).to_bytes(8, "big"))
+        digest.update(files[name])
+    return digest.hexdigest()[:12]
+
+
+# --- folders of CSV files ------------------------------------------------------------------
+
+
+def _read_folder(root: Path) -> RawDataset:
+    problems: list[Problem] = []
+    inputs: dict[str, bytes] = {}
+    by_name: dict[str, list[Path]] = {}
+    for p in sorted(root.iterdir()):
+        if p.is_file() and p.suffix.lower() == ".csv":
+            by_name.setdefault(_fold(p.stem), []).append(p)
+    tables: dict[str, RawTable] = {}
+    for table in TABLES:
+        found = by_name.get(table.name, []) + by_name.get(table.zh, [])
+        if not found:
+            tables[table.name] = _absent(table, table.filename)
+            continue
+        if len(found) > 1:
+            names = "、".join(p.name for p in found)
+            problems.append(
+                Problem(found[1].name, f"与 {found[0].name} 重复：{names} 只能保留一个。")
+            )
+        data = found[0].read_bytes()
+        inputs[found[0].name] = data
+        raw, found_problems = _read_csv(data, found[0].name, table)
+        tables[table.name] = raw
+        problems += found_problems
+    narratives = _read_narrative_files(root, inputs, problems)
+    fictional, name = False, ""
+    meta = root / METADATA_FILE
+    if meta.is_file():
+        inputs[METADATA_FILE] = meta.read_bytes()
+        fictional, name = _folder_metadata(inputs[METADATA_FILE], problems)
+    marker = root / FICTIONAL_MARKER
+    if marker.is_file():
+        inputs[FICTIONAL_MARKER] = marker.read_bytes()
+        fictional = True
+    return RawDataset(root, tables, narratives, problems, fingerprint(inputs), fictional, name)
+
+
+def _absent(table: Table, file: str, status: Status = "absent") -> RawTable:
+    """A table with no rows: absent, empty or unreadable."""
+    return RawTable(table, file, pd.DataFrame(), np.empty(0, dtype=np.int64), status=status)
+
+
+def _read_csv(data: bytes, file: str, table: Table) -> tuple[RawTable, list[Problem]]:
+    if not _VISIBLE.search(data):
+        return _absent(table, file, "empty"), []
+    grid = _csv_grid(data)
+    if isinstance(grid, str):
+        return _absent(table, file, "unreadable"), [Problem(file, grid)]
+    return _from_grid(grid, table, file)
+
+
+def _csv_grid(data: bytes) -> pd.DataFrame | str:
+    """The cells of a CSV file, header not yet found, as categorical columns; or why not."""
+    options: dict[str, Any] = {
+        "header": None,
+        "dtype": "category",
+        "na_filter": False,
+        "skip_blank_lines": False,
+    }
+    try:
+        return pd.read_csv(io.BytesIO(data), encoding="utf-8", **options)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        pass
+    text = decode_text(data)
+    if text is None:
+        return "文件编码无法识别：请另存为 UTF-8（Excel 的“CSV UTF-8”）或 GBK 编码的 CSV 文件。"
+    try:
+        return pd.read_csv(io.StringIO(text), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        pass
+    # some rows have more cells than the first: read them with the csv module, pad the rest
+    try:
+        cells = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        return f"无法按 CSV 格式读取（{err}）：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。"
+    return _grid(cells)
+
+
+def _grid(cells: list[list[str]]) -> pd.DataFrame:
+    """Rows of cell texts, padded to the longest, as categorical columns."""
+    width = max((len(r) for r in cells), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
+    return grid.astype("category")
+
+
+# --- workbooks -----------------------------------------------------------------------------
+
+
+def _read_workbook(path: Path) -> RawDataset:
+    from openpyxl import load_workbook
+
+    data = path.read_bytes()
+    raw = RawDataset(path, {}, fingerprint=fingerprint({path.name: data}))
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises zip, XML, key and value errors for a broken file
+        raw.problems.append(
+            Problem(path.name, f"无法作为 .xlsx 工作簿打开（{type(err).__name__}）。")
+        )
+        raw.tables = {t.name: _absent(t, path.name, "unreadable") for t in TABLES}
+        return raw
+    try:
+        sheets: dict[str, list[str]] = {}
+        for title in wb.sheetnames:
+            sheets.setdefault(_fold(title), []).append(title)
+        for table in (*TABLES, NARRATIVE_SHEET):
+            found = sheets.get(table.name, []) + sheets.get(table.zh, [])
+            raw.tables[table.name] = _read_sheet(wb, path, table, found, raw.problems)
+        narrative_sheet = raw.tables.pop(NARRATIVE_SHEET.name)
+        raw.narratives = _narratives_from_sheet(narrative_sheet, raw.problems)
+        meta = next((sheets[n][0] for n in METADATA_SHEETS if n in sheets), None)
+        if meta is not None:
+            raw.fictional, raw.name = _sheet_metadata(wb[meta], _shown(path, meta), raw.problems)
+    finally:
+        wb.close()
+    return raw
+
+
+def _read_sheet(
+    wb: Any, path: Path, table: Table, found: list[str], problems: list[Problem]
+) -> RawTable:
+    if not found:
+        return _absent(table, path.name)
+    if len(found) > 1:
+        names = "、".join(f"「{t}」" for t in found)
+        problems.append(
+            Problem(path.name, f"工作表{names}是同一张表，只能保留一个（已读取「{found[0]}」）。")
+        )
+    shown = _shown(path, found[0])
+    try:
+        grid = _sheet_grid(wb[found[0]])
+    except Exception as err:  # a damaged sheet: openpyxl raises XML, key and value errors
+        problems.append(Problem(shown, f"工作表无法读取（{type(err).__name__}）。"))
+        return _absent(table, shown, "unreadable")
+    raw, header_problems = _from_grid(grid, table, shown)
+    problems += header_problems
+    return raw
+
+
+def _shown(path: Path, sheet: str) -> str:
+    return f"{path.name}[{sheet}]"
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the text Excel shows: 200.0 → "200", 0.30000000000000004 → "0.3"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        text = format(value, ".15g")  # Excel shows 15 significant digits
+        return text if "e" not in text else format(value, "f").rstrip("0").rstrip(".")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_grid(ws: Any) -> pd.DataFrame:
+    ws.reset_dimensions()  # some writers store a wrong sheet size; read every row there is
+    return _grid([[cell_text(v) for v in row] for row in ws.iter_rows(min_row=1, values_only=True)])
+
+
+def _truthy(value: Any) -> bool | None:
+    text = cell_text(value).strip(WHITESPACE).casefold()
+    if text in ("true", "是", "1", "yes", "y"):
+        return True
+    if text in ("false", "否", "0", "no", "n", ""):
+        return False
+    return None
+
+
+def _sheet_metadata(ws: Any, file: str, problems: list[Problem]) -> tuple[bool, str]:
+    fictional, name = False, ""
+    for row, cells in enumerate(ws.iter_rows(min_row=1, max_col=2, values_only=True), start=1):
+        key = cell_text(cells[0] if cells else None).strip(WHITESPACE).casefold()
+        value = cells[1] if len(cells) > 1 else None
+        if key in ("fictional", "虚构", "虚构数据"):
+            flag = _truthy(value)
+            if flag is None:
+                problems.append(
+                    Problem(file, "应为 TRUE 或 FALSE（是 / 否）", row, "B", cell_text(value))
+                )
+            fictional = bool(flag)
+        elif key in ("name", "名称"):
+            name = cell_text(value).strip(WHITESPACE)
+    return fictional, name
+
+
+def _folder_metadata(data: bytes, problems: list[Problem]) -> tuple[bool, str]:
+    text = decode_text(data)
+    if text is None:
+        problems.append(Problem(METADATA_FILE, "文件编码无法识别：应为 UTF-8 编码的 TOML 文件。"))
+        return False, ""
+    try:
+        meta = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        problems.append(Problem(METADATA_FILE, f"不是有效的 TOML 文件（{err}）。"))
+        return False, ""
+    fictional = meta.get("fictional", False)
+    if not isinstance(fictional, bool):
+        problems.append(
+            Problem(METADATA_FILE, "应为 true 或 false", column="fictional", value=str(fictional))
+        )
+        fictional = False
+    return fictional, str(meta.get("name", ""))
+
+
+# --- from a grid of cells to a table -------------------------------------------------------
+
+
+def _stripped(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct stripped values) of one categorical column; "" is always among them."""
+    categories = column.cat.categories.to_numpy(dtype=object)
+    cats = np.array([str(v).strip(WHITESPACE) for v in categories] + [""], dtype=object)
+    remap, values = pd.factorize(cats)
+    codes = column.cat.codes.to_numpy().astype(np.int64)
+    codes[codes < 0] = len(cats) - 1  # a missing cell is blank
+    return remap[codes], values.astype(object)
+
+
+def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
+    """A categorical column holding only the values that occur in ``codes``."""
+    used = np.bincount(codes, minlength=len(values)) > 0
+    renumber = np.cumsum(used) - 1
+    return pd.Categorical.from_codes(
+        renumber[codes], categories=pd.Index(values[used], dtype=object), validate=False
+    )
+
+
+def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, list[Problem]]:
+    columns = [_stripped(grid[c]) for c in grid.columns]
+    blanks = [int(np.flatnonzero(values == "")[0]) for _, values in columns]
+    filled = np.zeros(len(grid), dtype=bool)
+    for (codes, _), blank in zip(columns, blanks, strict=True):
+        filled |= codes != blank
+    if not filled.any():
+        raw = RawTable(table, file, pd.DataFrame(), np.empty(0, dtype=np.int64), status="empty")
+        return raw, []
+    header = int(np.flatnonzero(filled)[0])
+    names = _header_names(table)
+    problems: list[Problem] = []
+    found: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for j, (codes, values) in enumerate(columns):
+        written = values[codes[header]]
+        key = names.get(_fold(written))
+        if key is None:
+            continue
+        if key in found:
+            problems.append(
+                Problem(
+                    file,
+                    f"与第 {get_column_letter(found[key] + 1)} 列「{headers[key]}」是同一列"
+                    f"（{table.column(key).zh}），只能保留一列；已使用第 "
+                    f"{get_column_letter(found[key] + 1)} 列。",
+                    row=header + 1,
+                    column=written,
+                )
+            )
+            continue
+        found[key] = j
+        headers[key] = written
+    used = np.zeros(len(grid), dtype=bool)
+    for j in found.values():
+        used |= columns[j][0] != blanks[j]
+    positions = np.flatnonzero(used[header + 1 :]) + header + 1
+    frame = pd.DataFrame(
+        {key: _categorical(columns[j][0][positions], columns[j][1]) for key, j in found.items()},
+        index=pd.RangeIndex(len(positions)),
+    )
+    missing = tuple(c.key for c in table.columns if c.required and c.key not in found)
+    status: Status = "ok" if len(positions) else "header_only"
+    raw = RawTable(table, file, frame, positions + 1, headers, missing, status, header + 1)
+    return raw, problems
+
+
+def _fold(name: str) -> str:
+    """A header, sheet or file name as compared: stripped, full-width folded (NFKC), case-folded."""
+    return unicodedata.normalize("NFKC", name.strip(WHITESPACE)).casefold()
+
+
+def _header_names(table: Table) -> dict[str, str]:
+    """Accepted header (folded) → canonical key."""
+    return {_fold(name): col.key for col in table.columns for name in col.names}
+
+
+# --- narratives ----------------------------------------------------------------------------
+
+
+def _read_narrative_files(
+    root: Path, inputs: dict[str, bytes], problems: list[Problem]
+) -> list[RawNarrative]:
+    folder = root / NARRATIVE_DIR
+    if not folder.is_dir():
+        return []
+    narratives = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix.lower() != ".md":
+            continue
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        inputs[rel] = data
+        parts = path.relative_to(folder).parts
+        if len(parts) != 2:
+            problems.append(Problem(rel, "叙述文件应放在 narratives/<年度>/<单位编码>.md。"))
+            continue
+        text = decode_text(data)
+        if text is None:
+            problems.append(Problem(rel, "文件编码无法识别：请另存为 UTF-8 或 GBK 编码。"))
+            continue
+        narratives.append(RawNarrative(rel, parts[0], path.stem, parse_narrative(text)))
+    return narratives
+
+
+def _narratives_from_sheet(raw: RawTable, problems: list[Problem]) -> list[RawNarrative]:
+    if raw.status == "ok" and raw.missing:
+        names = "、".join(f"「{raw.table.column(k).zh}」" for k in raw.missing)
+        problems.append(Problem(raw.file, f"缺少列{names}，叙述未读取。", row=raw.header_row))
+    if not raw.has("year", "unit_code", "markdown"):
+        return []
+    return [
+        RawNarrative(raw.file, year, code, parse_narrative(text), int(row), raw.headers)
+        for year, code, text, row in zip(
+            raw.column("year"),
+            raw.column("unit_code"),
+            raw.column("markdown"),
+            raw.rows,
+            strict=True,
+        )
+    ]

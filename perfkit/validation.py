@@ -1,0 +1,485 @@
+"""Validation: every problem of a raw dataset at once, each located in the user's file.
+
+First the files themselves (missing, empty, missing columns), then each table's pandera schema
+(:mod:`perfkit.schemas`: blanks, numbers, years, months, unit codes, duplicates), then the checks
+across rows and tables that scoring relies on:
+
+- every 单位编码 of budget, indicators, goals, monthly and the narratives is listed in units;
+- 财预〔2020〕10号: a unit's indicator weights (分值) of one year add up to the rulebook's indicator
+  total (90 by default), within 0.005;
+- 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
+- a unit-year with indicators has budget rows, and one with budget rows has indicators;
+- 年度指标值 and 实际完成值 can be read (:func:`perfkit.notation.parse`), a target and its actual are
+  in the same unit (:func:`perfkit.notation.same_unit`), and a qualitative result names a tier of
+  the rulebook (:func:`perfkit.qualitative.classify`);
+- a reported 得分 lies between 0 and the indicator's 分值;
+- monthly rows name an item (项目) of the unit's budget for that year.
+
+Work is done per distinct value or per distinct key, never per row in Python, so a million rows
+validate in about a second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perfkit import notation, qualitative, schemas
+from perfkit.contract import TABLES
+from perfkit.problems import Problem
+from perfkit.readers import RawDataset, RawTable
+from perfkit.rulebook import Rulebook
+
+#: how far a unit's indicator weights may be from the rulebook's total
+WEIGHT_TOLERANCE = 0.005
+
+
+def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
+    """Every problem of ``raw``, in file order (as in the contract) and then row order."""
+    problems = list(raw.problems)
+    workbook = raw.source.suffix.lower() == ".xlsx"
+    for table in raw.tables.values():
+        problems += _file_problems(table, workbook)
+        problems += schemas.check(table)
+    budget, indicators = raw.tables["budget"], raw.tables["indicators"]
+    known = _known_units(raw.tables["units"])
+    problems += _unit_references(raw, known)
+    problems += _weights(indicators, rulebook)
+    problems += _zero_budgets(budget)
+    problems += _unit_years(budget, indicators, known)
+    problems += _targets_and_actuals(indicators, rulebook)
+    problems += _reported_scores(indicators)
+    problems += _monthly_items(raw.tables["monthly"], budget, known)
+    problems += _narratives(raw, known)
+    return _in_order(raw, problems)
+
+
+def _fmt(x: float) -> str:
+    """A number as a person writes it: 90.0 → "90", 89.995 → "89.995"."""
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+# --- files and columns -------------------------------------------------------------------------
+
+
+def _file_problems(t: RawTable, workbook: bool) -> list[Problem]:
+    zh, name = t.table.zh, t.table.name
+    if t.status == "absent":
+        if not t.table.required:
+            return []
+        if workbook:
+            return [Problem(t.file, f"缺少必需的工作表「{zh}」（也可命名为 {name}）。")]
+        return [Problem(t.file, f"缺少必需的文件 {t.file}（{zh}；也可命名为 {zh}.csv）。")]
+    if t.status == "empty":
+        return [Problem(t.file, "内容为空：第一行应为表头，其后为数据行。")]
+    problems = [
+        Problem(
+            t.file,
+            f"缺少必需的列「{t.table.column(key).zh}」（表头可写作："
+            f"{'、'.join(t.table.column(key).names)}）。",
+            row=t.header_row,
+        )
+        for key in t.missing
+    ]
+    if t.status == "header_only" and t.table.required:
+        problems.append(Problem(t.file, "只有表头，没有数据行。", row=t.header_row))
+    return problems
+
+
+# --- unit codes --------------------------------------------------------------------------------
+
+
+def _known_units(units: RawTable) -> set[str] | None:
+    """The unit codes listed in units, or None when units could not be read."""
+    return set(units.values("unit_code")) if units.has("unit_code") else None
+
+
+def _context(t: RawTable, pos: int) -> dict[str, str | None]:
+    """The 单位编码 and 三级指标 of a row, for messages about indicators."""
+    code = t.column("unit_code")[pos] if "unit_code" in t.frame.columns else None
+    level3 = t.column("level3")[pos] if "level3" in t.frame.columns else None
+    return {"unit_code": code or None, "level3": level3 or None}
+
+
+def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
+    if known is None:
+        return []
+    units_file = raw.tables["units"].file
+    problems = []
+    for name in ("budget", "indicators", "goals", "monthly"):
+        t = raw.tables[name]
+        if not t.has("unit_code"):
+            continue
+        values, codes = t.values("unit_code"), t.codes("unit_code")
+        unknown = [
+            i
+            for i, (v, ok) in enumerate(zip(values, schemas.valid_code_values(t), strict=True))
+            if ok and v not in known
+        ]
+        problems += [
+            Problem(
+                t.file,
+                f"单位编码在 {units_file} 中不存在。",
+                int(t.rows[pos]),
+                t.headers["unit_code"],
+                values[codes[pos]],
+            )
+            for pos in np.flatnonzero(np.isin(codes, unknown))
+        ]
+    return problems
+
+
+def _group_ids(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row keyed by ``keys`` (numbered in order of first appearance) and the
+    index of each group's first row."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        ids, uniques = pd.factorize(key)
+        combined = pd.factorize(combined * len(uniques) + ids)[0].astype(np.int64)
+    if not len(combined):
+        return combined, combined
+    seen = np.maximum.accumulate(combined)
+    return combined, np.flatnonzero(np.r_[True, combined[1:] > seen[:-1]])
+
+
+def _unit_rows(
+    t: RawTable, known: set[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with a valid year and unit code (listed in units when ``known`` is given):
+    (row positions, years, unit codes as indices into ``t.values("unit_code")``)."""
+    year = schemas.typed(t, "year")
+    ok = schemas.valid_code_values(t).copy()
+    if known is not None:
+        ok &= np.array([v in known for v in t.values("unit_code")], dtype=bool)
+    codes = t.codes("unit_code")
+    pos = np.flatnonzero(~np.isnan(year) & ok[codes])
+    return pos, year[pos].astype(np.int64), codes[pos]
+
+
+def _per_unit_year(t: RawTable, key: str) -> pd.DataFrame:
+    """Per (year, unit): the first row position, Σ ``key`` and whether any value is invalid."""
+    pos, year, unit = _unit_rows(t)
+    group, first = _group_ids(year, unit)
+    value = schemas.typed(t, key)[pos]
+    return pd.DataFrame(
+        {
+            "year": year[first],
+            "unit": t.values("unit_code")[unit[first]],
+            "first": pos[first],
+            "total": np.bincount(group, np.nan_to_num(value), minlength=len(first)),
+            "invalid": np.bincount(group, np.isnan(value), minlength=len(first)) > 0,
+        }
+    )
+
+
+# --- sums per unit and year --------------------------------------------------------------------
+
+
+def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
+    """财预〔2020〕10号: the indicators of a unit share the rulebook's indicator total (90)."""
+    if not t.has("year", "unit_code", "weight"):
+        return []
+    groups = _per_unit_year(t, "weight")
+    expected = rulebook.indicator_total
+    off = groups[~groups["invalid"] & ((groups["total"] - expected).abs() > WEIGHT_TOLERANCE)]
+    return [
+        Problem(
+            t.file,
+            f"{g.year} 年度该单位全部指标的分值合计为 {_fmt(g.total)}，应为 {_fmt(expected)}"
+            f"（评分规则“{rulebook.title}”的指标总分），相差 {_fmt(g.total - expected)}。",
+            int(t.rows[g.first]),
+            t.headers["weight"],
+            _fmt(g.total),
+            unit_code=str(g.unit),
+        )
+        for g in off.itertuples()
+    ]
+
+
+def _zero_budgets(t: RawTable) -> list[Problem]:
+    """预算执行率 = Σ全年执行数 / Σ全年预算数: the adjusted budget of a unit-year must not be 0."""
+    if not t.has("year", "unit_code", "adjusted_budget"):
+        return []
+    groups = _per_unit_year(t, "adjusted_budget")
+    zero = groups[~groups["invalid"] & (groups["total"].abs() < 1e-9)]
+    return [
+        Problem(
+            t.file,
+            f"{g.year} 年度该单位各行的全年预算数合计为 0，无法计算预算执行率"
+            "（预算执行率 = 全年执行数 ÷ 全年预算数）。",
+            int(t.rows[g.first]),
+            t.headers["adjusted_budget"],
+            "0",
+            unit_code=str(g.unit),
+        )
+        for g in zero.itertuples()
+    ]
+
+
+def _unit_years(budget: RawTable, indicators: RawTable, known: set[str] | None) -> list[Problem]:
+    """A unit-year is scored from both its budget rows and its indicators: it needs both."""
+    if not (budget.has("year", "unit_code") and indicators.has("year", "unit_code")):
+        return []
+    firsts = {}
+    for t in (budget, indicators):
+        pos, year, unit = _unit_rows(t, known)
+        _, first = _group_ids(year, unit)
+        units = t.values("unit_code")[unit[first]]
+        firsts[t.table.name] = dict(
+            zip(zip(year[first].tolist(), units.tolist(), strict=True), pos[first], strict=True)
+        )
+    problems = []
+    for here, there, what, missing in (
+        (indicators, budget, "绩效指标", "预算执行数据"),
+        (budget, indicators, "预算执行数据", "绩效指标"),
+    ):
+        other = firsts[there.table.name]
+        problems += [
+            Problem(
+                here.file,
+                f"该单位 {year} 年度有{what}，但 {there.file} 中没有该单位该年度的{missing}。",
+                int(here.rows[pos]),
+                here.headers["unit_code"],
+                unit,
+                unit_code=unit,
+            )
+            for (year, unit), pos in firsts[here.table.name].items()
+            if (year, unit) not in other
+        ]
+    return problems
+
+
+# --- targets, actuals and scores ---------------------------------------------------------------
+
+
+def _parse_all(values: np.ndarray) -> list[notation.Target | str | None]:
+    """Each distinct text parsed: a Target, the NotationError's sentence, or None when blank."""
+    out: list[notation.Target | str | None] = []
+    for text in values:
+        if not text:
+            out.append(None)
+            continue
+        try:
+            out.append(notation.parse(text))
+        except notation.NotationError as err:
+            out.append(str(err))
+    return out
+
+
+def _tiers_text(rulebook: Rulebook) -> str:
+    tiers = "；".join(
+        f"{t.key} 档（{t.label}）：{'、'.join(dict.fromkeys((t.label, *t.phrases)))}"
+        for t in rulebook.tiers
+    )
+    same = "与年度指标值相同，或" if rulebook.same_as_target else ""
+    return f"实际完成值应{same}写作评分规则“{rulebook.title}”中某一档的说法——{tiers}。"
+
+
+def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
+    if not t.has("target", "actual"):
+        return []
+    problems = []
+    parsed = {}
+    for key, label in (("target", "年度指标值"), ("actual", "实际完成值")):
+        values, codes = t.values(key), t.codes(key)
+        parsed[key] = _parse_all(values)
+        errors = [i for i, p in enumerate(parsed[key]) if isinstance(p, str)]
+        problems += [
+            Problem(
+                t.file,
+                f"{label}无法识别：{parsed[key][codes[pos]]}",
+                int(t.rows[pos]),
+                t.headers[key],
+                values[codes[pos]],
+                **_context(t, pos),
+            )
+            for pos in np.flatnonzero(np.isin(codes, errors))
+        ]
+    found = _unit_mismatches(t, parsed["target"], parsed["actual"])
+    found += _untiered(t, parsed["target"], parsed["actual"], rulebook)
+    actual = t.column("actual")
+    problems += [
+        Problem(
+            t.file, message, int(t.rows[pos]), t.headers["actual"], actual[pos], **_context(t, pos)
+        )
+        for pos, message in sorted(found)
+    ]
+    return problems
+
+
+Parsed = list[notation.Target | str | None]
+
+
+def _kinds(parsed: Parsed) -> np.ndarray:
+    """Per distinct value: 0 blank or unreadable, 1 quantitative, 2 qualitative."""
+    return np.array(
+        [0 if not isinstance(p, notation.Target) else 2 if p.qualitative else 1 for p in parsed],
+        dtype=np.int8,
+    )
+
+
+def _unit_mismatches(t: RawTable, targets: Parsed, actuals: Parsed) -> list[tuple[int, str]]:
+    """A quantitative target and actual must be in the same unit (issue 2 §3).
+
+    ``notation.same_unit`` looks at units only, so it is asked once per pair of units, with the
+    first target and the first actual written in each unit.
+    """
+    units: dict[str, int] = {}
+    samples: dict[tuple[bool, int], notation.Target] = {}
+    ids = {}
+    for key, parsed in (("target", targets), ("actual", actuals)):
+        quantitative = [
+            p if isinstance(p, notation.Target) and not p.qualitative else None for p in parsed
+        ]
+        ids[key] = np.array(
+            [units.setdefault(p.unit, len(units)) if p else -1 for p in quantitative],
+            dtype=np.int64,
+        )
+        for p, unit in zip(quantitative, ids[key], strict=True):
+            if p:
+                samples.setdefault((key == "actual", int(unit)), p)
+    tc, ac = t.codes("target"), t.codes("actual")
+    both = (ids["target"][tc] >= 0) & (ids["actual"][ac] >= 0)
+    pair = ids["target"][tc] * max(len(units), 1) + ids["actual"][ac]
+    bad = [
+        p
+        for p in np.unique(pair[both])
+        if not notation.same_unit(
+            samples[(False, int(p) // len(units))], samples[(True, int(p) % len(units))]
+        )
+    ]
+    return [
+        (
+            int(pos),
+            f"实际完成值的单位“{actuals[ac[pos]].unit}”与年度指标值“{targets[tc[pos]].raw}”"
+            f"的单位“{targets[tc[pos]].unit}”不同，无法比较；请用同一单位填写。",
+        )
+        for pos in np.flatnonzero(both & np.isin(pair, bad))
+    ]
+
+
+def _untiered(
+    t: RawTable, targets: Parsed, actuals: Parsed, rulebook: Rulebook
+) -> list[tuple[int, str]]:
+    """A qualitative result (for a qualitative target, or an actual without a number) must name
+    a tier of the rulebook (财预〔2020〕10号: 达成 / 部分达成 / 未达成年度指标)."""
+    tc, ac = t.codes("target"), t.codes("actual")
+    tk, ak = _kinds(targets)[tc], _kinds(actuals)[ac]
+    rows = np.flatnonzero((tk > 0) & (ak > 0) & ((tk == 2) | (ak == 2)))
+    if not len(rows):
+        return []
+    pair = tc[rows].astype(np.int64) * len(actuals) + ac[rows]
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    tv, av = t.values("target"), t.values("actual")
+    fits = np.array(
+        [
+            qualitative.classify(av[p % len(actuals)], tv[p // len(actuals)], rulebook) is not None
+            for p in distinct
+        ],
+        dtype=bool,
+    )
+    message = "无法判断完成档次：" + _tiers_text(rulebook)
+    return [(int(pos), message) for pos in rows[~fits[inverse]]]
+
+
+def _reported_scores(t: RawTable) -> list[Problem]:
+    """A reported 得分 lies between 0 and the indicator's 分值."""
+    if not t.has("weight", "reported_score"):
+        return []
+    weight = schemas.typed(t, "weight")
+    score = schemas.typed(t, "reported_score")
+    with np.errstate(invalid="ignore"):
+        bad = (score < 0) | (score > weight + 1e-9)
+    column = t.column("reported_score")
+    return [
+        Problem(
+            t.file,
+            f"得分应在 0 到该指标的分值 {_fmt(weight[pos])} 之间。",
+            int(t.rows[pos]),
+            t.headers["reported_score"],
+            column[pos],
+            **_context(t, pos),
+        )
+        for pos in np.flatnonzero(bad)
+    ]
+
+
+# --- monthly execution -------------------------------------------------------------------------
+
+
+def _monthly_items(monthly: RawTable, budget: RawTable, known: set[str] | None) -> list[Problem]:
+    """Monthly execution is compared with the budget item of the same unit and year."""
+    keys = ("year", "unit_code", "item")
+    if not (monthly.has(*keys) and budget.has(*keys)):
+        return []
+    pos, year, unit = _unit_rows(budget)
+    _, first = _group_ids(year, unit, budget.codes("item")[pos])
+    planned = set(
+        zip(
+            year[first].tolist(),
+            budget.values("unit_code")[unit[first]].tolist(),
+            budget.column("item")[pos[first]].tolist(),
+            strict=True,
+        )
+    )
+    pos, year, unit = _unit_rows(monthly, known)
+    item = monthly.codes("item")[pos]
+    group, first = _group_ids(year, unit, item)
+    units, items = monthly.values("unit_code"), monthly.values("item")
+    distinct = zip(
+        year[first].tolist(), units[unit[first]].tolist(), items[item[first]].tolist(), strict=True
+    )
+    unplanned = [g for g, key in enumerate(distinct) if key[2] and key not in planned]
+    rows = pos[np.isin(group, unplanned)]
+    item_column, unit_column = monthly.column("item"), monthly.column("unit_code")
+    return [
+        Problem(
+            monthly.file,
+            f"{budget.file} 中没有该单位 {year} 年度的这个项目，无法计算它的序时进度。",
+            int(monthly.rows[p]),
+            monthly.headers["item"],
+            item_column[p],
+            unit_code=unit_column[p],
+        )
+        for p, year in zip(rows, schemas.typed(monthly, "year")[rows].astype(int), strict=True)
+    ]
+
+
+# --- narratives --------------------------------------------------------------------------------
+
+
+def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
+    problems = []
+    seen: dict[tuple[str, str], str] = {}
+    for n in raw.narratives:
+        year_column = n.headers.get("year")
+        code_column = n.headers.get("unit_code")
+        where = f"第{n.row}行" if n.row else n.file
+        if np.isnan(schemas.parse_years([n.year])[0]):
+            message = "年度应为四位数的年份，如 narratives/2022/单位编码.md。"
+            problems.append(Problem(n.file, message, n.row, year_column, n.year))
+        elif not schemas.valid_codes([n.unit_code])[0]:
+            message = "单位编码只能由字母、数字、“-”和“_”组成，最长 64 个字符。"
+            problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+        elif known is not None and n.unit_code not in known:
+            message = f"单位编码在 {raw.tables['units'].file} 中不存在。"
+            problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+        else:
+            key = (str(int(schemas.parse_years([n.year])[0])), n.unit_code)
+            if key in seen:
+                message = f"该单位 {key[0]} 年度的叙述重复（已有{seen[key]}）。"
+                problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+            seen.setdefault(key, where)
+    return problems
+
+
+# --- order -------------------------------------------------------------------------------------
+
+
+def _in_order(raw: RawDataset, problems: list[Problem]) -> list[Problem]:
+    """Files in the contract's order (then narratives and others by name), rows ascending."""
+    rank: dict[str, int] = {}
+    for table in TABLES:
+        rank.setdefault(raw.tables[table.name].file, len(rank))
+    last = len(rank)
+    return sorted(problems, key=lambda p: (rank.get(p.file, last), p.file, p.row or 0))

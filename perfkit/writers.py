@@ -1,0 +1,318 @@
+"""Writing a dataset in the contract: a CSV folder or one .xlsx workbook (``perfkit export``).
+
+The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM,
+Chinese headers (the contract's ``zh`` names), one file per table, ``narratives/<年度>/<单位编码>.md``
+and a ``dataset.toml`` that says what wrote it. The workbook holds one sheet per table under its
+Chinese name, plus a ``dataset`` sheet with the same metadata. Both are written to a temporary
+place beside the target and renamed into place, so a reader never sees half a dataset.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from perfkit import __version__
+from perfkit.atomic import TMP_SUFFIX, atomic_path
+from perfkit.contract import (
+    NARRATIVE_DIR,
+    NARRATIVE_SECTIONS,
+    TABLES,
+    Narrative,
+    Table,
+)
+from perfkit.dataset import Dataset
+from perfkit.problems import UsageError
+
+METADATA_FILE = "dataset.toml"
+METADATA_SHEET = "dataset"
+#: narratives in the workbook form: 年度 | 单位编码 | 正文（Markdown）
+NARRATIVE_SHEET = "叙述"
+#: the marker file that makes perfkit.load flag a dataset as fictional (see perfkit/dataset.py)
+FICTIONAL_MARKER = "FICTIONAL"
+FORMAT_VERSION = 1
+#: files whose presence shows that an existing folder is a dataset we may replace
+_DATASET_SIGNS = (METADATA_FILE, *(t.filename for t in TABLES))
+
+
+@dataclass
+class Tables:
+    """A dataset as plain frames (canonical keys; values typed or already text).
+
+    What ``forms collect`` assembles before it is validated; ``write_dataset`` also accepts a
+    loaded :class:`~perfkit.dataset.Dataset`.
+    """
+
+    frames: dict[str, pd.DataFrame]
+    #: (year, unit_code) -> Markdown source
+    narratives: dict[tuple[int, str], str] = field(default_factory=dict)
+    fictional: bool = False
+    #: the dataset's name (dataset.toml ``name``)
+    name: str = ""
+    #: where the data came from, written into dataset.toml for the record
+    source: str = ""
+
+
+def format_number(value: Any) -> str:
+    """A number as text that reads back to exactly the same float: 12.0 → "12", 0.1 → "0.1".
+
+    ``repr`` of a float is the shortest string that round-trips, so nothing is rounded here.
+    Blank (None, NaN, "") gives "".
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    number = float(value)
+    if math.isnan(number):
+        return ""
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    text = format(Decimal(repr(number)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_text(value: Any) -> str:
+    """A text cell: None and NaN become "", everything else is stripped ``str``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value).strip()
+
+
+def narrative_markdown(narrative: Narrative | str) -> str:
+    """The Markdown of a narrative: its source when kept, else rebuilt from its sections."""
+    if isinstance(narrative, str):
+        return narrative
+    if narrative.source:
+        return narrative.source
+    parts = [narrative.preamble.strip()] if narrative.preamble.strip() else []
+    for key, headings in NARRATIVE_SECTIONS.items():
+        body = getattr(narrative, key).strip()
+        if body:
+            parts.append(f"## {headings[0]}\n\n{body}")
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def as_tables(data: Dataset | Tables) -> Tables:
+    """The frames, narratives and flags of a loaded dataset, or ``data`` itself."""
+    if isinstance(data, Tables):
+        return data
+    return Tables(
+        frames={t.name: getattr(data, t.name) for t in TABLES},
+        narratives={key: narrative_markdown(n) for key, n in data.narratives.items()},
+        fictional=data.fictional,
+        source=str(data.source or ""),
+    )
+
+
+def text_frame(frame: pd.DataFrame | None, table: Table) -> pd.DataFrame:
+    """The table's contract columns, in contract order, every value as text; keys as columns."""
+    keys = [c.key for c in table.columns]
+    if frame is None or frame.empty:
+        return pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
+    out = {}
+    for col in table.columns:
+        if col.key not in frame.columns:
+            out[col.key] = [""] * len(frame)
+            continue
+        fmt = format_number if col.kind in ("number", "year", "month") else format_text
+        out[col.key] = [fmt(v) for v in frame[col.key].tolist()]
+    return pd.DataFrame(out, columns=keys, dtype=object)
+
+
+def metadata(tables: Tables) -> dict[str, Any]:
+    """What dataset.toml and the workbook's ``dataset`` sheet record."""
+    meta: dict[str, Any] = {"name": tables.name} if tables.name else {}
+    meta["fictional"] = bool(tables.fictional)
+    meta["format"] = FORMAT_VERSION
+    meta["generator"] = f"perfkit {__version__}"
+    if tables.source:
+        meta["source"] = tables.source
+    return meta
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _write_folder(tables: Tables, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for table in TABLES:
+        frame = tables.frames.get(table.name)
+        if not table.required and (frame is None or frame.empty):
+            continue
+        text = text_frame(frame, table)
+        text.columns = [c.zh for c in table.columns]
+        text.to_csv(folder / table.filename, index=False, encoding="utf-8-sig", lineterminator="\n")
+    for (year, code), markdown in sorted(tables.narratives.items()):
+        if not markdown.strip():
+            continue
+        path = folder / NARRATIVE_DIR / str(int(year)) / f"{code}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(markdown, encoding="utf-8")
+    lines = ["# 由 perfkit 写出的数据集（数据契约见 docs/data-contract.md）"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in metadata(tables).items()]
+    (folder / METADATA_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if tables.fictional:
+        (folder / FICTIONAL_MARKER).write_text("本数据集的数字为虚构示例。\n", encoding="utf-8")
+
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def put(cell: Cell, value: Any) -> Cell:
+    """Set a cell; text stays text even when it starts with "=" ("=0次" is a target, not a formula).
+
+    Control characters that XML cannot hold are dropped.
+    """
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _number(value: str) -> int | float | str:
+    """Numbers go into the workbook as numbers (so Excel can sum them)."""
+    if not value:
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number
+
+
+class _SheetWriter:
+    """A write-only sheet (fast and lean for 300,000 rows) with a styled, frozen header."""
+
+    def __init__(self, wb: Workbook, title: str, headers: list[str], widths: list[int]):
+        self.ws = wb.create_sheet(title)
+        self.ws.freeze_panes = "A2"
+        for i, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = width
+        cells = []
+        for header in headers:
+            cell = put(WriteOnlyCell(self.ws), header)
+            cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+            cells.append(cell)
+        self.ws.append(cells)
+
+    def row(self, values: list[Any], text: list[bool], wrap: bool = False) -> None:
+        cells = []
+        for value, is_text in zip(values, text, strict=True):
+            cell = put(WriteOnlyCell(self.ws), value)
+            if is_text:
+                cell.number_format = "@"
+            if wrap:
+                cell.alignment = _WRAP
+            cells.append(cell)
+        self.ws.append(cells)
+
+
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_workbook(tables: Tables, path: Path) -> None:
+    wb = Workbook(write_only=True)
+    for table in TABLES:
+        frame = tables.frames.get(table.name)
+        if not table.required and (frame is None or frame.empty):
+            continue
+        numeric = [c.kind in ("number", "year", "month") for c in table.columns]
+        text = [c.kind in ("text", "code") for c in table.columns]
+        widths = [24 if c.kind == "text" else 14 for c in table.columns]
+        sheet = _SheetWriter(wb, table.zh, [c.zh for c in table.columns], widths)
+        for record in text_frame(frame, table).itertuples(index=False):
+            values = [_number(v) if n else v for v, n in zip(record, numeric, strict=True)]
+            sheet.row(values, text)
+    if tables.narratives:
+        sheet = _SheetWriter(
+            wb, NARRATIVE_SHEET, ["年度", "单位编码", "正文（Markdown）"], [8, 14, 80]
+        )
+        for (year, code), markdown in sorted(tables.narratives.items()):
+            sheet.row([int(year), code, markdown], [False, True, True], wrap=True)
+    sheet = _SheetWriter(wb, METADATA_SHEET, ["键", "值"], [14, 40])
+    for key, value in metadata(tables).items():
+        sheet.row([key, value], [True, False])
+    wb.save(path)
+
+
+def _looks_like_dataset(folder: Path) -> bool:
+    return any((folder / name).exists() for name in _DATASET_SIGNS)
+
+
+def write_dataset(data: Dataset | Tables | Mapping[str, pd.DataFrame], out: str | Path) -> Path:
+    """Write ``data`` to ``out``: one .xlsx workbook when ``out`` ends with .xlsx, else a CSV folder.
+
+    The new dataset is written beside ``out`` under a temporary name and renamed into place.
+    An existing ``out`` is replaced only if it is a dataset (or a workbook); any other existing
+    folder is left alone and raises :class:`UsageError`.
+    """
+    if isinstance(data, Mapping):
+        data = Tables(frames=dict(data))
+    tables = as_tables(data)
+    out = Path(out)
+    workbook = out.suffix.lower() == ".xlsx"
+    if out.exists():
+        if workbook and out.is_dir():
+            raise UsageError(f"输出路径 {out} 是一个目录，不能写成工作簿。")
+        if not workbook and (not out.is_dir() or not _looks_like_dataset(out)):
+            raise UsageError(
+                f"输出路径 {out} 已存在且不是 perfkit 数据集，为免覆盖他人文件，请换一个路径。"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if workbook:
+        with atomic_path(out) as target:
+            _write_workbook(tables, target)
+        return out
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=TMP_SUFFIX, dir=out.parent))
+    try:
+        _write_folder(tables, tmp / "dataset")
+        _swap_folder(tmp / "dataset", out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _swap_folder(new: Path, out: Path) -> None:
+    """Put folder ``new`` at ``out``; an old ``out`` is moved aside first and removed after."""
+    if not out.exists():
+        os.replace(new, out)
+        return
+    old = new.parent / "old"
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        os.replace(old, out)
+        raise
+
+
+def export(data: str | Path, out: str | Path, rules: Any = None) -> Path:
+    """``perfkit export DATA --out OUT``: load and validate ``data`` (folder or workbook), write it
+    to ``out`` in the other form (or the same; a workbook when ``out`` ends with .xlsx)."""
+    from perfkit.loading import load
+
+    return write_dataset(load(data, rules), out)

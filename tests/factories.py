@@ -1,0 +1,122 @@
+"""Build a :class:`perfkit.dataset.Dataset` directly from lists of dicts, for tests.
+
+Keys are the canonical ones of :mod:`perfkit.contract`; columns left out get a default (""
+for text, NaN for numbers); ``_row`` is the Excel row (header = row 1, so 2, 3, …). Units that
+are referred to but not listed are added with their code as name.
+
+    ds = make_dataset(
+        budget=[budget_row("U1", item="党团经费", adjusted=10, executed=4.5)],
+        indicators=[indicator_row("U1", "办结案件数", "≥150件", "230余件", 10)],
+    )
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfkit.contract import TABLES_BY_NAME
+from perfkit.dataset import Dataset
+
+Rows = list[dict[str, Any]] | None
+
+
+def _table(name: str, rows: Rows) -> pd.DataFrame:
+    table = TABLES_BY_NAME[name]
+    frame = pd.DataFrame(rows or [])
+    for col in table.columns:
+        if col.key not in frame:
+            frame[col.key] = np.nan if col.kind == "number" else ""
+    for col in table.columns:
+        if col.kind == "number":
+            frame[col.key] = pd.to_numeric(frame[col.key]).astype(float)
+        elif col.kind in ("year", "month"):
+            frame[col.key] = frame[col.key].astype(int)
+        else:
+            frame[col.key] = frame[col.key].fillna("").astype(object)
+    frame["_row"] = np.arange(2, len(frame) + 2)
+    return frame[[*(c.key for c in table.columns), "_row"]]
+
+
+def make_dataset(
+    units: Rows = None,
+    budget: Rows = None,
+    indicators: Rows = None,
+    goals: Rows = None,
+    monthly: Rows = None,
+) -> Dataset:
+    """A Dataset from rows given as dicts with canonical keys (missing units are added)."""
+    units = list(units or [])
+    known = {u["unit_code"] for u in units}
+    for row in [*(budget or []), *(indicators or []), *(goals or []), *(monthly or [])]:
+        code = row["unit_code"]
+        if code not in known:
+            units.append({"unit_code": code, "unit_name": code, "department": "测试部门"})
+            known.add(code)
+    return Dataset(
+        units=_table("units", units),
+        budget=_table("budget", budget),
+        indicators=_table("indicators", indicators),
+        goals=_table("goals", goals),
+        monthly=_table("monthly", monthly),
+        files={t: f"{t}.csv" for t in TABLES_BY_NAME},
+    )
+
+
+def budget_row(
+    unit: str,
+    item: str = "基本支出",
+    adjusted: float = 100.0,
+    executed: float = 100.0,
+    initial: float | None = None,
+    year: int = 2022,
+    fund_source: str = "财政拨款",
+    expense_type: str = "基本支出",
+) -> dict[str, Any]:
+    """One 预算执行 row; 年初预算数 defaults to 全年预算数."""
+    return {
+        "year": year,
+        "unit_code": unit,
+        "fund_source": fund_source,
+        "expense_type": expense_type,
+        "item": item,
+        "initial_budget": adjusted if initial is None else initial,
+        "adjusted_budget": adjusted,
+        "executed": executed,
+    }
+
+
+def indicator_row(
+    unit: str,
+    level3: str,
+    target: str,
+    actual: str,
+    weight: float,
+    reported: float | None = None,
+    reason: str = "",
+    year: int = 2022,
+    level1: str = "产出指标",
+    level2: str = "数量指标",
+) -> dict[str, Any]:
+    """One 绩效指标 row."""
+    return {
+        "year": year,
+        "unit_code": unit,
+        "level1": level1,
+        "level2": level2,
+        "level3": level3,
+        "target": target,
+        "actual": actual,
+        "weight": weight,
+        "reported_score": np.nan if reported is None else reported,
+        "deviation_reason": reason,
+    }
+
+
+def monthly_row(
+    unit: str, month: int, executed: float, item: str = "基本支出", year: int = 2022
+) -> dict[str, Any]:
+    """One 月度执行 row."""
+    return {"year": year, "unit_code": unit, "item": item, "month": month, "executed": executed}

@@ -1,0 +1,205 @@
+"""The report's charts: what each draws (bars, lines, labels), its size, and that it draws cleanly.
+
+Frames are built by hand in the documented shapes (rates as fractions); the expected bar lengths
+are the rates × 100 worked out in the comments.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from perfkit import charts
+
+GRADES = ["优", "良", "中", "差"]
+
+
+def _draw(fig: Figure) -> None:
+    """Render to PNG with every warning an error (a missing CJK glyph warns)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def _bars(fig: Figure) -> list[tuple[float, float, str]]:
+    """(centre on the category axis, length, colour) of each horizontal bar, top to bottom."""
+    ax = fig.axes[0]
+    bars = [
+        (p.get_y() + p.get_height() / 2, p.get_width(), to_hex(p.get_facecolor()))
+        for p in ax.patches
+    ]
+    return sorted(bars)
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
+def _legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_wrap_label_breaks_long_names_and_marks_the_cut():
+    assert charts.wrap_label("党团经费") == "党团经费"
+    text = "一二三四五六七八九十" * 3  # 30 characters, width 14, 2 lines
+    assert charts.wrap_label(text) == "一二三四五六七八九十一二三四\n五六七八九十一二三四五六七…"
+
+
+def test_execution_by_item_bars_colours_and_90_line():
+    items = pd.DataFrame(
+        {
+            "item": ["人员经费", "党团经费", "公用经费", "零预算项目"],
+            # 433.90/436.50, 1.08/2.40 = 0.45, 33.60/48 = 0.70, NaN (全年预算数 0)
+            "execution_rate": [433.90 / 436.50, 0.45, 0.70, np.nan],
+        }
+    )
+    fig = charts.execution_by_item(items, threshold=0.9)
+    _draw(fig)
+    ax = fig.axes[0]
+    # sorted by rate, lowest first; the NaN item is left out
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["党团经费", "公用经费", "人员经费"]
+    bars = _bars(fig)
+    assert [round(w, 4) for _, w, _ in bars] == [45.0, 70.0, round(433.90 / 436.50 * 100, 4)]
+    assert [c for _, _, c in bars] == [charts.ALERT, charts.ALERT, charts.PRIMARY]
+    assert _texts(fig) == ["45.00%", "70.00%", "99.40%"]  # 433.90/436.50 = 0.994044…
+    assert any(list(line.get_xdata()) == [90.0, 90.0] for line in ax.lines)
+    assert _legend_labels(fig) == ["低于 90%", "达到 90%", "90% 基准线"]
+    assert ax.get_title() == "各项目预算执行率"
+    assert fig.get_size_inches()[0] == pytest.approx(16 / 2.54)
+
+
+def test_execution_by_item_keeps_the_lowest_rates_beyond_the_limit():
+    rates = [i / 100 for i in range(40, 80)]  # 40 items, 0.40 … 0.79
+    items = pd.DataFrame({"item": [f"项目{i}" for i in range(40)], "execution_rate": rates})
+    fig = charts.execution_by_item(items)
+    assert len(_bars(fig)) == charts.MAX_BARS
+    assert max(w for _, w, _ in _bars(fig)) == pytest.approx(69.0)  # 0.40 + 29/100
+    assert "执行率最低的 30 个项目" in fig.axes[0].get_title()
+
+
+def test_monthly_progress_plots_cumulative_rate_and_time_progress():
+    months = np.arange(1, 13)
+    progress = pd.DataFrame(
+        {
+            "month": months,
+            # 60 万元 a month against 800 万元: month 6 → 360/800 = 45%
+            "cumulative_rate": months * 60 / 800,
+            "progress": months / 12,
+        }
+    )
+    fig = charts.monthly_progress(progress)
+    _draw(fig)
+    cumulative, time_progress = fig.axes[0].lines[:2]
+    assert cumulative.get_ydata()[5] == pytest.approx(45.0)
+    assert time_progress.get_ydata()[5] == pytest.approx(50.0)  # 6 / 12
+    assert _texts(fig) == ["90.00%"]  # 720 / 800 at December
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()][:3] == ["1月", "2月", "3月"]
+    assert _legend_labels(fig) == ["累计执行进度", "序时进度"]
+
+
+def test_indicator_completion_caps_long_bars_and_labels_the_true_value():
+    indicators = pd.DataFrame(
+        {
+            "level3": ["办结案件数", "卷宗整理归档数", "服务质量", "外出调查次数"],
+            # 230/150, 135/150, qualitative (NaN), 25/10
+            "completion": [230 / 150, 0.9, np.nan, 2.5],
+            "met": [True, False, True, True],
+        }
+    )
+    fig = charts.indicator_completion(indicators, cap=1.5)
+    _draw(fig)
+    bars = _bars(fig)
+    # 153.33% and 250% are drawn at the 150% cap; 90% as is; the qualitative one is left out
+    assert [round(w, 2) for _, w, _ in bars] == [150.0, 90.0, 150.0]
+    assert [c for _, _, c in bars] == [charts.PRIMARY, charts.ALERT, charts.PRIMARY]
+    assert _texts(fig) == ["153.33% ▶", "90.00%", "250.00% ▶"]
+    assert any(list(line.get_xdata()) == [100, 100] for line in fig.axes[0].lines)
+    assert "超过 150% 的按 150% 绘制" in fig.axes[0].get_title()
+
+
+def test_score_by_level1_draws_score_over_weight():
+    parts = pd.DataFrame(
+        {
+            "part": ["预算执行", "产出指标", "效益指标", "满意度指标"],
+            "weight": [10.0, 50.0, 30.0, 10.0],
+            "score": [9.6, 45.5, 30.0, 8.89],
+        }
+    )
+    fig = charts.score_by_level1(parts)
+    _draw(fig)
+    lengths = sorted(round(w, 2) for _, w, _ in _bars(fig))
+    assert lengths == sorted([10.0, 50.0, 30.0, 10.0, 9.6, 45.5, 30.0, 8.89])
+    assert _texts(fig) == ["9.60 / 10 分", "45.50 / 50 分", "30.00 / 30 分", "8.89 / 10 分"]
+
+
+def test_grade_distribution_counts_every_grade_in_order():
+    units = pd.DataFrame({"grade": ["优", "良", "优", "差", "优"]})
+    fig = charts.grade_distribution(units, GRADES)
+    _draw(fig)
+    heights = [p.get_height() for p in sorted(fig.axes[0].patches, key=lambda p: p.get_x())]
+    assert heights == [3, 1, 0, 1]  # 优 3, 良 1, 中 0, 差 1
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == GRADES
+
+
+def test_execution_vs_score_places_each_unit_and_names_few():
+    units = pd.DataFrame(
+        {
+            "unit_name": ["甲单位", "乙单位", "丙单位"],
+            "execution_rate": [0.96, 0.52, 0.86],
+            "total": [99.6, 56.79, 77.49],
+            "grade": ["优", "差", "中"],
+        }
+    )
+    fig = charts.execution_vs_score(units, GRADES)
+    _draw(fig)
+    points = fig.axes[0].collections[0].get_offsets()
+    assert sorted(map(tuple, np.round(points, 2))) == [(52.0, 56.79), (86.0, 77.49), (96.0, 99.6)]
+    assert sorted(_texts(fig)) == ["丙单位", "乙单位", "甲单位"]
+    many = pd.concat([units] * 6, ignore_index=True)  # 18 units: too many to name
+    assert _texts(charts.execution_vs_score(many, GRADES)) == []
+
+
+def test_findings_by_kind_unit_counts_per_cell():
+    findings = pd.DataFrame(
+        {
+            "unit_code": ["A", "A", "B", "C", "C", "C"],
+            "kind": ["low_execution", "over_target", "low_execution", "under_target",
+                     "under_target", "score_mismatch"],
+        }
+    )  # fmt: skip
+    labels = {"low_execution": "执行率偏低", "under_target": "未达标", "over_target": "目标偏低",
+              "score_mismatch": "得分有误"}  # fmt: skip
+    fig = charts.findings_by_kind_unit(findings, {"A": "甲", "B": "乙", "C": "丙"}, labels)
+    _draw(fig)
+    ax = fig.axes[0]
+    # rows by number of findings: 丙 3, 甲 2, 乙 1; columns in the labels' order
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["丙", "甲", "乙"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "执行率偏低",
+        "未达标",
+        "目标偏低",
+        "得分有误",
+    ]
+    assert _texts(fig) == ["0", "2", "0", "1", "1", "0", "1", "0", "1", "0", "0", "0"]
+
+
+def test_user_text_is_not_parsed_as_mathtext():
+    """An item named with "$" would otherwise be parsed as TeX and fail to draw."""
+    items = pd.DataFrame({"item": [r"$\frac$ 项目", "费用$5"], "execution_rate": [0.5, 1.0]})
+    fig = charts.execution_by_item(items)
+    _draw(fig)
+    assert r"$\frac$ 项目" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_charts_are_not_left_open_in_pyplot():
+    """Figures are built without pyplot, so the inline backend shows each once, where displayed."""
+    before = plt.get_fignums()
+    charts.grade_distribution(pd.DataFrame({"grade": ["优"]}), GRADES)
+    assert plt.get_fignums() == before
