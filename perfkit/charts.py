@@ -386,7 +386,8 @@ def findings_by_kind_unit(
 ) -> Figure:
     """Number of findings per unit (rows) and kind (columns), as an annotated heat map.
 
-    Beyond ``MAX_BARS`` units, the units with the most findings.
+    ``kind_labels`` gives the column order and short labels; empty cells are left blank. Beyond
+    ``MAX_BARS`` units, the units with the most findings.
     """
     table = pd.crosstab(findings["unit_code"], findings["kind"])
     kinds = [k for k in kind_labels if k in table.columns]
@@ -397,17 +398,20 @@ def findings_by_kind_unit(
     if len(order) > MAX_BARS:
         title += f"（问题最多的 {MAX_BARS} 个单位）"
     table = table.loc[order.index[:MAX_BARS]]
-    table.index = _unique_labels([unit_names.get(code, code) for code in table.index])
-    table.columns = [wrap_label(kind_labels.get(k, k), 6) for k in table.columns]
+    names = [unit_names.get(code, code) for code in table.index]
+    table.index = [wrap_label(name, 18, 1) for name in names]
+    table.columns = [wrap_label(kind_labels.get(k, k), 5) for k in table.columns]
+    counts = table.to_numpy()
     fig, ax = _figure(max(2.6, 1.4 + 0.3 * len(table)))
     sns.heatmap(
         table,
-        annot=True,
-        fmt="d",
+        annot=[[str(n) if n else "" for n in row] for row in counts],
+        fmt="",
         cmap="Blues",
+        vmin=0,
         cbar=False,
         linewidths=0.5,
-        linecolor="white",
+        linecolor="#d9d9d9",
         ax=ax,
         annot_kws={"fontsize": 8},
     )

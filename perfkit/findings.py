@@ -127,7 +127,7 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     未完全达成年度指标值（达成年度指标）。"
     """
     rows = indicators[_missed(indicators)]
-    name, actual, target = _named(rows), _text(rows, "actual"), _text(rows, "target")
+    level3, actual, target = _text(rows, "level3"), _text(rows, "actual"), _text(rows, "target")
     rule = rows["rule"].to_numpy(dtype=object)
     completion = rows["completion"].to_numpy(float)
     lower = (rule == "lower_better_ratio") | (rule == "lower_better_linear")
@@ -135,30 +135,27 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     has_rate = ~lower & ~qual & np.isfinite(completion)
     plain = ~lower & ~qual & ~has_rate
     message = np.empty(len(rows), dtype=object)
-    head = name + "实际完成 " + actual
-    message[lower] = head[lower] + "，超出年度指标值（" + target[lower] + "）。"
-    missed = head + "，未达到年度指标值（" + target + "）"
-    message[has_rate] = (
-        missed[has_rate] + "，完成率为 " + percent_strings(completion[has_rate]) + "。"
-    )
-    message[plain] = missed[plain] + "。"
-    if qual.any():
-        labels = {t.key: t.label for t in rulebook.tiers}
-        tier = np.array(
-            [
-                # the tier's label only when the actual did not already say it
-                f"{k} 档" if normalise(text) == normalise(labels[k]) else f"{k} 档：{labels[k]}"
-                for k, text in zip(
-                    rows["tier"].to_numpy(dtype=object)[qual], actual[qual], strict=True
-                )
-            ],
-            dtype=object,
-        )
-        message[qual] = (
-            name[qual] + "实际完成情况为“" + actual[qual] + "”（" + tier
-            + "），未完全达成年度指标值（" + target[qual] + "）。"
-        )  # fmt: skip
-    return _frame(rows, "under_target", _text(rows, "level3"), message, completion)
+
+    def rows_of(mask: np.ndarray, *columns: np.ndarray):
+        return zip(level3[mask], actual[mask], target[mask], *columns, strict=True)
+
+    message[lower] = [f"「{n}」实际完成 {a}，超出年度指标值（{t}）。" for n, a, t in rows_of(lower)]
+    message[plain] = [
+        f"「{n}」实际完成 {a}，未达到年度指标值（{t}）。" for n, a, t in rows_of(plain)
+    ]
+    message[has_rate] = [
+        f"「{n}」实际完成 {a}，未达到年度指标值（{t}），完成率为 {p}。"
+        for n, a, t, p in rows_of(has_rate, percent_strings(completion[has_rate]))
+    ]
+    labels = {t.key: t.label for t in rulebook.tiers}
+    message[qual] = [
+        f"「{n}」实际完成情况为“{a}”（{k} 档"
+        # the tier's label only when the actual did not already say it
+        + ("" if normalise(a) == normalise(labels[k]) else f"：{labels[k]}")
+        + f"），未完全达成年度指标值（{t}）。"
+        for n, a, t, k in rows_of(qual, rows["tier"].to_numpy(dtype=object)[qual])
+    ]
+    return _frame(rows, "under_target", level3, message, completion)
 
 
 def over_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:

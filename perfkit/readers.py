@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from perfkit.contract import NARRATIVE_DIR, TABLES, UNIT_CODE, YEAR, Column, Narrative, Table
 from perfkit.narratives import parse_narrative
@@ -143,7 +142,7 @@ def read_dataset(path: str | Path) -> RawDataset:
 
 
 def decode_text(data: bytes) -> str | None:
-    """Bytes as text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK); None if neither."""
+    """Bytes as text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK), else None."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -202,7 +201,7 @@ def _read_folder(root: Path) -> RawDataset:
 
 
 def _absent(table: Table, file: str, status: Status = "absent") -> RawTable:
-    """A table with no rows: absent, empty or unreadable."""
+    """A table without rows: absent, empty or unreadable."""
     return RawTable(table, file, pd.DataFrame(), np.empty(0, dtype=np.int64), status=status)
 
 
@@ -216,10 +215,10 @@ def _read_csv(data: bytes, file: str, table: Table) -> tuple[RawTable, list[Prob
 
 
 def _csv_grid(data: bytes) -> pd.DataFrame | str:
-    """The cells of a CSV file, header not yet found, as categorical columns; or why not."""
+    """The cells of a CSV file as text, header not yet found; or why not."""
     options: dict[str, Any] = {
         "header": None,
-        "dtype": "category",
+        "dtype": object,
         "na_filter": False,
         "skip_blank_lines": False,
     }
@@ -243,10 +242,9 @@ def _csv_grid(data: bytes) -> pd.DataFrame | str:
 
 
 def _grid(cells: list[list[str]]) -> pd.DataFrame:
-    """Rows of cell texts, padded to the longest, as categorical columns."""
+    """Rows of cell texts, padded to the longest."""
     width = max((len(r) for r in cells), default=0)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
-    return grid.astype("category")
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in cells], dtype=object)
 
 
 # --- workbooks -----------------------------------------------------------------------------
@@ -349,9 +347,8 @@ def _sheet_metadata(ws: Any, file: str, problems: list[Problem]) -> tuple[bool, 
         if key in ("fictional", "虚构", "虚构数据"):
             flag = _truthy(value)
             if flag is None:
-                problems.append(
-                    Problem(file, "应为 TRUE 或 FALSE（是 / 否）", row, "B", cell_text(value))
-                )
+                message = "fictional 应为 TRUE 或 FALSE（是 / 否）"
+                problems.append(Problem(file, message, value=cell_text(value), cell=f"B{row}"))
             fictional = bool(flag)
         elif key in ("name", "名称"):
             name = cell_text(value).strip(WHITESPACE)
@@ -381,12 +378,15 @@ def _folder_metadata(data: bytes, problems: list[Problem]) -> tuple[bool, str]:
 
 
 def _stripped(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct stripped values) of one categorical column; "" is always among them."""
-    categories = column.cat.categories.to_numpy(dtype=object)
-    cats = np.array([str(v).strip(WHITESPACE) for v in categories] + [""], dtype=object)
-    remap, values = pd.factorize(cats)
-    codes = column.cat.codes.to_numpy().astype(np.int64)
-    codes[codes < 0] = len(cats) - 1  # a missing cell is blank
+    """(codes, distinct stripped values) of one column of cells; "" is always among the values.
+
+    Each distinct cell text is stripped once, however many rows repeat it.
+    """
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object))
+    texts = np.array([str(v).strip(WHITESPACE) for v in distinct] + [""], dtype=object)
+    remap, values = pd.factorize(texts)
+    codes = codes.astype(np.int64)
+    codes[codes < 0] = len(texts) - 1  # a missing cell is blank
     return remap[codes], values.astype(object)
 
 
@@ -406,8 +406,7 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
     for (codes, _), blank in zip(columns, blanks, strict=True):
         filled |= codes != blank
     if not filled.any():
-        raw = RawTable(table, file, pd.DataFrame(), np.empty(0, dtype=np.int64), status="empty")
-        return raw, []
+        return _absent(table, file, "empty"), []
     header = int(np.flatnonzero(filled)[0])
     names = _header_names(table)
     problems: list[Problem] = []
@@ -422,9 +421,8 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
             problems.append(
                 Problem(
                     file,
-                    f"与第 {get_column_letter(found[key] + 1)} 列「{headers[key]}」是同一列"
-                    f"（{table.column(key).zh}），只能保留一列；已使用第 "
-                    f"{get_column_letter(found[key] + 1)} 列。",
+                    f"与第 {_letter(found[key])} 列「{headers[key]}」是同一列"
+                    f"（{table.column(key).zh}），只能保留一列；已使用第 {_letter(found[key])} 列。",
                     row=header + 1,
                     column=written,
                 )
@@ -444,6 +442,16 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
     status: Status = "ok" if len(positions) else "header_only"
     raw = RawTable(table, file, frame, positions + 1, headers, missing, status, header + 1)
     return raw, problems
+
+
+def _letter(index: int) -> str:
+    """Excel's name of the column at 0-based ``index``: 0 → "A", 26 → "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _fold(name: str) -> str:

@@ -12,7 +12,6 @@ its own cell; :func:`stylesheet` gives the CSS they share.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,6 +73,15 @@ DEFAULT_MEASURES = (
     ),
     (("score_mismatch",), "严格按照评分规则开展自评，认真核对各项指标得分，确保自评结果真实、准确"),
 )
+#: the same kinds, short, for a chart's column labels
+KIND_SHORT = {
+    "low_execution": "执行率偏低",
+    "time_progress_lag": "进度滞后",
+    "under_target": "未达目标",
+    "over_target": "目标偏低",
+    "missing_deviation_reason": "缺偏差原因",
+    "score_mismatch": "得分有误",
+}
 CLOSING_MEASURE = "认真总结，科学客观做出绩效管理评价，做好绩效评价结果运用"
 _CN_DIGITS = "〇一二三四五六七八九"
 
@@ -82,37 +90,34 @@ _CN_DIGITS = "〇一二三四五六七八九"
 # text and numbers
 
 
-def esc(value: object) -> str:
-    """User text for HTML: escaped, with None and NaN as ""."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return escape(str(value), quote=True)
-
-
 def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float | int) and math.isnan(float(x)))
+    """None, NaN or pd.NA."""
+    return bool(pd.api.types.is_scalar(x) and pd.isna(x))
 
 
-def money(x: object) -> str:
+def esc(value: object) -> str:
+    """User text for HTML: escaped (quotes too), with None and NaN as ""."""
+    return "" if _missing(value) else escape(str(value), quote=True)
+
+
+def money(x: float | None) -> str:
     """An amount in 万元 with thousands separators and 2 decimals: "1,234.56" (NaN: "—")."""
-    if _missing(x):
-        return DASH
-    return f"{half_up(float(x), 2):,.2f}"  # type: ignore[arg-type]
+    return DASH if x is None or _missing(x) else f"{half_up(float(x), 2):,.2f}"
 
 
-def wan(x: object) -> str:
+def wan(x: float | None) -> str:
     """An amount in a sentence: "1,234.56 万元"."""
     return f"{money(x)} 万元"
 
 
-def rate(x: object) -> str:
+def rate(x: float | None) -> str:
     """A fraction as a percentage: 0.9523 → "95.23%" (NaN: "—")."""
-    return DASH if _missing(x) else percent(float(x))  # type: ignore[arg-type]
+    return DASH if x is None or _missing(x) else percent(float(x))
 
 
-def points(x: object) -> str:
+def points(x: float | None) -> str:
     """A score with 2 decimals: "9.60" (NaN: "—")."""
-    return DASH if _missing(x) else fixed(float(x))  # type: ignore[arg-type]
+    return DASH if x is None or _missing(x) else fixed(float(x))
 
 
 def chinese_number(n: int) -> str:
@@ -163,22 +168,15 @@ def _n(html: str) -> str:
 
 
 def _table(
-    head: Sequence[str] | Sequence[Sequence[str]],
-    rows: Iterable[Sequence[str]],
-    caption: str = "",
-    cls: str = "",
+    head: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "", cls: str = ""
 ) -> str:
-    """A table: ``head`` is a row of header texts (or rows of ready ``<th>`` cells), ``rows``
-    rows of ready ``<td>`` cells."""
-    if head and isinstance(head[0], str):
-        head_rows = ["".join(_td(h, th=True) for h in head)]  # type: ignore[arg-type]
-    else:
-        head_rows = ["".join(r) for r in head]
-    thead = "".join(f"<tr>{r}</tr>" for r in head_rows)
+    """A table: ``head`` the header texts (safe HTML; none for a form whose header rows are
+    among ``rows``), ``rows`` rows of ready cells."""
+    thead = f"<thead><tr>{''.join(_td(h, th=True) for h in head)}</tr></thead>" if head else ""
     body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
     cap = f"<caption>{caption}</caption>" if caption else ""
     return (
-        f'<table class="pk-table{(" " + cls) if cls else ""}">{cap}<thead>{thead}</thead>'
+        f'<table class="pk-table{(" " + cls) if cls else ""}">{cap}{thead}'
         f"<tbody>{body}</tbody></table>"
     )
 
@@ -416,6 +414,9 @@ def score_parts(detail: UnitDetail) -> pd.DataFrame:
 
 
 def _execution_paragraphs(detail: UnitDetail) -> str:
+    """预算执行率 = Σ全年执行数 / Σ全年预算数 and its score (财预〔2020〕10号), the items below the
+    rulebook's ``low_execution`` (90%), and cumulative execution against 序时进度 (m / 12) at the
+    rulebook's months, the gap in points as printed (domain.md §4)."""
     s, book = detail.summary, detail.rulebook
     first = (
         f"{detail.year}年度，本单位全年预算数 {wan(s['adjusted_budget'])}，执行 "
@@ -426,12 +427,12 @@ def _execution_paragraphs(detail: UnitDetail) -> str:
     items = detail.budget_items.dropna(subset=["execution_rate"])
     low = items[items["execution_rate"].round(9) < book.low_execution]
     limit = f"{num(book.low_execution * 100)}%"
+    paragraphs = [_p(first)]
     if len(low):
         listed = "、".join(f"{esc(r.item)}（{rate(r.execution_rate)}）" for r in low.itertuples())
-        second = f"执行率低于 {limit} 的项目有 {len(low)} 个：{listed}。"
-    else:
-        second = f"各项目预算执行率均不低于 {limit}。"
-    paragraphs = [_p(first), _p(second)]
+        paragraphs.append(_p(f"执行率低于 {limit} 的项目有 {len(low)} 个：{listed}。"))
+    elif len(items):
+        paragraphs.append(_p(f"各项目预算执行率均不低于 {limit}。"))
     progress = detail.progress
     quarters = progress[progress["month"].isin(book.time_progress_months)]
     quarters = quarters.dropna(subset=["cumulative_rate"])
@@ -655,21 +656,13 @@ def appendix_table(detail: UnitDetail) -> str:
         cls="pk-form",
     )  # fmt: skip
     funding_head = [
-        "资金（万元）",
-        "",
-        "年初预算数",
-        "全年预算数",
-        "全年执行数",
-        "分值",
-        "执行率",
-        "得分",
+        _td("资金（万元）", colspan=2, th=True),
+        *(
+            _td(h, th=True)
+            for h in ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+        ),
     ]
-    funding = _table(
-        [["".join([_td(funding_head[0], colspan=2, th=True),
-                   *(_td(h, th=True) for h in funding_head[2:])])]],
-        _funding_rows(detail),
-        cls="pk-form",
-    )  # fmt: skip
+    funding = _table([], [funding_head, *_funding_rows(detail)], cls="pk-form")
     goal_rows = [
         [_td(esc(g["expected"])), _td(esc(g["achieved"]) or DASH)]
         for g in detail.goals.to_dict("records")
@@ -819,7 +812,7 @@ def overview_charts(ov: Overview) -> list[Chart]:
         names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))
         specs.append((
             "各单位问题数（按类型）",
-            lambda: charts.findings_by_kind_unit(ov.findings, names, KIND_LABELS),
+            lambda: charts.findings_by_kind_unit(ov.findings, names, KIND_SHORT),
         ))  # fmt: skip
     return [
         Chart(f"pk-fig-{i}", f"图{i} {title}", make) for i, (title, make) in enumerate(specs, 1)

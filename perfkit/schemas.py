@@ -96,7 +96,7 @@ def valid_codes(values: Values) -> np.ndarray:
 
 
 def valid_code_values(raw: RawTable) -> np.ndarray:
-    """Per distinct 单位编码 of ``raw`` (see :meth:`RawTable.values`): whether it is safe (cached)."""
+    """Per distinct 单位编码 of ``raw`` (:meth:`RawTable.values`): whether it is safe (cached)."""
     if "unit_code valid" not in raw.cache:
         raw.cache["unit_code valid"] = valid_codes(raw.values("unit_code"))
     return raw.cache["unit_code valid"]
@@ -296,6 +296,15 @@ def _unique_schema(table: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(unique=SCHEMAS[table].unique, report_duplicates="exclude_first")
 
 
+def context(raw: RawTable, pos: int) -> dict[str, str | None]:
+    """Who a row is about, for messages about indicators: its 单位编码 and 三级指标 (issue 2 §2)."""
+    if raw.table.name != "indicators":
+        return {}
+    code = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
+    level3 = raw.column("level3")[pos] if "level3" in raw.frame.columns else ""
+    return {"unit_code": code or None, "level3": level3 or None}
+
+
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     """pandera's failure cases (column, check, failure_case, index); none when valid."""
     try:
@@ -344,7 +353,14 @@ def check(raw: RawTable) -> list[Problem]:
                 (
                     pos,
                     order[key],
-                    Problem(raw.file, str(message), int(raw.rows[pos]), header, values[codes[pos]]),
+                    Problem(
+                        raw.file,
+                        str(message),
+                        int(raw.rows[pos]),
+                        header,
+                        values[codes[pos]],
+                        **context(raw, pos),
+                    ),
                 )
                 for pos in np.flatnonzero(np.isin(codes, bad))
             ]
@@ -380,6 +396,7 @@ def _duplicates(raw: RawTable) -> list[tuple[int, int, Problem]]:
                 int(raw.rows[pos]),
                 raw.headers[last],
                 shown[pos],
+                **context(raw, pos),
             ),
         )
         for pos in repeated

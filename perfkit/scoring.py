@@ -211,7 +211,7 @@ def _score(
         "equal_zero_missed": (equal_zero, 0.0),
     }
     conditions = [c for c, _ in cases.values()]
-    case = np.select(conditions, list(cases), default="").astype(object)
+    case = np.select(conditions, range(len(cases)), default=-1)
     score = np.select(conditions, [v for _, v in cases.values()], default=0.0)
     score = round_half_up(np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0)), rulebook.decimals)
 
@@ -253,7 +253,7 @@ def _score(
             "met": met,
             "tier": tier,
             "rule": rule,
-            "rule_text": _fill(case, fields),
+            "rule_text": _fill(case, list(cases), fields),
             "score": score,
         }
     )
@@ -267,14 +267,20 @@ def _labels(tier: np.ndarray, rulebook: Rulebook) -> np.ndarray:
     return out
 
 
-def _fill(case: np.ndarray, fields: dict[str, Callable[[], np.ndarray]]) -> np.ndarray:
-    """Fill in the sentence of each row's case; each field's strings are rendered once."""
+def _fill(
+    case: np.ndarray, keys: list[str], fields: dict[str, Callable[[], np.ndarray]]
+) -> np.ndarray:
+    """Fill in the sentence of each row's case (an index into ``keys``, the TEXTS keys).
+
+    Each field's strings are rendered once, for all rows.
+    """
     text = np.full(len(case), "", dtype=object)
     rendered: dict[str, np.ndarray] = {}
-    for key, template in TEXTS.items():
-        mask = case == key
+    for number, key in enumerate(keys):
+        mask = case == number
         if not mask.any():
             continue
+        template = TEXTS[key]
         names: list[str] = []
         positional = ""
         for literal, name, _, _ in string.Formatter().parse(template):

@@ -9,9 +9,9 @@ across rows and tables that scoring relies on:
   total (90 by default), within 0.005;
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
 - a unit-year with indicators has budget rows, and one with budget rows has indicators;
-- 年度指标值 and 实际完成值 can be read (:func:`perfkit.notation.parse`), a target and its actual are
-  in the same unit (:func:`perfkit.notation.same_unit`), and a qualitative result names a tier of
-  the rulebook (:func:`perfkit.qualitative.classify`);
+- 年度指标值 and 实际完成值 can be read (:func:`perfkit.notation.parse`), a target and its actual
+  are in the same unit (:func:`perfkit.notation.same_unit`), and a qualitative result names a
+  tier of the rulebook (:func:`perfkit.qualitative.classify`);
 - a reported 得分 lies between 0 and the indicator's 分值;
 - monthly rows name an item (项目) of the unit's budget for that year.
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit import notation, qualitative, schemas
-from perfkit.contract import TABLES
+from perfkit.contract import NARRATIVE_DIR, TABLES
 from perfkit.problems import Problem
 from perfkit.readers import RawDataset, RawTable
 from perfkit.rulebook import Rulebook
@@ -94,13 +94,6 @@ def _known_units(units: RawTable) -> set[str] | None:
     return set(units.values("unit_code")) if units.has("unit_code") else None
 
 
-def _context(t: RawTable, pos: int) -> dict[str, str | None]:
-    """The 单位编码 and 三级指标 of a row, for messages about indicators."""
-    code = t.column("unit_code")[pos] if "unit_code" in t.frame.columns else None
-    level3 = t.column("level3")[pos] if "level3" in t.frame.columns else None
-    return {"unit_code": code or None, "level3": level3 or None}
-
-
 def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
     if known is None:
         return []
@@ -123,6 +116,7 @@ def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
                 int(t.rows[pos]),
                 t.headers["unit_code"],
                 values[codes[pos]],
+                **schemas.context(t, pos),
             )
             for pos in np.flatnonzero(np.isin(codes, unknown))
         ]
@@ -157,10 +151,12 @@ def _unit_rows(
 
 
 def _per_unit_year(t: RawTable, key: str) -> pd.DataFrame:
-    """Per (year, unit): the first row position, Σ ``key`` and whether any value is invalid."""
+    """Per (year, unit): the first row position, Σ ``key`` and whether any value is invalid
+    (blank, not a number or negative: already reported, so the sum is not)."""
     pos, year, unit = _unit_rows(t)
     group, first = _group_ids(year, unit)
     value = schemas.typed(t, key)[pos]
+    value[value < 0] = np.nan
     return pd.DataFrame(
         {
             "year": year[first],
@@ -291,7 +287,7 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
                 int(t.rows[pos]),
                 t.headers[key],
                 values[codes[pos]],
-                **_context(t, pos),
+                **schemas.context(t, pos),
             )
             for pos in np.flatnonzero(np.isin(codes, errors))
         ]
@@ -300,7 +296,12 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
     actual = t.column("actual")
     problems += [
         Problem(
-            t.file, message, int(t.rows[pos]), t.headers["actual"], actual[pos], **_context(t, pos)
+            t.file,
+            message,
+            int(t.rows[pos]),
+            t.headers["actual"],
+            actual[pos],
+            **schemas.context(t, pos),
         )
         for pos, message in sorted(found)
     ]
@@ -388,8 +389,7 @@ def _reported_scores(t: RawTable) -> list[Problem]:
         return []
     weight = schemas.typed(t, "weight")
     score = schemas.typed(t, "reported_score")
-    with np.errstate(invalid="ignore"):
-        bad = (score < 0) | (score > weight + 1e-9)
+    bad = (weight >= 0) & ((score < 0) | (score > weight + 1e-9))
     column = t.column("reported_score")
     return [
         Problem(
@@ -398,7 +398,7 @@ def _reported_scores(t: RawTable) -> list[Problem]:
             int(t.rows[pos]),
             t.headers["reported_score"],
             column[pos],
-            **_context(t, pos),
+            **schemas.context(t, pos),
         )
         for pos in np.flatnonzero(bad)
     ]
@@ -456,10 +456,12 @@ def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
         code_column = n.headers.get("unit_code")
         where = f"第{n.row}行" if n.row else n.file
         if np.isnan(schemas.parse_years([n.year])[0]):
-            message = "年度应为四位数的年份，如 narratives/2022/单位编码.md。"
+            message = str(schemas.FOUR_DIGIT_YEAR.error)
+            if n.row is None:
+                message += f"（叙述文件应放在 {NARRATIVE_DIR}/<年度>/<单位编码>.md）"
             problems.append(Problem(n.file, message, n.row, year_column, n.year))
         elif not schemas.valid_codes([n.unit_code])[0]:
-            message = "单位编码只能由字母、数字、“-”和“_”组成，最长 64 个字符。"
+            message = str(schemas.SAFE_UNIT_CODE.error)
             problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
         elif known is not None and n.unit_code not in known:
             message = f"单位编码在 {raw.tables['units'].file} 中不存在。"
@@ -478,7 +480,7 @@ def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
 
 def _in_order(raw: RawDataset, problems: list[Problem]) -> list[Problem]:
     """Files in the contract's order (then narratives and others by name), rows ascending."""
-    rank: dict[str, int] = {}
+    rank = {raw.source.name: 0}  # a workbook's own problems come before its sheets'
     for table in TABLES:
         rank.setdefault(raw.tables[table.name].file, len(rank))
     last = len(rank)

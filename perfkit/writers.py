@@ -1,10 +1,11 @@
 """Writing a dataset in the contract: a CSV folder or one .xlsx workbook (``perfkit export``).
 
 The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM,
-Chinese headers (the contract's ``zh`` names), one file per table, ``narratives/<年度>/<单位编码>.md``
-and a ``dataset.toml`` that says what wrote it. The workbook holds one sheet per table under its
-Chinese name, plus a ``dataset`` sheet with the same metadata. Both are written to a temporary
-place beside the target and renamed into place, so a reader never sees half a dataset.
+Chinese headers (the contract's ``zh`` names), one file per table,
+``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The workbook
+holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
+``dataset`` sheet with the same metadata. Both are written to a temporary place beside the
+target and renamed into place, so a reader never sees half a dataset.
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ def _looks_like_dataset(folder: Path) -> bool:
 
 
 def write_dataset(data: Dataset | Tables | Mapping[str, pd.DataFrame], out: str | Path) -> Path:
-    """Write ``data`` to ``out``: one .xlsx workbook when ``out`` ends with .xlsx, else a CSV folder.
+    """Write ``data`` to ``out``: one workbook when ``out`` ends with .xlsx, else a CSV folder.
 
     The new dataset is written beside ``out`` under a temporary name and renamed into place.
     An existing ``out`` is replaced only if it is a dataset (or a workbook); any other existing

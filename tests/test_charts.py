@@ -187,7 +187,8 @@ def test_findings_by_kind_unit_counts_per_cell():
         "目标偏低",
         "得分有误",
     ]
-    assert _texts(fig) == ["0", "2", "0", "1", "1", "0", "1", "0", "1", "0", "0", "0"]
+    # 丙: 未达标 2, 得分有误 1; 甲: 执行率偏低 1, 目标偏低 1; 乙: 执行率偏低 1 (0 is left blank)
+    assert _texts(fig) == ["", "2", "", "1", "1", "", "1", "", "1", "", "", ""]
 
 
 def test_user_text_is_not_parsed_as_mathtext():

@@ -166,9 +166,7 @@ def test_drop_downs_and_weight_check(issued):
     # the tier list only on the qualitative rows: 25–27 (完成接入, 有效提升, 正常运行)
     assert set(lists[tiers].split()) == {"F25", "F26", "F27"}
     rules = [
-        (str(rng.sqref), rule.formula)
-        for rng in ws.conditional_formatting
-        for rule in rng.rules
+        (str(rng.sqref), rule.formula) for rng in ws.conditional_formatting for rule in rng.rules
     ]
     assert ("G39", ["ROUND($G$39,4)<>90"]) in rules
 
@@ -183,26 +181,18 @@ def test_instructions_sheet_explains_notation_and_rules(issued):
     assert "分值的 80%–100%" in text  # tier A of mof2020
 
 
-def test_instructions_follow_the_rulebook():
+def test_instructions_follow_the_rulebook(tmp_path):
     ds = make_dataset(
         budget=[budget_row("U1")],
         indicators=[indicator_row("U1", "事项", "≥1件", "1件", 90)],
     )
-    out = Path(make_forms(ds, 2022, _tmp(), rulebook="jiangxi")[0])
+    [out] = make_forms(ds, 2022, tmp_path, rulebook="jiangxi")
     ws = load_workbook(out)["填表说明"]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     assert "按档计分" in text and "执行率达到 100% 得 10 分" in text
     form = load_workbook(out)["自评表"]
     # Jiangxi: 100% → 10, [80%, 100%) → 7, [60%, 80%) → 5, else 0, as nested IFs from the lowest
-    assert form["I5"].value == (
-        '=IF(H5="","",ROUND(IF(H5>=1,10,IF(H5>=0.8,7,IF(H5>=0.6,5,0))),2))'
-    )
-
-
-def _tmp() -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="perfkit-test-"))
+    assert form["I5"].value == ('=IF(H5="","",ROUND(IF(H5>=1,10,IF(H5>=0.8,7,IF(H5>=0.6,5,0))),2))')
 
 
 def test_make_rejects_unknown_units_and_years(sample, tmp_path):
@@ -279,7 +269,9 @@ def test_edited_forms_typed_numbers_percentages_and_added_rows(forms_copy, tmp_p
         # the unit lowers one weight (10 → 5) and adds an indicator of 5 in the first spare row
         ws[f"G{_row_of(ws, '受助人员满意度')}"] = 5
         r = _row_of(ws, "受助人员满意度") + 1
-        for col, value in zip("BCDEFG", ["产出指标", "数量指标", "宣传活动次数", "≥10次", 8, 5]):
+        for col, value in zip(
+            "BCDEFG", ["产出指标", "数量指标", "宣传活动次数", "≥10次", 8, 5], strict=True
+        ):
             ws[f"{col}{r}"] = value
         ws[f"I{r}"] = "受疫情影响部分活动取消"
 
@@ -303,29 +295,41 @@ def test_edited_forms_typed_numbers_percentages_and_added_rows(forms_copy, tmp_p
     assert ind.loc[("SZ006", "服务对象满意度"), "actual"] == "95％"
 
 
-def _inline_strings(path: Path) -> None:
-    """Rewrite every shared string of every sheet as an inline string, as WPS and some exporters
-    do (test fixture only; perfkit itself writes through openpyxl)."""
-    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    q = f"{{{ns}}}"
-    ET.register_namespace("", ns)
+def _shared_strings(path: Path) -> None:
+    """Move every text into a shared-strings table, as Excel and WPS write them (openpyxl writes
+    inline strings). Test fixture only: perfkit itself reads and writes through openpyxl."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    q = f"{{{main}}}"
+    ET.register_namespace("", main)
     with zipfile.ZipFile(path) as z:
         files = {n: z.read(n) for n in z.namelist()}
-    strings = [
-        "".join(t.text or "" for t in si.iter(f"{q}t"))
-        for si in ET.fromstring(files["xl/sharedStrings.xml"]).findall(f"{q}si")
-    ]
+    strings: dict[str, int] = {}
     for name in [n for n in files if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]:
         root = ET.fromstring(files[name])
         for c in root.iter(f"{q}c"):
-            if c.get("t") == "s":
-                v = c.find(f"{q}v")
-                text = strings[int(v.text)]
-                c.remove(v)
-                c.set("t", "inlineStr")
-                is_ = ET.SubElement(c, f"{q}is")
-                ET.SubElement(is_, f"{q}t").text = text
+            if c.get("t") == "inlineStr":
+                is_ = c.find(f"{q}is")
+                text = "".join(t.text or "" for t in is_.iter(f"{q}t"))
+                c.remove(is_)
+                c.set("t", "s")
+                ET.SubElement(c, f"{q}v").text = str(strings.setdefault(text, len(strings)))
         files[name] = ET.tostring(root, xml_declaration=True, encoding="UTF-8")
+    sst = ET.Element(f"{q}sst", count=str(len(strings)), uniqueCount=str(len(strings)))
+    for text in strings:
+        t = ET.SubElement(ET.SubElement(sst, f"{q}si"), f"{q}t")
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    files["xl/sharedStrings.xml"] = ET.tostring(sst, xml_declaration=True, encoding="UTF-8")
+    files["[Content_Types].xml"] = files["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    files["xl/_rels/workbook.xml.rels"] = files["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files.items():
             z.writestr(name, data)
@@ -334,7 +338,7 @@ def _inline_strings(path: Path) -> None:
 def _wps_style(path: Path) -> None:
     """What a unit's WPS does to a form: another sheet name, other fonts and fills, no protection,
     no drop-downs or conditional formats, no defined names, blank rows inserted, weights stored as
-    text, and inline strings."""
+    text, and a shared-strings table."""
     wb = load_workbook(path)
     ws = wb["自评表"]
     ws.title = "Sheet1"
@@ -352,13 +356,12 @@ def _wps_style(path: Path) -> None:
             cell.fill = PatternFill()
             if cell.column_letter == "G" and isinstance(cell.value, int | float):
                 cell.value = str(cell.value)
-    first = _row_of(ws, "一级指标") if False else next(
-        r for r in range(1, ws.max_row + 1) if ws[f"B{r}"].value == "一级指标"
-    )
-    ws.insert_rows(first + 2, 2)  # blank rows inside the indicators
-    ws.insert_rows(first, 1)  # and one before their header
+    first = next(r for r in range(1, ws.max_row + 1) if ws[f"B{r}"].value == "一级指标")
+    ws.insert_rows(first + 3, 1)  # a blank row between the 2nd and 3rd indicator
+    ws.insert_rows(first + 1, 2)  # two after the header
+    ws.insert_rows(first, 1)  # and one before it
     wb.save(path)
-    _inline_strings(path)
+    _shared_strings(path)
 
 
 def test_wps_style_files_read_the_same(sample, forms_copy, tmp_path):
@@ -372,8 +375,8 @@ def test_wps_style_files_read_the_same(sample, forms_copy, tmp_path):
 
 def test_problems_in_a_renamed_sheet_name_the_new_name(forms_copy, tmp_path):
     _wps_style(forms_copy / "SZ001.xlsx")
-    # after _wps_style the first indicator (row 17) moved down by 1 (the row inserted before the
-    # header) and 2 (inserted after it), to row 20
+    # after _wps_style the first indicator (row 17) moved down by the row inserted before the
+    # header and the two after it, to row 20
     wb = load_workbook(forms_copy / "SZ001.xlsx")
     assert wb["Sheet1"]["D20"].value == "独立配合法官办结案件数"
     wb["Sheet1"]["F20"] = "abc"
@@ -492,7 +495,9 @@ def test_a_base_without_actuals_is_accepted(tmp_path):
     """The bureau's base: targets and weights set, 实际完成值 not yet (forms make and --base)."""
     base = tmp_path / "base"
     (base).mkdir()
-    (base / "units.csv").write_text("单位编码,单位名称,主管部门\nU1,甲单位,某局\n", "utf-8")
+    (base / "units.csv").write_text(
+        "单位编码,单位名称,主管部门,主要职能,内设机构,下属单位\nU1,甲单位,某局,,,\n", "utf-8"
+    )
     (base / "budget.csv").write_text(
         "年度,单位编码,资金来源,支出类型,项目,年初预算数,全年预算数,全年执行数\n"
         "2022,U1,财政拨款,基本支出,人员经费,100,100,90\n",
@@ -503,12 +508,15 @@ def test_a_base_without_actuals_is_accepted(tmp_path):
         "2022,U1,产出指标,数量指标,办件数,≥100件,,90\n",
         "utf-8",
     )
-    (base / "goals.csv").write_text("年度,单位编码,预期目标,实际完成情况\n2022,U1,办好事,\n", "utf-8")
+    (base / "goals.csv").write_text(
+        "年度,单位编码,预期目标,实际完成情况\n2022,U1,办好事,\n", "utf-8"
+    )
     with pytest.raises(InvalidInput):
         loading.load(base)
     ds = load_partial(base)
     [form] = make_forms(ds, 2022, tmp_path / "forms")
-    _edit(form, lambda ws: ws.__setitem__("F12", "80件"))
+    # 3 funding rows (5–7), goals header 8, 1 goal + 2 spare (9–11), indicator header 12
+    _edit(form, lambda ws: ws.__setitem__("F13", "80件"))
     collect_forms(tmp_path / "forms", tmp_path / "out", base=base)
     units = score_dataset(loading.load(tmp_path / "out"), RB).units
     # by hand: execution 90 / 100 → 9; 办件数 90 × 80 / 100 = 72 → total 81, 良

@@ -34,7 +34,10 @@ def test_sections_of_a_seed_like_report() -> None:
     assert n.preamble.startswith("# 苏州市智慧审判保障中心")
     assert "## 一、部门（单位）概况\n\n本单位主要职能是……" in n.preamble
     # ### sub-headings are content of the section they are in
-    assert n.achievements == "独立配合法官办结案件 230 余件。\n\n### （一）司法辅助\n\n外出调查 10 余次。"
+    assert (
+        n.achievements
+        == "独立配合法官办结案件 230 余件。\n\n### （一）司法辅助\n\n外出调查 10 余次。"
+    )
     # "存在问题及改进措施" names two sections: the first in NARRATIVE_SECTIONS (problems) wins
     assert n.problems == "一是部分绩效指标设置不合理。"
     assert n.measures == ""
@@ -43,7 +46,9 @@ def test_sections_of_a_seed_like_report() -> None:
 
 
 def test_heading_levels_one_and_two_and_closing_hashes() -> None:
-    n = parse_narrative("# 存在问题 #\r\n问题甲\r\n##改进措施\r\n不是标题\r\n## 改进措施\r\n措施乙\r\n")
+    n = parse_narrative(
+        "# 存在问题 #\r\n问题甲\r\n##改进措施\r\n不是标题\r\n## 改进措施\r\n措施乙\r\n"
+    )
     assert n.problems == "问题甲\n##改进措施\n不是标题"  # "##改进措施" lacks the space: text
     assert n.measures == "措施乙"
 

@@ -53,9 +53,24 @@ def test_encodings_and_line_endings_read_identically(
 
 def test_padded_headers_english_keys_and_padded_values(tmp_path: Path, baseline: dict) -> None:
     data = tables()
-    data["units"][0] = [" 单位编码 ", "\u3000单位名称", "department", "主要职能\xa0", "内设机构", "下属单位"]
-    data["budget"][0] = ["YEAR", "Unit_Code", "资金来源", "支出类型", "项目", "年初预算数",
-                         "Adjusted_Budget", " executed "]
+    data["units"][0] = [
+        " 单位编码 ",
+        "\u3000单位名称",
+        "department",
+        "主要职能\xa0",
+        "内设机构",
+        "下属单位",
+    ]
+    data["budget"][0] = [
+        "YEAR",
+        "Unit_Code",
+        "资金来源",
+        "支出类型",
+        "项目",
+        "年初预算数",
+        "Adjusted_Budget",
+        " executed ",
+    ]
     data["budget"][1][1] = "  A01\u3000"
     data["budget"][1][6] = "\xa0436.5 "
     raw = read_dataset(write_folder(tmp_path / "d", data))
@@ -104,7 +119,10 @@ def test_a_row_longer_than_the_header_is_read(tmp_path: Path) -> None:
     data["goals"][2] = [*data["goals"][2], "多出的一格"]
     raw = read_dataset(write_folder(tmp_path / "d", data))
     assert raw.problems == []
-    assert raw.tables["goals"].column("expected").tolist() == ["保障信息化系统平稳运行", "开展全民阅读推广"]
+    assert raw.tables["goals"].column("expected").tolist() == [
+        "保障信息化系统平稳运行",
+        "开展全民阅读推广",
+    ]
     assert raw.tables["goals"].rows.tolist() == [2, 3]
 
 
@@ -158,7 +176,11 @@ def test_metadata_and_narratives(tmp_path: Path) -> None:
     assert raw.fictional is True
     assert raw.name == "示例（虚构）"
     [narrative] = raw.narratives
-    assert (narrative.file, narrative.year, narrative.unit_code) == ("narratives/2022/A01.md", "2022", "A01")
+    assert (narrative.file, narrative.year, narrative.unit_code) == (
+        "narratives/2022/A01.md",
+        "2022",
+        "A01",
+    )
     assert narrative.narrative.problems == "执行率偏低。"
 
 

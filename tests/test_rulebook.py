@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from factories import budget_row, indicator_row, make_dataset
 
 from perfkit.problems import UsageError
 from perfkit.rulebook import load_rulebook
+from perfkit.scoring import score_dataset
 
 
 def write(tmp_path, text: str, name: str = "mine.toml"):
@@ -92,3 +94,82 @@ def test_unknown_preset_and_missing_file(tmp_path):
         load_rulebook("nosuch")
     with pytest.raises(UsageError, match="找不到评分规则文件"):
         load_rulebook(tmp_path / "missing.toml")
+
+
+SUZHOU = """
+extends = "mof2020"
+name = "suzhou"
+title = "苏州市财政局 2023 年口径"
+description = "预算执行率 15 分；绩效指标 85 分；执行率低于 95% 列为问题。"
+
+[execution]
+weight = 15
+
+[indicators]
+total = 85
+
+[findings]
+low_execution = 0.95
+"""
+
+SUZHOU_STEPS = """
+extends = "mof2020"
+name = "suzhou-steps"
+
+[execution]
+weight = 15
+method = "steps"
+
+[[execution.steps]]
+min = 1.0
+score = 15
+
+[[execution.steps]]
+min = 0.9
+score = 12
+
+[[execution.steps]]
+min = 0.0
+score = 6
+
+[indicators]
+total = 85
+"""
+
+
+def _example():
+    return make_dataset(
+        budget=[budget_row("U1", adjusted=100, executed=92)],
+        indicators=[
+            indicator_row("U1", "培训人次", "≥500人次", "450人次", 45),
+            indicator_row("U1", "投诉处理时长", "≤5天", "4天", 20),
+            indicator_row("U1", "服务质量", "达成年度指标", "基本达成", 20),
+        ],
+    )
+
+
+def test_worked_example_of_the_docs(tmp_path):
+    """docs/rulebooks.md, "A worked example"."""
+    scores = score_dataset(_example(), load_rulebook(write(tmp_path, SUZHOU, "suzhou.toml")))
+    # 45 × 450 / 500 = 40.50; 4 ≤ 5 → 20; B → 20 × 70% = 14.00
+    assert scores.indicators["score"].tolist() == [40.5, 20, 14]
+    unit = scores.units.iloc[0]
+    # execution 15 × 0.92 = 13.80; indicators 74.50; total 88.30 → 良
+    assert (unit["execution_score"], unit["indicator_score"]) == (13.8, 74.5)
+    assert (unit["total"], unit["grade"]) == (88.3, "良")
+    kinds = scores.findings["kind"].tolist()
+    # 92% < 95%: the unit and its one item; 培训人次 and 服务质量 under target (and no reason)
+    assert kinds.count("low_execution") == 2
+    assert scores.findings.loc[scores.findings["kind"] == "under_target", "subject"].tolist() == [
+        "培训人次",
+        "服务质量",
+    ]
+    # under mof2020, 92% is not low
+    assert "low_execution" not in score_dataset(_example()).findings["kind"].tolist()
+
+
+def test_worked_example_with_steps(tmp_path):
+    book = load_rulebook(write(tmp_path, SUZHOU_STEPS, "suzhou-steps.toml"))
+    unit = score_dataset(_example(), book).units.iloc[0]
+    # 92% reaches the 0.9 step: 12; total 12 + 74.50 = 86.50
+    assert (unit["execution_score"], unit["total"]) == (12, 86.5)

@@ -197,6 +197,9 @@ def test_lower_linear_texts():
     assert row["rule_text"] == "反向指标：实际 12 > 目标 10，得分 = 5 × (1 − (12 − 10) ÷ 10) = 4.00"
     row = one(n("<=", 10, "天"), bare(25, "天"), 5, rulebook=LINEAR)
     assert row["rule_text"] == "反向指标：实际 25 达到目标 10 的 2 倍及以上，得 0 分"
+    # exactly twice the target is already "2 倍及以上"
+    row = one(n("<=", 10, "天"), bare(20, "天"), 5, rulebook=LINEAR)
+    assert row["rule_text"] == "反向指标：实际 20 达到目标 10 的 2 倍及以上，得 0 分"
 
 
 def test_lower_linear_target_zero():
@@ -450,6 +453,24 @@ def test_score_dataset_unit_totals():
     assert scores.rulebook is not None and scores.rulebook.name == "mof2020"
 
 
+def test_score_dataset_findings_of_the_worked_example():
+    # docs/scoring.md §6: unit 85.50% and 党团经费 45.00% below 90%
+    # (公用经费 81 / 90 = 90.00% is not); 办结案件数 230 / 150 = 153.33% ≥ 130%;
+    # three indicators under target, none with a reason
+    found = score_dataset(_seedlike()).findings
+    assert list(zip(found["kind"], found["subject"], strict=True)) == [
+        ("low_execution", "单位整体"),
+        ("low_execution", "党团经费"),
+        ("under_target", "卷宗归档数"),
+        ("under_target", "系统故障处理时长"),
+        ("under_target", "干警满意度"),
+        ("over_target", "办结案件数"),
+        ("missing_deviation_reason", "卷宗归档数"),
+        ("missing_deviation_reason", "系统故障处理时长"),
+        ("missing_deviation_reason", "干警满意度"),
+    ]
+
+
 def test_score_dataset_indicator_columns():
     ind = score_dataset(_seedlike()).indicators
     first = ind.iloc[0]
@@ -522,6 +543,12 @@ def test_score_dataset_unreadable_cells_never_raise():
     )
     row = score_dataset(ds).indicators.iloc[0]
     assert (row["score"], row["tier"]) == (0, "")
+
+
+def test_score_dataset_empty_dataset():
+    scores = score_dataset(make_dataset())
+    assert scores.units.empty and scores.indicators.empty and scores.findings.empty
+    assert "total" in scores.units.columns and "rule_text" in scores.indicators.columns
 
 
 def test_score_dataset_accepts_preset_name():

@@ -43,7 +43,10 @@ def test_missing_required_file(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "d")
     (folder / "indicators.csv").unlink()
     text = only(validate(read_dataset(folder), MOF))
-    assert text == "indicators.csv：缺少必需的文件 indicators.csv（绩效指标；也可命名为 绩效指标.csv）。"
+    assert (
+        text
+        == "indicators.csv：缺少必需的文件 indicators.csv（绩效指标；也可命名为 绩效指标.csv）。"
+    )
 
 
 def test_missing_optional_monthly_is_fine(tmp_path: Path) -> None:
@@ -95,7 +98,10 @@ def test_not_a_number(tmp_path: Path) -> None:
     data = tables()
     data["budget"][2][7] = "三十三"  # 全年执行数 of 公用经费, Excel row 3
     text = only(problems_of(tmp_path, data))
-    assert text == "budget.csv，第3行，列「全年执行数」：值“三十三”：应为数字，单位万元（如 120.5 或 1,234.5）"
+    assert (
+        text == "budget.csv，第3行，列「全年执行数」：值“三十三”："
+        "应为数字，单位万元（如 120.5 或 1,234.5）"
+    )
 
 
 def test_an_amount_in_yuan_is_not_an_amount_in_wan_yuan(tmp_path: Path) -> None:
@@ -112,14 +118,14 @@ def test_negative_amount(tmp_path: Path) -> None:
     assert text == "monthly.csv，第4行，列「当月执行数」：值“-2.8”：应为不小于 0 的数字（万元）"
 
 
-def test_negative_weight_is_reported_with_the_weight_sum(tmp_path: Path) -> None:
+def test_negative_weight(tmp_path: Path) -> None:
     data = tables()
-    data["indicators"][3][7] = "-30"  # B02's first indicator, Excel row 4
-    problems = [str(p) for p in problems_of(tmp_path, data)]
-    assert problems[0] == "indicators.csv，第4行，列「分值」：值“-30”：应为不小于 0 的数字（分）"
-    # B02: -30 + 30 + 30 = 30, not 90; reported at B02's first row (4)
-    assert problems[1].startswith("indicators.csv，第4行，列「分值」（单位编码 B02）：值“30”：")
-    assert len(problems) == 2
+    data["indicators"][3][7] = "-30"  # B02's first indicator, Excel row 4 (得分 30)
+    # reported once: neither B02's weight sum nor the 得分 against a negative 分值 are checked
+    assert only(problems_of(tmp_path, data)) == (
+        "indicators.csv，第4行，列「分值」（单位编码 B02，三级指标「阅读活动次数」）：值“-30”："
+        "应为不小于 0 的数字（分）"
+    )
 
 
 def test_year_and_month(tmp_path: Path) -> None:
@@ -147,8 +153,12 @@ def test_unsafe_unit_code(tmp_path: Path) -> None:
     )
     # the same unsafe code is reported in every table that uses it, and nothing else
     assert [(p.file, p.row) for p in problems] == [
-        ("units.csv", 2), ("budget.csv", 2), ("budget.csv", 3),
-        ("indicators.csv", 2), ("indicators.csv", 3), ("goals.csv", 2),
+        ("units.csv", 2),
+        ("budget.csv", 2),
+        ("budget.csv", 3),
+        ("indicators.csv", 2),
+        ("indicators.csv", 3),
+        ("goals.csv", 2),
     ]
 
 
@@ -165,7 +175,8 @@ def test_duplicate_indicator(tmp_path: Path) -> None:
     data["indicators"][5][4] = copy[4]  # row 6 gets the same 三级指标
     text = only(problems_of(tmp_path, data))
     assert text == (
-        "indicators.csv，第6行，列「三级指标」：值“阅读活动次数”："
+        "indicators.csv，第6行，列「三级指标」（单位编码 B02，三级指标「阅读活动次数」）："
+        "值“阅读活动次数”："
         "与第4行重复（年度、单位编码、三级指标相同）"
     )
 
@@ -193,7 +204,8 @@ def test_weights_not_adding_up(tmp_path: Path) -> None:
     data["indicators"][2][7] = "35"  # A01: 50 + 35 = 85, not 90
     text = only(problems_of(tmp_path, data))
     assert text == (
-        "indicators.csv，第2行，列「分值」（单位编码 A01）：值“85”：2022 年度该单位全部指标的分值合计为 85，"
+        "indicators.csv，第2行，列「分值」（单位编码 A01）：值“85”："
+        "2022 年度该单位全部指标的分值合计为 85，"
         "应为 90（评分规则“财政部 财预〔2020〕10号（默认）”的指标总分），相差 -5。"
     )
 
@@ -219,7 +231,8 @@ def test_zero_adjusted_budget(tmp_path: Path) -> None:
     data["budget"][3][6:8] = ["0", "0"]  # B02's only budget row, Excel row 4
     text = only(problems_of(tmp_path, data))
     assert text == (
-        "budget.csv，第4行，列「全年预算数」（单位编码 B02）：值“0”：2022 年度该单位各行的全年预算数合计为 0，"
+        "budget.csv，第4行，列「全年预算数」（单位编码 B02）：值“0”："
+        "2022 年度该单位各行的全年预算数合计为 0，"
         "无法计算预算执行率（预算执行率 = 全年执行数 ÷ 全年预算数）。"
     )
 
@@ -234,9 +247,11 @@ def test_indicators_without_budget_and_budget_without_indicators(tmp_path: Path)
     )  # Excel row 5
     problems = [str(p) for p in problems_of(tmp_path, data)]
     assert problems == [
-        "budget.csv，第5行，列「单位编码」（单位编码 B02）：值“B02”：该单位 2023 年度有预算执行数据，"
+        "budget.csv，第5行，列「单位编码」（单位编码 B02）：值“B02”："
+        "该单位 2023 年度有预算执行数据，"
         "但 indicators.csv 中没有该单位该年度的绩效指标。",
-        "indicators.csv，第7行，列「单位编码」（单位编码 A01）：值“A01”：该单位 2021 年度有绩效指标，"
+        "indicators.csv，第7行，列「单位编码」（单位编码 A01）：值“A01”："
+        "该单位 2021 年度有绩效指标，"
         "但 budget.csv 中没有该单位该年度的预算执行数据。",
     ]
 
@@ -256,7 +271,8 @@ def test_unit_mismatch_between_target_and_actual(tmp_path: Path) -> None:
     data["indicators"][1][6] = "230次"  # target ≥150件, Excel row 2
     text = only(problems_of(tmp_path, data))
     assert text == (
-        "indicators.csv，第2行，列「实际完成值」（单位编码 A01，三级指标「办结案件数」）：值“230次”："
+        "indicators.csv，第2行，列「实际完成值」（单位编码 A01，三级指标「办结案件数」）："
+        "值“230次”："
         "实际完成值的单位“次”与年度指标值“≥150件”的单位“件”不同，无法比较；请用同一单位填写。"
     )
 
@@ -269,7 +285,11 @@ def test_qualitative_actual_that_fits_no_tier(tmp_path: Path) -> None:
         "indicators.csv，第3行，列「实际完成值」（单位编码 A01，三级指标「网络安全」）：值“还行”："
         "无法判断完成档次：实际完成值应与年度指标值相同，或写作评分规则"
     )
-    for phrase in ("A 档（达成年度指标）", "部分达成年度指标并具有一定效果", "未达成年度指标且效果较差"):
+    for phrase in (
+        "A 档（达成年度指标）",
+        "部分达成年度指标并具有一定效果",
+        "未达成年度指标且效果较差",
+    ):
         assert phrase in text
 
 
@@ -313,7 +333,8 @@ def test_narrative_for_an_unknown_unit_or_year(tmp_path: Path) -> None:
     problems = [str(p) for p in problems_of(tmp_path, narratives=narratives)]
     assert problems == [
         "narratives/2022/C03.md：值“C03”：单位编码在 units.csv 中不存在。",
-        "narratives/22/A01.md：值“22”：年度应为四位数的年份，如 narratives/2022/单位编码.md。",
+        "narratives/22/A01.md：值“22”：应为四位数的年份，如 2022"
+        "（叙述文件应放在 narratives/<年度>/<单位编码>.md）",
     ]
 
 
@@ -339,7 +360,8 @@ def test_workbook_problems_name_the_sheet(tmp_path: Path) -> None:
     data["budget"][2][7] = "abc"  # Excel row 3
     problems = validate(read_dataset(write_workbook(tmp_path / "data.xlsx", data)), MOF)
     assert only(problems) == (
-        "data.xlsx[预算执行]，第3行，列「全年执行数」：值“abc”：应为数字，单位万元（如 120.5 或 1,234.5）"
+        "data.xlsx[预算执行]，第3行，列「全年执行数」：值“abc”："
+        "应为数字，单位万元（如 120.5 或 1,234.5）"
     )
 
 
@@ -347,7 +369,9 @@ def test_headers_are_quoted_as_written(tmp_path: Path) -> None:
     data = tables()
     data["budget"][0][7] = " Executed "
     data["budget"][2][7] = "abc"
-    assert only(problems_of(tmp_path, data)).startswith("budget.csv，第3行，列「Executed」：值“abc”")
+    assert only(problems_of(tmp_path, data)).startswith(
+        "budget.csv，第3行，列「Executed」：值“abc”"
+    )
 
 
 def test_many_bad_rows_are_all_reported(tmp_path: Path) -> None:
@@ -358,7 +382,24 @@ def test_many_bad_rows_are_all_reported(tmp_path: Path) -> None:
     ]
     problems = problems_of(tmp_path, data)
     # 620 rows: 600 hold months 1..12 (50 duplicates of each after the first 12 rows), 20 "十三"
-    months = [p for p in problems if p.value == "十三"]
+    months = [p for p in problems if p.message.startswith("应为 1 到 12")]
     repeats = [p for p in problems if "重复" in p.message]
-    assert len(months) == 20 and months[0].row == 602
-    assert len(repeats) == 600 - 12 and repeats[0].row == 14 and "与第2行重复" in repeats[0].message
+    assert len(months) == 20 and months[0].row == 602 and months[-1].row == 621
+    # 600 - 12 repeated valid months, and the 20 "十三" rows repeat each other 19 times
+    assert len(repeats) == 588 + 19
+    assert repeats[0].row == 14 and repeats[0].message.startswith("与第2行重复")
+
+
+def test_narratives_in_a_workbook(tmp_path: Path) -> None:
+    sheet = [
+        ["年度", "单位编码", "正文（Markdown）"],
+        [2022, "A01", "## 存在问题\n无"],  # row 2
+        [2022, "A01", "## 改进措施\n无"],  # row 3: the same unit and year again
+        ["二〇二二", "B02", "无"],  # row 4
+    ]
+    path = write_workbook(tmp_path / "data.xlsx", extra={"叙述": sheet})
+    problems = [str(p) for p in validate(read_dataset(path), MOF)]
+    assert problems == [
+        "data.xlsx[叙述]，第3行，列「单位编码」：值“A01”：该单位 2022 年度的叙述重复（已有第2行）。",
+        "data.xlsx[叙述]，第4行，列「年度」：值“二〇二二”：应为四位数的年份，如 2022",
+    ]

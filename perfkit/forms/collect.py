@@ -1,10 +1,10 @@
 """``perfkit forms collect``: the filled-in forms of a folder back into one dataset.
 
-Each workbook gives one unit-year: its indicators (实际完成值, 得分, 偏差原因 and any indicator added
-in the spare rows) and its goals' 实际完成情况. The rest comes from the form's hidden sheet (the
-item-level budget, the 单位信息 row, monthly rows and the narrative, as issued by ``forms make``),
-or, with ``base``, from the bureau's own dataset, which then wins. The output holds exactly the
-unit-years collected.
+Each workbook gives one unit-year: its indicators (实际完成值, 得分, 偏差原因 and any indicator
+added in the spare rows) and its goals' 实际完成情况. The rest comes from the form's hidden sheet
+(the item-level budget, the 单位信息 row, monthly rows and the narrative, as issued by ``forms
+make``), or, with ``base``, from the bureau's own dataset, which then wins. The output holds
+exactly the unit-years collected.
 
 The collected tables are checked by the core validation (:func:`perfkit.loading.load`), and every
 problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``). Nothing
@@ -28,7 +28,7 @@ from perfkit.forms import layout as L
 from perfkit.forms.cells import amount
 from perfkit.forms.meta import META_TABLES
 from perfkit.forms.partial import load_partial
-from perfkit.forms.read import Form, Origin, Record, check_funding, read_form
+from perfkit.forms.read import Form, Origin, check_funding, read_form
 from perfkit.loading import load
 from perfkit.problems import InvalidInput, Problem, UsageError
 from perfkit.rulebook import DEFAULT, Rulebook, load_rulebook, presets
@@ -317,7 +317,7 @@ def collect_forms(
         grouped, other = _by_file(problems, set(live))
         pending = {f: [*live[f].problems, *grouped.get(f, [])] for f in live}
         pending = {f: ps for f, ps in pending.items() if ps}
-        if other or (pending or skipped) and not skip_invalid:
+        if other or ((pending or skipped) and not skip_invalid):
             everything = [p for ps in skipped.values() for p in ps]
             everything += [p for ps in pending.values() for p in ps] + other
             raise InvalidInput(everything)

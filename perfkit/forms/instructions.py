@@ -7,7 +7,7 @@ Hubei's 20-point execution score and a form made under Jiangxi's explains its st
 from __future__ import annotations
 
 from perfkit.forms.layout import WEIGHT_SUM_LABEL
-from perfkit.rulebook import Rulebook
+from perfkit.rulebook import Rulebook, Step
 
 #: (写法, 含义, 计分) — the notation of 年度指标值, as parsed by perfkit.notation
 NOTATION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
@@ -39,16 +39,21 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+def execution_steps(rb: Rulebook) -> tuple[list[Step], float]:
+    """The steps above 0%, highest first, and the score below all of them (a step at 0% or none)."""
+    steps = sorted((s for s in rb.execution_steps if s.min > 0), key=lambda s: -s.min)
+    floor = next((s.score for s in rb.execution_steps if s.min <= 0), 0.0)
+    return steps, floor
+
+
 def execution_rule(rb: Rulebook) -> str:
     """The execution-score rule in words (财预〔2020〕10号 and the provincial variants)."""
     head = "预算执行率 = 全年执行数 ÷ 全年预算数；"
     if rb.execution_method == "steps":
-        steps = "；".join(
-            f"执行率达到 {_pct(s.min)} 得 {_num(s.score)} 分" for s in rb.execution_steps
-        )
-        return (
-            f"{head}按档计分（满分 {_num(rb.execution_weight)} 分）：{steps}；低于最低一档得 0 分。"
-        )
+        steps, floor = execution_steps(rb)
+        text = "；".join(f"执行率达到 {_pct(s.min)} 得 {_num(s.score)} 分" for s in steps)
+        full = _num(rb.execution_weight)
+        return f"{head}按档计分（满分 {full} 分）：{text}；其余得 {_num(floor)} 分。"
     w = _num(rb.execution_weight)
     return f"{head}得分 = 执行率 × {w} 分，最高 {w} 分。"
 
@@ -56,20 +61,24 @@ def execution_rule(rb: Rulebook) -> str:
 def reverse_rule(rb: Rulebook) -> str:
     if rb.reverse == "linear":
         return (
-            "反向指标（≤）：不超过目标得满分；超过时得分 = 分值 × (1 − (实际值 − 目标值) ÷ 目标值)，"
-            "实际值达到目标值 2 倍时得 0 分。"
+            "反向指标（≤）：不超过目标得满分；超过时得分 = "
+            "分值 × (1 − (实际值 − 目标值) ÷ 目标值)，实际值达到目标值 2 倍时得 0 分。"
         )
-    return "反向指标（≤）：不超过目标得满分；超过时得分 = 分值 × 目标值 ÷ 实际值（目标为 0 时得 0 分）。"
+    return (
+        "反向指标（≤）：不超过目标得满分；超过时得分 = 分值 × 目标值 ÷ 实际值"
+        "（目标为 0 时得 0 分）。"
+    )
 
 
 def scoring_rules(rb: Rulebook) -> list[str]:
     """The rulebook's rules, one sentence each, as the 填表说明 prints them."""
     grades = "，".join(f"{g.name} ≥ {_num(g.min)} 分" for g in rb.grades if g.min > 0)
     lowest = rb.grades[-1].name if rb.grades else ""
+    total = _num(rb.indicator_total)
     return [
         execution_rule(rb),
-        f"绩效指标共 {_num(rb.indicator_total)} 分，各指标分值之和必须等于 {_num(rb.indicator_total)} 分"
-        f"（表中“{WEIGHT_SUM_LABEL}”不等于 {_num(rb.indicator_total)} 时显示为红色）。",
+        f"绩效指标共 {total} 分，各指标分值之和必须等于 {total} 分"
+        f"（表中“{WEIGHT_SUM_LABEL}”不等于 {total} 时显示为红色）。",
         "正向指标（≥、只写数字、约数）：达到目标得满分；未达到时得分 = 分值 × 实际值 ÷ 目标值。",
         reverse_rule(rb),
         "等于 0 的指标（=0）：实际为 0 得满分，否则得 0 分；等于其他数值的按正向指标计分。",

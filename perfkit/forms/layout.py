@@ -4,7 +4,8 @@ The sheet follows the standard 部门整体支出绩效自评表 (Anhui 2022, Si
 columns A–I; column A names the block (merged down):
 
 - title, merged A:I: "{年度}年度部门整体支出绩效自评表"; then 单位名称 | 主管部门 | 单位编码;
-- funding (万元): label (B:C) | 年初预算数 D | 全年预算数 E | 全年执行数 F | 分值 G | 执行率 H | 得分 I;
+- funding (万元): label (B:C) | 年初预算数 D | 全年预算数 E | 全年执行数 F | 分值 G |
+  执行率 H | 得分 I;
 - 年度总体目标: 预期目标 (B:E) | 实际完成情况 (F:I);
 - 绩效指标: 一级指标 B | 二级指标 C | 三级指标 D | 年度指标值 E | 实际完成值 F | 分值 G | 得分 H |
   偏差原因分析及改进措施 I; then 指标分值合计 and 总分.
@@ -27,7 +28,6 @@ HELP_SHEET = "填表说明"
 #: the very hidden sheet holding unit, year and the data the form does not show
 META_SHEET = "_perfkit"
 META_MARKER = "perfkit-form"
-N_COLUMNS = 9
 LAST_COLUMN = "I"
 SPARE_INDICATORS = 10
 #: spare rows when the dataset holds no indicator for the unit yet
@@ -36,8 +36,6 @@ SPARE_GOALS = 2
 
 TITLE = "{year}年度部门整体支出绩效自评表"
 UNIT_LABELS = {"unit_name": "单位名称", "department": "主管部门", "unit_code": "单位编码"}
-#: the cells that hold the unit header's values (the label is in the column before)
-UNIT_CELLS = {"unit_name": "B", "department": "F", "unit_code": "I"}
 AMOUNT_NOTE = "金额单位：万元"
 
 FUNDING_SECTION = "年度预算执行情况（万元）"

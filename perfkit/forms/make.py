@@ -164,7 +164,7 @@ def _is_qualitative(target: str) -> bool:
 
 
 def _list_validation(choices: Iterable[str], title: str) -> DataValidation:
-    """A drop-down that still accepts other text after a warning (provinces name things differently)."""
+    """A drop-down that takes other text after a warning: provinces name things differently."""
     formula, total = [], 0
     for choice in dict.fromkeys(c for c in choices if c and "," not in c and '"' not in c):
         total += len(choice) + 1
@@ -199,10 +199,11 @@ def _number_validation(title: str) -> DataValidation:
 
 
 def _execution_formula(rate: str, weight: str, rb: Rulebook) -> Formula:
-    """The live 得分 of the funding block (财预〔2020〕10号: min(执行率, 1) × 分值; or the steps)."""
+    """The live 得分 of the funding block: 财预〔2020〕10号 min(执行率, 1) × 分值, or the steps."""
     if rb.execution_method == "steps":
-        expr = "0"
-        for step in sorted(rb.execution_steps, key=lambda s: s.min):
+        steps, floor = instructions.execution_steps(rb)
+        expr = f"{floor:g}"
+        for step in reversed(steps):
             expr = f"IF({rate}>={step.min:g},{step.score:g},{expr})"
     else:
         expr = f"MIN({rate},1)*{weight}"
@@ -228,31 +229,30 @@ def _write_header(sh: _Sheet, ds: Dataset, year: int, code: str, plan: L.Plan) -
 
 
 def _write_funding(sh: _Sheet, rows: list[L.FundingRow], plan: L.Plan, rb: Rulebook) -> None:
-    ws, h = sh.ws, plan.funding_header
-    sh.box("A", h, L.FUNDING_SECTION, to_row=plan.funding_last, header=True)
-    sh.box("B", h, "", "C", header=True)
+    """财预〔2020〕10号: 执行率 = 全年执行数 / 全年预算数 on every row, 得分 on the total row only."""
+    h, first, last = plan.funding_header, plan.funding_first, plan.funding_last
+    sh.box("A", h, L.FUNDING_SECTION, to_row=last, header=True)
+    sh.box("B", h, None, "C", header=True)
     for col, text in L.FUNDING_HEADERS.items():
         sh.box(col, h, text, header=True)
-    for r, row in enumerate(rows, start=plan.funding_first):
-        total = r == plan.funding_first
+    adjusted, executed = L.FUNDING_COLUMNS["adjusted_budget"], L.FUNDING_COLUMNS["executed"]
+    weight, rate, score = L.FUNDING_WEIGHT, L.FUNDING_RATE, L.FUNDING_SCORE
+    for r, row in enumerate(rows, start=first):
+        total = r == first
         sh.box("B", r, row.label, "C", bold=total, align="left" if total else "indent")
         for key, col in L.FUNDING_COLUMNS.items():
             sh.box(col, r, getattr(row, key), number_format=AMOUNT_FORMAT, align="right")
-        e, f, g, rate = (f"{c}{r}" for c in ("E", "F", "G", "H"))
-        sh.box("G", r, rb.execution_weight if total else None, align="center")
-        sh.box(
-            "H", r, Formula(f'=IF(N({e})=0,"",{f}/{e})'), number_format=RATE_FORMAT, align="center"
-        )
-        score = _execution_formula(rate, g, rb) if total else None
-        sh.box("I", r, score, number_format=SCORE_FORMAT, align="center")
-    rates = f"H{plan.funding_first}:H{plan.funding_last}"
+        e, f = f"{adjusted}{r}", f"{executed}{r}"
+        formula = Formula(f'=IF(N({e})=0,"",{f}/{e})')
+        sh.box(weight, r, rb.execution_weight if total else None, align="center")
+        sh.box(rate, r, formula, number_format=RATE_FORMAT, align="center")
+        points = _execution_formula(f"{rate}{r}", f"{weight}{r}", rb) if total else None
+        sh.box(score, r, points, number_format=SCORE_FORMAT, align="center")
     low = FormulaRule(
-        formula=[
-            f"AND(ISNUMBER(H{plan.funding_first}),H{plan.funding_first}<{rb.low_execution:g})"
-        ],
+        formula=[f"AND(ISNUMBER({rate}{first}),{rate}{first}<{rb.low_execution:g})"],
         fill=LOW_FILL,
     )
-    ws.conditional_formatting.add(rates, low)
+    sh.ws.conditional_formatting.add(f"{rate}{first}:{rate}{last}", low)
 
 
 def _write_goals(sh: _Sheet, goals: pd.DataFrame, plan: L.Plan) -> None:
@@ -287,9 +287,9 @@ def _write_indicators(sh: _Sheet, indicators: pd.DataFrame, plan: L.Plan, rb: Ru
     tiers.prompt = "定性指标：可从下拉列表选择达成档次"
     numbers = _number_validation("分值和得分")
     first, last = plan.indicator_first, plan.indicator_last
-    level1.add(f"B{first}:B{last}")
-    level2.add(f"C{first}:C{last}")
-    numbers.add(f"G{first}:H{last}")
+    level1.add(f"{cols['level1']}{first}:{cols['level1']}{last}")
+    level2.add(f"{cols['level2']}{first}:{cols['level2']}{last}")
+    numbers.add(f"{cols['weight']}{first}:{cols['reported_score']}{last}")
     records = indicators.to_dict("records")
     for i, r in enumerate(range(first, last + 1)):
         ind = records[i] if i < len(records) else None
@@ -312,7 +312,7 @@ def _write_indicators(sh: _Sheet, indicators: pd.DataFrame, plan: L.Plan, rb: Ru
                 number_format="General" if numeric else "@",
             )
         if ind is not None and _is_qualitative(format_text(ind.get("target"))):
-            tiers.add(f"F{r}")
+            tiers.add(f"{cols['actual']}{r}")
         sh.fit(r, 2 if ind is None else 1)
     for dv in (level1, level2, tiers, numbers):
         if dv.sqref:
@@ -321,28 +321,34 @@ def _write_indicators(sh: _Sheet, indicators: pd.DataFrame, plan: L.Plan, rb: Ru
 
 
 def _write_sums(sh: _Sheet, plan: L.Plan, rb: Rulebook) -> None:
+    """指标分值合计 (red unless it is the rulebook's total) and 总分 as live formulas."""
     ws = sh.ws
     first, last, s, t = plan.indicator_first, plan.indicator_last, plan.weight_sum, plan.total
+    w, sc = L.INDICATOR_COLUMNS["weight"], L.INDICATOR_COLUMNS["reported_score"]
+    label_end = chr(ord(w) - 1)
     total = f"{rb.indicator_total:g}"
-    sh.box("A", s, f"{L.WEIGHT_SUM_LABEL}（应为 {total} 分）", "F", header=True)
-    sh.box("G", s, Formula(f"=SUM(G{first}:G{last})"), align="center", bold=True)
+    sh.box("A", s, f"{L.WEIGHT_SUM_LABEL}（应为 {total} 分）", label_end, header=True)
+    sh.box(w, s, Formula(f"=SUM({w}{first}:{w}{last})"), align="center", bold=True)
     check = Formula(
-        f'=IF(ROUND(G{s},4)={total},"分值合计正确",'
-        f'"分值合计应为 {total} 分，当前为 "&ROUND(G{s},2)&" 分")'
+        f'=IF(ROUND({w}{s},4)={total},"分值合计正确",'
+        f'"分值合计应为 {total} 分，当前为 "&ROUND({w}{s},2)&" 分")'
     )
-    sh.box("H", s, check, "I", align="center")
+    sh.box(sc, s, check, L.LAST_COLUMN, align="center")
     red = FormulaRule(
-        formula=[f"ROUND($G${s},4)<>{total}"], fill=ALERT_FILL, font=Font(color="FFFFFF", bold=True)
+        formula=[f"ROUND(${w}${s},4)<>{total}"],
+        fill=ALERT_FILL,
+        font=Font(color="FFFFFF", bold=True),
     )
-    ws.conditional_formatting.add(f"G{s}", red)
-    ws.conditional_formatting.add(f"H{s}", red)
+    ws.conditional_formatting.add(f"{w}{s}", red)
+    ws.conditional_formatting.add(f"{sc}{s}", red)
     ft = plan.funding_first
-    sh.box("A", t, L.TOTAL_LABEL, "F", header=True)
-    sh.box("G", t, Formula(f"=G{ft}+G{s}"), align="center", bold=True)
-    self_total = Formula(f'=IF(COUNT(H{first}:H{last})=0,"",N(I{ft})+SUM(H{first}:H{last}))')
-    sh.box("H", t, self_total, align="center", number_format=SCORE_FORMAT, bold=True)
+    sh.box("A", t, L.TOTAL_LABEL, label_end, header=True)
+    sh.box(w, t, Formula(f"={L.FUNDING_WEIGHT}{ft}+{w}{s}"), align="center", bold=True)
+    scores = f"{sc}{first}:{sc}{last}"
+    self_total = Formula(f'=IF(COUNT({scores})=0,"",N({L.FUNDING_SCORE}{ft})+SUM({scores}))')
+    sh.box(sc, t, self_total, align="center", number_format=SCORE_FORMAT, bold=True)
     note = "得分为单位自评分；最终得分由财政部门按评分规则计算。"
-    sh.box("I", t, note, size=9, color="595959")
+    sh.box(L.LAST_COLUMN, t, note, size=9, color="595959")
 
 
 def _write_footnote(sh: _Sheet, plan: L.Plan, fictional: bool) -> None:

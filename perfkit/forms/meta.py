@@ -2,9 +2,9 @@
 
 The visible sheet shows the funding block aggregated, but the dataset holds the budget item by
 item; so the form carries the unit's item-level budget rows, its 单位信息 row, its monthly rows and
-its narrative here, and ``forms collect`` can rebuild the dataset from the forms alone. The sheet
-is "very hidden" (Excel and WPS do not list it under 取消隐藏), and found by the marker in A1 even if
-renamed.
+its narrative here, and ``forms collect`` can rebuild the dataset from the forms alone. The
+sheet is "very hidden" (Excel and WPS do not list it under 取消隐藏), and found by the marker in
+A1 even if renamed.
 """
 
 from __future__ import annotations

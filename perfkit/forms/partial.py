@@ -1,4 +1,4 @@
-"""Loading a dataset that is not filled in yet: the finance bureau's data before the forms come back.
+"""Loading a dataset not filled in yet: the finance bureau's data before the forms come back.
 
 ``forms make`` and ``forms collect --base`` start from what the bureau holds: units, the budget
 from its budget system, and the indicators with their targets and weights as set when the budget

@@ -100,8 +100,7 @@ class _Grid:
     def __init__(self, ws: Worksheet):
         self.ws = ws
         self.cells: list[list[tuple[Any, str]]] = [
-            [(c.value, c.number_format) for c in row]
-            for row in ws.iter_rows(max_col=_MAX_COLUMNS)
+            [(c.value, c.number_format) for c in row] for row in ws.iter_rows(max_col=_MAX_COLUMNS)
         ]
         while self.cells and all(v is None for v, _ in self.cells[-1]):
             self.cells.pop()

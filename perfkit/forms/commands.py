@@ -1,0 +1,85 @@
+"""The click commands of the Excel round trip: ``perfkit forms make|collect``, ``perfkit export``.
+
+Thin shells over :func:`~perfkit.forms.make.make_forms`,
+:func:`~perfkit.forms.collect.collect_forms` and :func:`perfkit.writers.export`;
+``perfkit/cli.py`` registers them on the main group, whose error handling turns InvalidInput
+and UsageError into exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from perfkit.forms.collect import collect_forms
+from perfkit.forms.make import make_forms
+from perfkit.forms.partial import load_partial
+from perfkit.rulebook import load_rulebook
+from perfkit.writers import export
+
+#: exit code when some forms were skipped (perfkit/cli.py: "1 some units failed")
+EXIT_SKIPPED = 1
+
+_RULES = click.option(
+    "--rules",
+    default=None,
+    metavar="NAME|FILE",
+    help="评分规则：预设名称（如 mof2020、hubei、jiangxi）或 TOML 文件路径；默认 mof2020。",
+)
+
+
+@click.group("forms")
+def forms() -> None:
+    """自评表的下发与回收：按单位生成 Excel 自评表，回收填好的表，汇成数据集。"""
+
+
+@forms.command("make")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--year", type=int, required=True, help="自评年度，如 2022。")
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="只生成这些单位（可重复）。")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="输出目录：每个单位一个 <单位编码>.xlsx。")  # fmt: skip
+@_RULES
+def make_command(data: Path, year: int, units: tuple[str, ...], out: Path, rules: str | None):
+    """按单位生成预填的部门整体支出绩效自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）。"""
+    rulebook = load_rulebook(rules)
+    ds = load_partial(data, rulebook)
+    paths = make_forms(ds, year, out, units=list(units) or None, rulebook=rulebook)
+    click.echo(f"已生成 {len(paths)} 份自评表，保存在 {out}。")
+
+
+@forms.command("collect")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="输出的数据集：目录（CSV），或以 .xlsx 结尾的工作簿。")  # fmt: skip
+@click.option("--base", type=click.Path(exists=True, path_type=Path), default=None,
+              help="财政部门的基础数据集：单位、预算、月度执行和文字说明以它为准。")  # fmt: skip
+@click.option(
+    "--skip-invalid", is_flag=True, help="有问题的自评表不收入，其余照常写出（退出码 1）。"
+)
+@_RULES
+@click.pass_context
+def collect_command(
+    ctx: click.Context,
+    folder: Path,
+    out: Path,
+    base: Path | None,
+    skip_invalid: bool,
+    rules: str | None,
+) -> None:
+    """回收 FOLDER 中填好的自评表（*.xlsx），写成一个数据集。"""
+    result = collect_forms(folder, out, base=base, skip_invalid=skip_invalid, rulebook=rules)
+    click.echo(result.report())
+    if result.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
+@click.command("export")
+@click.argument("data", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="以 .xlsx 结尾则写成一个工作簿，否则写成 CSV 目录。")  # fmt: skip
+@_RULES
+def export_command(data: Path, out: Path, rules: str | None) -> None:
+    """把数据集在 CSV 目录和单个 .xlsx 工作簿之间转换（先完整校验）。"""
+    click.echo(f"已写出 {export(data, out, rules)}。")
