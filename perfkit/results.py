@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfkit.metrics import round_half_up
 from perfkit.scoring import Scores
 
 UNIT_FIELDS = (
@@ -19,6 +20,7 @@ UNIT_FIELDS = (
     "executed",
     "execution_rate",
     "execution_score",
+    "execution_rule_text",
     "indicator_score",
     "total",
     "grade",
@@ -103,7 +105,8 @@ def unit_table(scores: Scores) -> pd.DataFrame:
     """The units frame with Chinese headers, rates as percentages, for the table and CSV forms."""
     cols = [c for c in UNIT_HEADERS_ZH if c in scores.units.columns]
     table = scores.units[cols].copy()
-    table["execution_rate"] = (table["execution_rate"] * 100).round(2)
+    # 四舍五入 like the report, not pandas' round-half-even
+    table["execution_rate"] = round_half_up(table["execution_rate"] * 100, 2)
     return table.rename(columns={**UNIT_HEADERS_ZH, "execution_rate": "预算执行率(%)"})
 
 

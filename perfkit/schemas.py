@@ -28,7 +28,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
 _YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
 _MONTH = re.compile(r"(0?[1-9]|1[0-2])(?:\.0+)?月?")
 _CODE = re.compile(UNIT_CODE_PATTERN)
+_MINUS = ("-", "−", "－", "﹣")
 
 Values = np.ndarray | pd.Series
 
@@ -90,9 +91,14 @@ def parse_months(values: Values) -> np.ndarray:
     return _by_pattern(values, _MONTH)
 
 
+@lru_cache(maxsize=1 << 17)
+def _is_code(text: str) -> bool:
+    return _CODE.fullmatch(text) is not None
+
+
 def valid_codes(values: Values) -> np.ndarray:
     """Whether each text is a safe unit code (UNIT_CODE_PATTERN)."""
-    return np.array([_CODE.fullmatch(v) is not None for v in values], dtype=bool)
+    return np.array([_is_code(v) for v in values], dtype=bool)
 
 
 def valid_code_values(raw: RawTable) -> np.ndarray:
@@ -131,8 +137,16 @@ def _blank_or(ok: Callable[[Values], np.ndarray]) -> Callable[[pd.Series], pd.Se
     return lambda s: pd.Series((s == "").to_numpy() | ok(s.to_numpy(dtype=object)), index=s.index)
 
 
-def _not_negative(unit: str) -> Callable[[Values], np.ndarray]:
-    return lambda values: ~(parse_numbers(values, unit) < 0)
+def _not_negative(unit: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Whether each text is not a negative number (only texts starting with a minus are parsed)."""
+
+    def ok(values: np.ndarray) -> np.ndarray:
+        out = np.ones(len(values), dtype=bool)
+        minus = np.flatnonzero([v.startswith(_MINUS) for v in values]).astype(np.int64)
+        out[minus] = ~(parse_numbers(values[minus], unit) < 0)
+        return out
+
+    return ok
 
 
 NOT_BLANK = pa.Check(lambda s: s != "", name="not_blank", error="不能为空")

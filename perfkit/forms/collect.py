@@ -32,14 +32,7 @@ from perfkit.forms.read import Form, Origin, check_funding, read_form
 from perfkit.loading import load
 from perfkit.problems import InvalidInput, Problem, UsageError
 from perfkit.rulebook import DEFAULT, Rulebook, load_rulebook, presets
-from perfkit.writers import (
-    Tables,
-    as_tables,
-    format_number,
-    format_text,
-    narrative_markdown,
-    write_dataset,
-)
+from perfkit.writers import Tables, as_tables, narrative_markdown, text_frame, write_dataset
 
 READABLE = (".xlsx", ".xlsm")
 #: spreadsheet files we cannot read: asked to be saved again as .xlsx
@@ -128,66 +121,55 @@ def _rulebook(spec: Rulebook | str | Path | None, forms: list[Form]) -> Rulebook
     return load_rulebook(spec)
 
 
-def _text_rows(frame: pd.DataFrame, table: str) -> list[dict[str, str]]:
-    """A base table's rows as text, the way the writers write them."""
-    t = TABLES_BY_NAME[table]
-    out = []
-    for record in frame.to_dict("records"):
-        out.append(
-            {
-                c.key: (format_number if c.kind in ("number", "year", "month") else format_text)(
-                    record.get(c.key)
-                )
-                for c in t.columns
-            }
-        )
-    return out
-
-
-def _meta_frame(form: Form, table: str) -> list[tuple[dict[str, str], Origin]]:
+def _meta_rows(form: Form, table: str) -> list[tuple[dict[str, str], Origin]]:
     rows = form.meta.tables.get(table, []) if form.meta else []
     sheet = form.meta.sheet if form.meta else ""
     return [(r.values, Origin(form.file, {}, f"{sheet}!A{r.row}")) for r in rows]
 
 
 def _meta_budget(form: Form) -> pd.DataFrame:
-    rows = [values for values, _ in _meta_frame(form, "budget")]
+    rows = [values for values, _ in _meta_rows(form, "budget")]
     frame = pd.DataFrame(rows, columns=[c.key for c in TABLES_BY_NAME["budget"].columns])
     for key in L.FUNDING_COLUMNS:
         frame[key] = [amount(v) or 0.0 for v in frame[key]]
     return frame
 
 
+def _base_rows(base: Dataset, table: str, year: int, code: str):
+    """The unit's rows of a base table (that year's, but for units), as text, with origins."""
+    frame = getattr(base, table)
+    sel = frame["unit_code"] == code
+    if table != "units":
+        sel &= frame["year"] == year
+    rows = frame.loc[sel]
+    file = base.files.get(table, table)
+    texts = text_frame(rows, TABLES_BY_NAME[table]).to_dict("records")
+    return [(v, BaseOrigin(file, int(r))) for v, r in zip(texts, rows["_row"], strict=True)]
+
+
 def _add_form(cand: _Candidate, form: Form, base: Dataset | None) -> None:
     """The form's unit-year into the candidate: indicators and goals from the form, the rest
     from the base dataset or the form's hidden sheet."""
-    year, code = str(form.year), form.unit_code
+    year, code = int(form.year or 0), form.unit_code
+    keys = {"year": str(year), "unit_code": code}
     for record in form.indicators:
-        values = {"year": year, "unit_code": code, **record.values}
-        cand.add("indicators", values, record.origin)
+        cand.add("indicators", {**keys, **record.values}, record.origin)
     for record in form.goals:
-        cand.add("goals", {"year": year, "unit_code": code, **record.values}, record.origin)
-    if base is not None:
-        for table in META_TABLES:
-            frame = getattr(base, table)
-            sel = frame["unit_code"] == code
-            if table != "units":
-                sel &= frame["year"] == form.year
-            rows = frame.loc[sel]
-            for values, row in zip(_text_rows(rows, table), rows["_row"], strict=True):
-                cand.add(table, values, BaseOrigin(base.files.get(table, table), int(row)))
-        narrative = base.narratives.get((int(year), code))
-        if narrative is not None:
-            cand.narratives[(int(year), code)] = narrative_markdown(narrative)
-        return
+        cand.add("goals", {**keys, **record.values}, record.origin)
+    known = {r["unit_code"] for r in cand.rows.get("units", [])}
     for table in META_TABLES:
-        for values, origin in _meta_frame(form, table):
-            if table == "units" and code in {r["unit_code"] for r in cand.rows.get("units", [])}:
-                continue
-            cand.add(table, values, origin)
-    if form.meta and form.meta.narrative.strip():
-        cand.narratives[(int(year), code)] = form.meta.narrative
-    cand.fictional |= bool(form.meta and form.meta.info.get("fictional") == "true")
+        rows = _base_rows(base, table, year, code) if base is not None else _meta_rows(form, table)
+        for values, origin in rows:
+            if table != "units" or code not in known:  # one 单位信息 row for several years
+                cand.add(table, values, origin)
+    if base is not None:
+        narrative = base.narratives.get((year, code))
+        markdown = narrative_markdown(narrative) if narrative is not None else ""
+    else:
+        markdown = form.meta.narrative if form.meta else ""
+        cand.fictional |= bool(form.meta and form.meta.info.get("fictional") == "true")
+    if markdown.strip():
+        cand.narratives[(year, code)] = markdown
 
 
 def _check_forms(forms: list[Form], base: Dataset | None) -> None:
@@ -311,16 +293,14 @@ def collect_forms(
                 del live[form.file]
         cand = _Candidate(fictional=bool(base_ds and base_ds.fictional))
         for form in live.values():
-            if not form.blocked:
-                _add_form(cand, form, base_ds)
+            _add_form(cand, form, base_ds)
         ds, problems = _validate(cand, rb, live, str(folder)) if live else (None, [])
         grouped, other = _by_file(problems, set(live))
         pending = {f: [*live[f].problems, *grouped.get(f, [])] for f in live}
         pending = {f: ps for f, ps in pending.items() if ps}
         if other or ((pending or skipped) and not skip_invalid):
-            everything = [p for ps in skipped.values() for p in ps]
-            everything += [p for ps in pending.values() for p in ps] + other
-            raise InvalidInput(everything)
+            everything = [*skipped.values(), *pending.values(), other]
+            raise InvalidInput(sorted((p for ps in everything for p in ps), key=lambda p: p.file))
         if not pending:
             break
         for file, ps in pending.items():

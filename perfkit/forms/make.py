@@ -229,7 +229,7 @@ def _write_header(sh: _Sheet, ds: Dataset, year: int, code: str, plan: L.Plan) -
 
 
 def _write_funding(sh: _Sheet, rows: list[L.FundingRow], plan: L.Plan, rb: Rulebook) -> None:
-    """财预〔2020〕10号: 执行率 = 全年执行数 / 全年预算数 on every row, 得分 on the total row only."""
+    """财预〔2020〕10号: 执行率 = 全年执行数 / 全年预算数 on each row, 得分 on the total only."""
     h, first, last = plan.funding_header, plan.funding_first, plan.funding_last
     sh.box("A", h, L.FUNDING_SECTION, to_row=last, header=True)
     sh.box("B", h, None, "C", header=True)
