@@ -123,3 +123,10 @@ def _check_selection(ds, year: int | None, units: tuple[str, ...]) -> None:
     unknown = [u for u in units if u not in known]
     if unknown:
         raise UsageError(f"数据中没有这些单位编码：{'、'.join(unknown)}。")
+
+
+# Sub-commands that live beside the code they drive.
+from perfkit.forms.commands import export_command, forms  # noqa: E402
+
+cli.add_command(forms)
+cli.add_command(export_command)

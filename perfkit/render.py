@@ -470,6 +470,10 @@ def _init_worker(parent: int) -> None:
     HTML exporter once, register the warm-kernel engine."""
     global _STATE
     _die_with_parent(parent)
+    # nbformat imports jsonschema, whose format checker imports rfc3987_syntax if installed, and
+    # that builds a parser at import: about 2.5 s of CPU per process, for IRI formats that no
+    # notebook schema uses. Workers do without it (ImportError, which jsonschema expects).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     from perfkit import warmkernel
 
     warmkernel.register_engine()

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from factories import budget_row, indicator_row, make_dataset
 from openpyxl import load_workbook
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Font, PatternFill
@@ -34,7 +35,6 @@ from perfkit.forms.partial import load_partial
 from perfkit.problems import InvalidInput, Problem, UsageError
 from perfkit.rulebook import load_rulebook
 from perfkit.scoring import score_dataset
-from tests.factories import budget_row, indicator_row, make_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 RB = load_rulebook()
@@ -620,7 +620,15 @@ def test_libreoffice_opens_renders_and_resaves_a_form(sample, issued, tmp_path):
          "--outdir", str(resaved), str(issued / "SZ001.xlsx")],
         capture_output=True, timeout=180,
     )  # fmt: skip
-    collect_forms(resaved, tmp_path / "collected", base=SAMPLE)
+    # LibreOffice computed the live formulas: 执行率 768 / 800 = 0.96, 得分 min(0.96, 1) × 10 = 9.6,
+    # 指标分值合计 90, 总分 10 + 90 = 100
+    ws = load_workbook(resaved / "SZ001.xlsx", data_only=True)["自评表"]
+    assert ws["H5"].value == pytest.approx(0.96)
+    assert ws["I5"].value == pytest.approx(9.6)
+    assert (ws["G39"].value, ws["G40"].value) == (90, 100)
+    assert ws["H39"].value == "分值合计正确"
+    # and the copy it saved is collected to the same scores, from its hidden sheet alone
+    collect_forms(resaved, tmp_path / "collected")
     back = score_dataset(loading.load(tmp_path / "collected"), RB).units
     original = score_dataset(sample, RB, units=["SZ001"]).units
     pd.testing.assert_frame_equal(back.reset_index(drop=True), original.reset_index(drop=True))

@@ -265,3 +265,11 @@ def test_a_path_that_is_not_a_dataset(tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(UsageError, match="文件夹"):
         read_dataset(other)
+
+
+def test_header_below_blank_lines_keeps_excel_rows(tmp_path: Path) -> None:
+    data = tables()
+    data["goals"] = [[], ["", "", "", ""], *data["goals"]]  # header on Excel row 3
+    raw = read_dataset(write_folder(tmp_path / "d", data))
+    goals = raw.tables["goals"]
+    assert (goals.header_row, goals.rows.tolist()) == (3, [4, 5])

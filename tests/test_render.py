@@ -112,6 +112,7 @@ def _hand_made_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.filterwarnings("ignore:Your element with mimetype:UserWarning")
 def test_template_keeps_outputs_only_in_a_self_contained_chinese_page():
     html = htmlexport.export_html(_hand_made_notebook())
     assert htmlexport.assert_self_contained(html) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import budget_row, indicator_row, make_dataset
 from openpyxl import load_workbook
 
 from perfkit import loading
@@ -14,7 +15,6 @@ from perfkit.problems import UsageError
 from perfkit.rulebook import load_rulebook
 from perfkit.scoring import score_dataset
 from perfkit.writers import export, format_number, write_dataset
-from tests.factories import budget_row, indicator_row, make_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 RB = load_rulebook()

@@ -255,6 +255,17 @@ def _validate(cand: _Candidate, rb: Rulebook, forms: dict[str, Form], source: st
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+_CELL = re.compile(r"!\$?([A-Z]+)\$?(\d+)$")
+
+
+def _reading_order(p: Problem) -> tuple[str, int, int, str]:
+    """By file, then as a person reads the sheet: row by row, left to right."""
+    match = _CELL.search(p.cell or "")
+    if match is None:
+        return (p.file, 0, p.row or 0, "")
+    return (p.file, 1, int(match.group(2)), f"{len(match.group(1)):02d}{match.group(1)}")
+
+
 def _by_file(problems: list[Problem], files: set[str]) -> tuple[dict[str, list[Problem]], list]:
     grouped: dict[str, list[Problem]] = {}
     other = []
@@ -300,7 +311,7 @@ def collect_forms(
         pending = {f: ps for f, ps in pending.items() if ps}
         if other or ((pending or skipped) and not skip_invalid):
             everything = [*skipped.values(), *pending.values(), other]
-            raise InvalidInput(sorted((p for ps in everything for p in ps), key=lambda p: p.file))
+            raise InvalidInput(sorted((p for ps in everything for p in ps), key=_reading_order))
         if not pending:
             break
         for file, ps in pending.items():
