@@ -37,6 +37,8 @@ class Dataset:
     fingerprint: str = ""
     #: whether the dataset says it is fictional (dataset.toml `fictional = true`, or a FICTIONAL file)
     fictional: bool = False
+    #: the dataset's own name (dataset.toml ``name``), shown on the index page
+    name: str = ""
 
     @property
     def years(self) -> list[int]:

@@ -33,10 +33,11 @@ def load(path: str | Path, rules: str | Path | Rulebook | None = None) -> Datase
     problems = validate(raw, rulebook)
     if problems:
         raise InvalidInput(problems)
-    return _dataset(raw)
+    return to_dataset(raw)
 
 
-def _dataset(raw: RawDataset) -> Dataset:
+def to_dataset(raw: RawDataset) -> Dataset:
+    """Type the raw tables into a :class:`Dataset` without validating them (callers validate)."""
     frames = {t.name: _typed_frame(t, raw.tables[t.name]) for t in TABLES}
     return Dataset(
         **frames,
@@ -46,6 +47,7 @@ def _dataset(raw: RawDataset) -> Dataset:
         headers={name: dict(t.headers) for name, t in raw.tables.items()},
         fingerprint=raw.fingerprint,
         fictional=raw.fictional,
+        name=raw.name,
     )
 
 

@@ -418,15 +418,12 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
         if key is None:
             continue
         if key in found:
-            problems.append(
-                Problem(
-                    file,
-                    f"与第 {_letter(found[key])} 列「{headers[key]}」是同一列"
-                    f"（{table.column(key).zh}），只能保留一列；已使用第 {_letter(found[key])} 列。",
-                    row=header + 1,
-                    column=written,
-                )
+            first = _letter(found[key])
+            message = (
+                f"与第 {first} 列「{headers[key]}」是同一列（{table.column(key).zh}），"
+                f"只能保留一列；已使用第 {first} 列。"
             )
+            problems.append(Problem(file, message, row=header + 1, column=written))
             continue
         found[key] = j
         headers[key] = written

@@ -400,6 +400,7 @@ def test_narratives_in_a_workbook(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "data.xlsx", extra={"叙述": sheet})
     problems = [str(p) for p in validate(read_dataset(path), MOF)]
     assert problems == [
-        "data.xlsx[叙述]，第3行，列「单位编码」：值“A01”：该单位 2022 年度的叙述重复（已有第2行）。",
+        "data.xlsx[叙述]，第3行，列「单位编码」：值“A01”："
+        "该单位 2022 年度的叙述重复（已有第2行）。",
         "data.xlsx[叙述]，第4行，列「年度」：值“二〇二二”：应为四位数的年份，如 2022",
     ]

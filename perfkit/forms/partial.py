@@ -35,4 +35,4 @@ def load_partial(path: str | Path, rules: str | Path | Rulebook | None = None) -
     problems = [p for p in validate(raw, rulebook) if not _blank_actual(p, raw)]
     if problems:
         raise InvalidInput(problems)
-    return loading._dataset(raw)
+    return loading.to_dataset(raw)
