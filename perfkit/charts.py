@@ -119,6 +119,25 @@ def _pct(value: float) -> str:
     return f"{value:.2f}%"
 
 
+def _status_bars(ax: Axes, plot: pd.DataFrame, x: str, palette: Mapping[str, str]) -> None:
+    """Horizontal bars of ``plot[x]`` per ``label``, coloured by ``status`` (met / not met)."""
+    sns.barplot(
+        plot,
+        x=x,
+        y="label",
+        hue="status",
+        palette=palette,
+        order=plot["label"].tolist(),
+        orient="h",
+        dodge=False,
+        ax=ax,
+        legend=False,
+        width=0.6,
+        saturation=1,
+        errorbar=None,
+    )
+
+
 @_styled
 def execution_by_item(items: pd.DataFrame, threshold: float = 0.9) -> Figure:
     """预算执行率 by budget item (``item``, ``execution_rate`` as a fraction) against ``threshold``.
@@ -142,21 +161,7 @@ def execution_by_item(items: pd.DataFrame, threshold: float = 0.9) -> Figure:
     )
     fig, ax = _figure(_bar_height(len(plot)))
     palette = {f"低于 {line}": ALERT, f"达到 {line}": PRIMARY}
-    sns.barplot(
-        plot,
-        x="rate",
-        y="label",
-        hue="status",
-        palette=palette,
-        order=plot["label"].tolist(),
-        orient="h",
-        dodge=False,
-        ax=ax,
-        legend=False,
-        width=0.6,
-        saturation=1,
-        errorbar=None,
-    )
+    _status_bars(ax, plot, "rate", palette)
     for i, rate in enumerate(plot["rate"]):
         ax.text(rate + 1, i, _pct(rate), va="center", fontsize=8)
     ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
@@ -238,21 +243,7 @@ def indicator_completion(indicators: pd.DataFrame, cap: float = 1.5) -> Figure:
     )
     palette = {"达到年度指标值": PRIMARY, "未达到年度指标值": ALERT}
     fig, ax = _figure(_bar_height(len(plot)))
-    sns.barplot(
-        plot,
-        x="shown",
-        y="label",
-        hue="status",
-        palette=palette,
-        order=plot["label"].tolist(),
-        orient="h",
-        dodge=False,
-        ax=ax,
-        legend=False,
-        width=0.6,
-        saturation=1,
-        errorbar=None,
-    )
+    _status_bars(ax, plot, "shown", palette)
     for i, (rate, shown) in enumerate(zip(rates, plot["shown"], strict=True)):
         ax.text(
             shown + 1, i, _pct(rate) + (" ▶" if rate > cap * 100 else ""), va="center", fontsize=8

@@ -35,7 +35,7 @@ class Dataset:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sha256 over the input files' bytes, first 12 hex digits: printed in every report footer
     fingerprint: str = ""
-    #: whether the dataset says it is fictional (dataset.toml `fictional = true`, or a FICTIONAL file)
+    #: whether the dataset says it is fictional (dataset.toml `fictional = true`, or FICTIONAL)
     fictional: bool = False
     #: the dataset's own name (dataset.toml ``name``), shown on the index page
     name: str = ""
