@@ -153,10 +153,17 @@ def _block(*parts: str, cls: str = "") -> str:
 
 
 def _td(
-    html: str, *, num: bool = False, rowspan: int = 1, colspan: int = 1, th: bool = False
+    html: str,
+    *,
+    num: bool = False,
+    rowspan: int = 1,
+    colspan: int = 1,
+    th: bool = False,
+    cls: str = "",
 ) -> str:
     tag = "th" if th else "td"
-    attrs = ' class="pk-num"' if num else ""
+    classes = " ".join(c for c in ("pk-num" if num else "", cls) if c)
+    attrs = f' class="{classes}"' if classes else ""
     attrs += f' rowspan="{rowspan}"' if rowspan > 1 else ""
     attrs += f' colspan="{colspan}"' if colspan > 1 else ""
     return f"<{tag}{attrs}>{html}</{tag}>"
@@ -739,12 +746,15 @@ def ranking_table(ov: Overview) -> str:
     for rank, r in zip(ranks, units.to_dict("records"), strict=True):
         entry = status.get(str(r["unit_code"]))
         failed = entry is not None and entry.status != "ok"
-        href = None if failed else _href(str(r["unit_code"]), entry.href if entry else "")
+        # With a status file, only the reports this run produced are linked: a unit left out
+        # of the run has no report here (or an old one that no longer matches the figures).
+        absent = bool(ov.status) and entry is None
+        href = None if failed or absent else _href(str(r["unit_code"]), entry.href if entry else "")
         name = esc(r["unit_name"])
         link = f'<a href="{esc(href)}">{name}</a>' if href else name
-        note = "报告生成失败" if failed else ("已生成" if entry else "")
+        note = "报告生成失败" if failed else "本次未生成" if absent else "已生成" if entry else ""
         rows.append([
-            _n(str(rank)), _td(esc(r["unit_code"])), _td(link),
+            _n(str(rank)), _td(esc(r["unit_code"]), cls="pk-code"), _td(link),
             _n(money(r["adjusted_budget"])), _n(rate(r["execution_rate"])),
             _n(points(r["execution_score"])), _n(points(r["indicator_score"])),
             _n(points(r["total"])), _td(esc(r["grade"])),
@@ -766,7 +776,7 @@ def failed_units(ov: Overview) -> str:
         return ""
     names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))
     rows = [
-        [_td(esc(s.unit_code)), _td(esc(s.unit_name or names.get(s.unit_code, ""))),
+        [_td(esc(s.unit_code), cls="pk-code"), _td(esc(s.unit_name or names.get(s.unit_code, ""))),
          _td(f'<pre class="pk-error">{esc(s.error) or "未知错误"}</pre>')]
         for s in failed
     ]  # fmt: skip
@@ -822,7 +832,8 @@ def overview_charts(ov: Overview) -> list[Chart]:
 _CSS = """
 .pk{font-family:"Noto Sans CJK SC","Source Han Sans SC","Source Han Sans CN","PingFang SC",
 "Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1a1a1a;line-height:1.75;
-font-size:15px;max-width:190mm;margin:0 auto}
+font-size:15px;max-width:190mm;margin:0 auto;overflow-wrap:anywhere}
+.pk-code{white-space:nowrap}
 .pk h1{font-size:1.6em;text-align:center;margin:.6em 0 .3em;line-height:1.4}
 .pk h2{font-size:1.25em;margin:1.4em 0 .5em;border-bottom:1px solid #bfbfbf;padding-bottom:.2em}
 .pk h3{font-size:1.08em;margin:1em 0 .4em}

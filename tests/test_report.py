@@ -546,9 +546,18 @@ def test_ranking_uses_the_status_file_links_and_refuses_foreign_ones():
     assert Tags(html).hrefs() == ["2022/U1.html"]
     assert "<td>报告生成失败</td>" in html
     failed = report.failed_units(_overview([95.0, 85.0, 55.0], status))
-    assert "<td>U3</td><td>单位3</td>" in failed
+    assert '<td class="pk-code">U3</td><td>单位3</td>' in failed
     assert "数据有误" in failed
     assert report.failed_units(_overview([95.0])) == ""
+
+
+def test_ranking_does_not_link_units_left_out_of_the_run():
+    # A run of U1 only: U2 has no report in this folder, so it must not be linked.
+    html = report.ranking_table(_overview([95.0, 85.0], [UnitStatus("U1", href="U1.html")]))
+    assert Tags(html).hrefs() == ["U1.html"]
+    assert "<td>本次未生成</td>" in html
+    # Without a status file (the notebook run by hand) every unit links to <code>.html.
+    assert Tags(report.ranking_table(_overview([95.0, 85.0]))).hrefs() == ["U1.html", "U2.html"]
 
 
 def test_findings_summary_counts_kinds_and_units():
