@@ -31,7 +31,7 @@ reports: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check perfkit tests benchmarks
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check perfkit tests benchmarks
