@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from perfkit import loading, metrics
-from perfkit.contract import Narrative
+from perfkit.contract import TABLES, Narrative
 from perfkit.dataset import Dataset
 from perfkit.problems import UsageError
 from perfkit.rulebook import Rulebook, load_rulebook
@@ -31,6 +31,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 _UNIT_INFO = ("department", "functions", "internal_bodies", "subordinate_units")
 
 Rules = Rulebook | str | Path | None
+TABLE_NAMES = tuple(t.name for t in TABLES)
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -54,8 +55,47 @@ def load(path: str | Path, rules: Rules = None) -> Dataset:
     """Read and validate a dataset (a CSV folder or an .xlsx workbook); see :func:`loading.load`.
 
     Raises :class:`perfkit.problems.InvalidInput` listing every problem found.
+
+    A batch render runs one notebook per unit in the same kernel, each loading the same dataset:
+    the validated dataset is kept for as long as its files are unchanged (same paths, sizes and
+    modification times) and the rulebook is the same, and every call gets its own copy.
     """
-    return loading.load(resolve_path(path), rules=rules)
+    resolved = resolve_path(path)
+    key = _cache_key(resolved, rules)
+    if key is None:
+        return loading.load(resolved, rules=rules)
+    cached = _LOADED.get(key)
+    if cached is None:
+        _LOADED.clear()  # one dataset at a time: a kernel renders one dataset
+        cached = _LOADED[key] = loading.load(resolved, rules=rules)
+    return _copy(cached)
+
+
+#: (path, rules, file stamps) -> the validated dataset
+_LOADED: dict[tuple, Dataset] = {}
+
+
+def _cache_key(path: Path, rules: Rules) -> tuple | None:
+    """What identifies a load: the files' paths, sizes and mtimes, and the rules (None: no cache).
+
+    A rulebook given as a file counts with its own modification time.
+    """
+    if isinstance(rules, Rulebook):
+        return None
+    inputs = [path, *(sorted(path.rglob("*")) if path.is_dir() else [])]
+    if rules is not None and Path(rules).is_file():
+        inputs.append(Path(rules))
+    try:
+        stamps = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in inputs)
+    except OSError:
+        return None
+    return (str(path.resolve()), str(rules), stamps)
+
+
+def _copy(ds: Dataset) -> Dataset:
+    """A copy whose tables and narratives can be changed without touching the cached dataset."""
+    tables = {name: getattr(ds, name).copy() for name in TABLE_NAMES}
+    return replace(ds, **tables, narratives=dict(ds.narratives))
 
 
 def _rulebook(rules: Rules) -> Rulebook:

@@ -2,8 +2,9 @@
 
 The export runs nbconvert's ``HTMLExporter`` in-process with perfkit's own template
 (``perfkit/templates/perfkit``): no script, MathJax, require.js or widget state, no code cells, no
-prompts, no parameters cells, the CSS inlined, ``lang="zh-CN"``, an A4 print stylesheet and a
-Content-Security-Policy that forbids scripts and network fetches. :func:`assert_self_contained`
+prompts, no parameters cells, the CSS inlined, the Chinese font embedded (:mod:`perfkit.webfont`),
+``lang="zh-CN"``, an A4 print stylesheet and a Content-Security-Policy that forbids scripts and
+network fetches. :func:`assert_self_contained`
 checks every page before it is written: a report is shared by e-mail and published on intranets
 without internet, so it must not need (or try) to fetch anything.
 """
@@ -18,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfkit import __version__
+from perfkit import __version__, webfont
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -65,7 +66,7 @@ def export_html(nb: NotebookNode, name: str = "report") -> str:
     """Render an executed notebook to one HTML page (outputs only)."""
     resources = {"metadata": {"name": name}, "perfkit_version": __version__}
     html, _ = exporter().from_notebook_node(nb, resources=resources)
-    return html
+    return webfont.embed(html)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,16 +77,29 @@ _FETCHED = frozenset(
     {"src", "href", "srcset", "poster", "data", "action", "formaction", "background",
      "xlink:href", "imagesrcset", "ping", "manifest", "codebase"}
 )  # fmt: skip
-_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
-_JAVASCRIPT = re.compile(r"^\s*(?:javascript|vbscript):", re.IGNORECASE)
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+#: schemes a browser fetches from the network (or another file); "http:host" counts too
+_NETWORK = frozenset({"http", "https", "ftp", "ws", "wss", "file"})
+_SCRIPT = frozenset({"javascript", "vbscript"})
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE)
+
+
+def _kind(url: str) -> str | None:
+    """The URL's kind, "remote", "script" or None, read as a browser reads it (no controls)."""
+    url = re.sub(r"[\x00-\x20]", "", url)
+    if url.startswith(("//", "\\\\", "/\\", "\\/")):
+        return "remote"
+    scheme = _SCHEME.match(url)
+    name = scheme.group(1).lower() if scheme else ""
+    return "remote" if name in _NETWORK else "script" if name in _SCRIPT else None
 
 
 def _css_offences(css: str, where: str) -> list[str]:
     found = []
     for m in _CSS_URL.finditer(css):
-        url = m.group(2) if m.group(2) is not None else m.group(4)
-        if m.group(0).lower().startswith("@import") or not url.lower().startswith("data:"):
+        is_import = m.group(0).lower().startswith("@import")
+        url = m.group(4) if is_import else m.group(2)
+        if is_import or _kind(url):
             found.append(f"{where} 引用外部资源 {m.group(0)[:120]}")
     return found
 
@@ -99,7 +113,8 @@ class _Checker(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script":
             self.offences.append("<script> 脚本")
-        self._in_style = tag == "style"
+        if tag == "style":
+            self._in_style = True
         for name, value in attrs:
             value = value or ""
             if name.startswith("on"):
@@ -113,16 +128,15 @@ class _Checker(HTMLParser):
                     else [value]
                 )
                 for url in urls:
-                    if _JAVASCRIPT.match(url):
+                    kind = _kind(url)
+                    if kind == "script":
                         self.offences.append(f"<{tag} {name}> javascript: 链接")
-                    elif _REMOTE.match(url) and not (tag == "a" and name == "href"):
+                    elif kind == "remote" and not (tag == "a" and name == "href"):
                         self.offences.append(f"<{tag} {name}> 指向外部地址 {url[:120]}")
         if tag == "link":
             self.offences.append(f"<link {dict(attrs).get('rel') or ''}> 外部资源链接")
         if tag in {"iframe", "object", "embed", "base"}:
             self.offences.append(f"<{tag}> 元素")
-
-    handle_startendtag = handle_starttag
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
@@ -138,9 +152,10 @@ def assert_self_contained(html: str) -> list[str]:
 
     Flags: any ``<script>``; ``on…=`` event attributes; ``javascript:`` URLs; ``src``, ``href``
     (except on ``<a>``, a link the reader may follow), ``srcset``, ``poster`` … and CSS ``url()``
-    or ``@import`` pointing at ``http(s)://`` or a protocol-relative ``//`` address (CSS ``url()``
-    must be a ``data:`` URL); any ``<link>``, ``<iframe>``, ``<object>``, ``<embed>``, ``<base>``.
-    A page with any offence is not written: its unit is marked failed.
+    pointing at a network address (``http(s):``, ``ftp:``, ``ws(s):``, ``file:``, or ``//`` —
+    read the way a browser reads it: "http:host" and "\\\\host" count, tabs do not hide a
+    scheme); any CSS ``@import``; any ``<link>``, ``<iframe>``, ``<object>``, ``<embed>``,
+    ``<base>``. A page with any offence is not written: its unit is marked failed.
     """
     checker = _Checker()
     checker.feed(html)
@@ -159,7 +174,7 @@ def _css() -> str:
 
 def page(title: str, body: str) -> str:
     """A page in the report's look (same CSS and CSP as the template); ``body`` is trusted HTML."""
-    return (
+    return webfont.embed(
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'\">\n"

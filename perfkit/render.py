@@ -54,8 +54,12 @@ if TYPE_CHECKING:
     from perfkit.dataset import Dataset
     from perfkit.warmkernel import WarmKernel
 
-#: the repository's notebooks (the package's sibling folder in a source checkout)
-NOTEBOOKS = Path(perfkit.__file__).resolve().parents[1] / "notebooks"
+_PACKAGE = Path(perfkit.__file__).resolve().parent
+#: the notebooks: the repository's ``notebooks/`` beside the package, else one inside it
+NOTEBOOKS = next(
+    (d for d in (_PACKAGE.parent / "notebooks", _PACKAGE / "notebooks") if d.is_dir()),
+    _PACKAGE.parent / "notebooks",
+)
 UNIT_NOTEBOOK = "unit_report.ipynb"
 OVERVIEW_NOTEBOOK = "overview.ipynb"
 LOCK_NAME = ".perfkit-render.lock"
@@ -543,7 +547,7 @@ def _run_job(job: _Job) -> UnitResult:
     if offences:
         error = "报告中含有外部引用或脚本，不能作为独立文件分享：" + "；".join(offences[:10])
         return _failed_page(job, error, notebook, time.monotonic() - started)
-    _check_parent(state)
+    _check_parent()
     atomic.write_text(html_path, html)
     pdf_path = None
     if job.pdf:
@@ -559,9 +563,10 @@ def _run_job(job: _Job) -> UnitResult:
                       time.monotonic() - started)  # fmt: skip
 
 
-def _check_parent(state: _WorkerState) -> None:
-    """Never write after the run that started us has ended (where PDEATHSIG is not available)."""
-    if os.getppid() != state.parent:
+def _check_parent() -> None:
+    """In a worker: never write after the run that started it has ended (where PDEATHSIG is not
+    available, or in the instant before it arrives)."""
+    if _STATE is not None and os.getppid() != _STATE.parent:
         os._exit(1)
 
 
@@ -594,7 +599,7 @@ def _execute(
                 executed = papermill.execute_notebook(nb_in, str(tmp), **options)
             except PapermillExecutionError as err:
                 error = _ANSI.sub("", f"{err.ename}: {err.evalue}")
-            _check_parent(state)
+            _check_parent()
             if tmp.stat().st_size == 0:
                 raise _NotWritten
     except _NotWritten:
@@ -614,6 +619,7 @@ class _NotWritten(Exception):
 
 def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -> UnitResult:
     """Write the error page in place of the report (or the fallback index); return the failure."""
+    _check_parent()
     folder = Path(job.folder)
     href = f"notebooks/{notebook.name}" if notebook else None
     if job.kind == "index":

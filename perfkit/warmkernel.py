@@ -24,6 +24,7 @@ import ast
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from typing import TYPE_CHECKING, Any
 
@@ -105,11 +106,14 @@ class WarmKernel:
 
         self._run_sync = run_sync
         self._timeout = timeout
-        # IPC sockets in a private folder: no TCP port races between workers, no TCP warning
+        # IPC sockets in a private folder: no TCP port races between workers, no warning about
+        # unencrypted TCP (Windows has no IPC sockets: TCP on localhost there)
         self._sockets = tempfile.mkdtemp(prefix="perfkit-kernel-")
-        self.km = AsyncKernelManager(
-            kernel_name=KERNEL, transport="ipc", ip=os.path.join(self._sockets, "k")
-        )
+        if sys.platform == "win32":  # pragma: no cover
+            self.km = AsyncKernelManager(kernel_name=KERNEL)
+        else:
+            ip = os.path.join(self._sockets, "k")
+            self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=ip)
         run_sync(self.km.start_kernel)()
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -115,3 +115,28 @@ def test_a_broken_status_file_is_a_clear_error(tmp_path):
     broken.write_text("{}", encoding="utf-8")
     with pytest.raises(UsageError, match="应为 JSON 列表"):
         api.read_status(broken)
+
+
+def test_load_reuses_the_validated_dataset_until_a_file_changes(tmp_path, monkeypatch):
+    import shutil
+
+    from perfkit import api, loading
+
+    data = tmp_path / "data"
+    shutil.copytree(api.resolve_path("data/sample"), data)
+    calls = []
+    real = loading.load
+    monkeypatch.setattr(loading, "load", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = api.load(data)
+    first.indicators.loc[0, "weight"] = 999.0  # a caller's change must not reach the cache
+    second = api.load(data)
+    assert len(calls) == 1
+    assert second.indicators.loc[0, "weight"] != 999.0
+    # an edited file is read again
+    units = data / "units.csv"
+    units.write_bytes(units.read_bytes() + b"\n")
+    api.load(data)
+    assert len(calls) == 2
+    # another rules argument is another load (None and "mof2020" are not compared)
+    api.load(data, rules="mof2020")
+    assert len(calls) == 3

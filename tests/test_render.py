@@ -7,6 +7,8 @@ The slow tests render real units of data/sample end to end (papermill, a kernel,
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import re
@@ -20,8 +22,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from fontTools.ttLib import TTFont
 
-from perfkit import atomic, htmlexport, pdf
+from perfkit import atomic, htmlexport, pdf, warmkernel
+from perfkit import render as render_module
 from perfkit.problems import InvalidInput, UsageError
 from perfkit.render import RenderLocked, output_lock, render
 
@@ -43,6 +47,7 @@ NAMES = {
 # Totals of data/sample as the finance bureau checks them (docs/rendering.md only needs that the
 # report shows the core's number; the core's own tests work these out by hand):
 TOTALS = {"SZ001": "99.60", "SZ002": "96.90"}
+TITLE = "2022年度 部门（单位）整体支出预算绩效自评报告"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 needs_sample = pytest.mark.skipif(not (SAMPLE / "units.csv").exists(), reason="no data/sample")
@@ -71,6 +76,10 @@ def _temporaries(folder: Path) -> list[Path]:
         '<a href="javascript:alert(1)">点我</a>',
         '<iframe src="https://example.com"></iframe>',
         '<img srcset="data:image/png;base64,AA 1x, https://example.com/x.png 2x">',
+        '<img src="http:example.com/x.png">',  # browsers read this as http://example.com
+        '<img src="\\\\example.com\\x.png">',
+        '<a href="java&#9;script:alert(1)">点我</a>',  # the tab is dropped by the browser
+        '<video poster="https://example.com/p.png"></video>',
     ],
 )
 def test_self_contained_check_flags_every_fetch_and_script(html):
@@ -83,7 +92,9 @@ def test_self_contained_check_allows_links_data_urls_and_local_css():
         "@page{size:A4}</style></head><body>"
         '<a href="https://www.mof.gov.cn/">财政部</a> <a href="#pk-s1">一、</a> '
         '<a href="SZ001.html">报告</a> <img src="data:image/png;base64,iVBORw0KGgo=" alt="">'
-        '<div style="background:url(data:image/png;base64,AAAA)"></div></body></html>'
+        '<div style="background:url(data:image/png;base64,AAAA)"></div>'
+        '<a href="mailto:czj@example.gov.cn">来信</a><svg><rect fill="url(#g)"/></svg>'
+        "</body></html>"
     )
     assert htmlexport.assert_self_contained(html) == []
 
@@ -108,7 +119,7 @@ def _hand_made_notebook() -> nbformat.NotebookNode:
         v4.new_output("execute_result", data={"text/plain": "42"}, execution_count=3),
     ]
     nb = v4.new_notebook(cells=[params, injected, body, v4.new_markdown_cell("## 小结 $x$")])
-    nb.metadata["title"] = "苏州市智慧审判保障中心 2022年度 部门（单位）整体支出预算绩效自评报告"
+    nb.metadata["title"] = f"{NAMES['SZ001']} {TITLE}"
     return nb
 
 
@@ -117,19 +128,40 @@ def test_template_keeps_outputs_only_in_a_self_contained_chinese_page():
     html = htmlexport.export_html(_hand_made_notebook())
     assert htmlexport.assert_self_contained(html) == []
     assert '<html lang="zh-CN">' in html
-    assert "<title>苏州市智慧审判保障中心 2022年度 部门（单位）整体支出预算绩效自评报告</title>" in html
+    assert f"<title>{NAMES['SZ001']} {TITLE}</title>" in html
     assert "<h2>一、部门（单位）概况</h2>" in html
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in html
     assert "小结" in html
-    for absent in ("SECRET_SOURCE", "SZ002", "injected-parameters", "alert(", "glyph missing",
-                   "<script", "In&nbsp;[", "Out[", "mathjax", "require.js", "jp-InputArea"):  # fmt: skip
-        assert absent.lower() not in html.lower(), absent
+    absent = ("SECRET_SOURCE", "SZ002", "injected-parameters", "alert(", "glyph missing",
+              "<script", "In&nbsp;[", "Out[", "mathjax", "require.js", "jp-InputArea")  # fmt: skip
+    for text in absent:
+        assert text.lower() not in html.lower(), text
     css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
     assert "size: A4" in css
     assert "display: table-header-group" in css  # table headers repeat on every page
     assert "break-inside: avoid" in css  # rows and charts are not cut
     assert '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC"' in css
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def _embedded_font(html: str) -> TTFont:
+    face = r'@font-face\{font-family:"Noto Sans CJK SC";[^}]*'
+    found = re.search(face + r"src:url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", html)
+    assert found, "the page carries no font"
+    return TTFont(io.BytesIO(base64.b64decode(found.group(1))))
+
+
+@pytest.mark.filterwarnings("ignore:Your element with mimetype:UserWarning")
+def test_page_carries_a_chinese_font_with_the_characters_it_shows():
+    """On a machine without a Chinese font the page draws its text with the font it carries."""
+    font = _embedded_font(htmlexport.export_html(_hand_made_notebook()))
+    cmap = font.getBestCmap()
+    # on the page: the heading, the markdown; in the print margin: "第 1 页，共 8 页"
+    for char in "一部门单位概况小结第页共，0123456789":
+        assert ord(char) in cmap, char
+    for char in "鑫龘":  # not on the page, so not in the subset
+        assert ord(char) not in cmap, char
+    assert len(cmap) < 300  # a subset, not the 65,000 glyphs of the whole face
 
 
 def test_error_page_escapes_the_reason_and_is_self_contained():
@@ -147,6 +179,7 @@ def test_error_page_escapes_the_reason_and_is_self_contained():
     assert "某&lt;单位&gt;" in html
     assert "<script" not in html
     assert htmlexport.assert_self_contained(html) == []
+    assert ord("某") in _embedded_font(html).getBestCmap()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,6 +279,41 @@ def test_bad_selection_or_data_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@needs_sample
+def test_missing_notebook_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="找不到报告模板笔记本"):
+        render(SAMPLE, out=tmp_path / "r", notebook=tmp_path / "nope.ipynb", progress=False)
+    assert not (tmp_path / "r").exists()
+
+
+def test_warm_kernel_imports_what_the_notebook_imports():
+    v4 = nbformat.v4
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell("%matplotlib inline\nimport pandas as pd, seaborn\nx = 1"),
+            v4.new_code_cell("from perfkit import api, report\nfrom . import local"),
+            v4.new_markdown_cell("import not_this"),
+            v4.new_code_cell("!pip list\nimport json"),
+            v4.new_code_cell("def broken(:"),
+        ]
+    )
+    assert warmkernel.imports(nb) == [
+        "pandas", "seaborn", "perfkit", "perfkit.api", "perfkit.report", "json",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["index", "INDEX", "status"])
+def test_unit_code_that_would_overwrite_the_index_fails_that_unit_only(tmp_path, code):
+    """A unit coded "index" would overwrite index.html (also on case-insensitive disks)."""
+    job = render_module._Job(kind="unit", year=2022, code=code, name="某单位", title="某单位报告",
+                             notebook=str(NOTEBOOKS / "unit_report.ipynb"), parameters={},
+                             folder=str(tmp_path))  # fmt: skip
+    result = render_module._run_job(job)
+    assert result.status == "failed"
+    assert f"单位编码“{code}”不能用作文件名" in result.error
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_missing_chromium_is_a_clear_chinese_error(monkeypatch):
     monkeypatch.setenv(pdf.CHROMIUM_ENV, "/nonexistent/chromium")
     with pytest.raises(UsageError, match="生成 PDF 需要 Chromium"):
@@ -275,7 +343,7 @@ def test_render_writes_every_file_where_documented(rendered):
     for code in ("SZ001", "SZ002"):
         assert (year / f"{code}.html").is_file()
         nb = nbformat.read(year / "notebooks" / f"{code}.ipynb", as_version=4)
-        assert nb.metadata["title"] == f"{NAMES[code]} 2022年度 部门（单位）整体支出预算绩效自评报告"
+        assert nb.metadata["title"] == f"{NAMES[code]} {TITLE}"
         assert nb.metadata["papermill"]["parameters"]["unit_code"] == code
         assert nb.metadata["papermill"]["parameters"]["data"] == str(SAMPLE.resolve())
     assert (year / "index.html").is_file()
@@ -298,12 +366,13 @@ def test_rendered_report_is_what_a_reader_should_get(rendered, code):
     html = (out / "2022" / f"{code}.html").read_text(encoding="utf-8")
     assert htmlexport.assert_self_contained(html) == []
     assert "<script" not in html.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html.replace('<a href', '<a x'))
+    not_links = html.replace("<a href", "<a x")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", not_links)
     assert "url(http" not in html and "url(//" not in html
     assert "injected-parameters" not in html
     for code_text in ("api.load(", "display(HTML", "unit_detail(", "In&nbsp;[", "Traceback"):
         assert code_text not in html
-    assert f"<title>{NAMES[code]} 2022年度 部门（单位）整体支出预算绩效自评报告</title>" in html
+    assert f"<title>{NAMES[code]} {TITLE}</title>" in html
     assert html.count(NAMES[code]) >= 2
     other = NAMES["SZ002" if code == "SZ001" else "SZ001"]
     assert other not in html
@@ -455,7 +524,8 @@ display(HTML("<h1>" + unit_code + "</h1>"))
 QUICK_INDEX = """
 import json
 from IPython.display import HTML, display
-display(HTML("".join("<p>" + e["unit_code"] + e["status"] + "</p>" for e in json.load(open(status)))))
+entries = json.load(open(status))
+display(HTML("".join("<p>" + e["unit_code"] + e["status"] + "</p>" for e in entries)))
 """
 
 
@@ -468,7 +538,8 @@ def _quick_notebooks(folder: Path, probes: Path) -> Path:
         cell = v4.new_code_cell(params)
         cell.metadata["tags"] = ["parameters"]
         nb = v4.new_notebook(cells=[cell, v4.new_code_cell(body.format(probes=str(probes)))])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nb.metadata["language_info"] = {"name": "python"}
         nbformat.write(nb, folder / f"{name}.ipynb")
     return folder / "unit_report.ipynb"
 
@@ -504,13 +575,15 @@ def test_render_killed_half_way_leaves_no_partial_report_and_reruns(tmp_path):
         time.sleep(0.05)
     run.send_signal(signal.SIGKILL)
     run.wait()
-    # whatever is there is whole: no empty or truncated report
-    reports = list((out / "2022").glob("*.html"))
+    # whatever is there is whole: no empty or truncated report, and the run was cut short
+    reports = sorted((out / "2022").glob("*.html"))
     assert 1 <= len(reports) < len(units)
     for report in reports:
-        assert report.read_text(encoding="utf-8").rstrip().endswith("</html>"), report
+        html = report.read_text(encoding="utf-8")
+        assert f"<h1>{report.stem}</h1>" in html and html.rstrip().endswith("</html>"), report
     # the worker died with the render (it must not write into a folder a new run may hold)
     workers = {int(p.read_text()) for p in probes.glob("*.pid")}
+    assert len(workers) == 1  # one worker (jobs=1), whose kernel wrote its pid
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
