@@ -510,10 +510,11 @@ def _level_cells(ind: pd.DataFrame) -> list[list[str]]:
 
 
 def _completion(row: dict[str, Any], labels: dict[str, str]) -> str:
+    """The completion cell: a rate (kept on one line), or the qualitative tier (may wrap)."""
     if not _missing(row.get("completion")):
-        return rate(row["completion"])
+        return _n(rate(row["completion"]))
     tier = row.get("tier") or ""
-    return esc(labels.get(tier, DASH)) if tier else DASH
+    return _td(esc(labels.get(tier, DASH)) if tier else DASH)
 
 
 def indicator_table(detail: UnitDetail, caption: str) -> str:
@@ -524,7 +525,7 @@ def indicator_table(detail: UnitDetail, caption: str) -> str:
             "得分", "计分说明"]  # fmt: skip
     rows = [
         [*levels, _td(esc(r["level3"])), _td(esc(r["target"])), _td(esc(r["actual"])),
-         _n(_completion(r, labels)), _n(num(r["weight"])),
+         _completion(r, labels), _n(num(r["weight"])),
          _n(points(r["score"])), _td(esc(r["rule_text"]))]
         for levels, r in zip(_level_cells(ind), ind.to_dict("records"), strict=True)
     ]  # fmt: skip
@@ -847,7 +848,7 @@ text-align:center;font-weight:bold}
 .pk-table caption{caption-side:top;font-weight:bold;padding:.3em 0;text-align:center}
 .pk-table th,.pk-table td{border:1px solid #8c8c8c;padding:.3em .45em;vertical-align:middle;
 text-align:left}
-.pk-table th{background:#f2f2f2;font-weight:bold;text-align:center}
+.pk-table th{background:#f2f2f2;font-weight:bold;text-align:center;white-space:nowrap}
 .pk-table td.pk-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .pk-total-last tbody tr:last-child td{font-weight:bold;background:#fafafa}
 .pk-scorecard td{text-align:center;font-size:1.25em;font-weight:bold}
