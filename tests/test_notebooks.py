@@ -145,7 +145,9 @@ def test_overview_ranks_links_and_reports_failures(overview):
     for name in units["单位名称"]:
         assert name in html
     assert f'href="{SEED_UNIT}.html"' in html  # from the status file
-    assert 'href="SZ003.html"' in html  # no status entry: the default name
+    # no status entry: this run made no report for it, so it is not linked
+    assert 'href="SZ003.html"' not in html
+    assert "本次未生成" in html
     assert 'href="SZ002.html"' not in html  # failed: not linked
     assert "第 3 个单元格出错：KeyError" in html
     assert len(PNG.findall(html)) == 3  # grades, execution against score, findings
