@@ -509,6 +509,11 @@ def _level_cells(ind: pd.DataFrame) -> list[list[str]]:
     return cells
 
 
+def _notation(text: str, value: float) -> str:
+    """A 年度指标值 / 实际完成值 cell: a number ("≥120个") stays on one line, prose may wrap."""
+    return _td(esc(text), cls="" if _missing(value) else "pk-nowrap")
+
+
 def _completion(row: dict[str, Any], labels: dict[str, str]) -> str:
     """The completion cell: a rate (kept on one line), or the qualitative tier (may wrap)."""
     if not _missing(row.get("completion")):
@@ -524,8 +529,8 @@ def indicator_table(detail: UnitDetail, caption: str) -> str:
     head = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "完成率", "分值",
             "得分", "计分说明"]  # fmt: skip
     rows = [
-        [*levels, _td(esc(r["level3"])), _td(esc(r["target"])), _td(esc(r["actual"])),
-         _completion(r, labels), _n(num(r["weight"])),
+        [*levels, _td(esc(r["level3"])), _notation(r["target"], r["target_value"]),
+         _notation(r["actual"], r["actual_value"]), _completion(r, labels), _n(num(r["weight"])),
          _n(points(r["score"])), _td(esc(r["rule_text"]))]
         for levels, r in zip(_level_cells(ind), ind.to_dict("records"), strict=True)
     ]  # fmt: skip
@@ -755,7 +760,7 @@ def ranking_table(ov: Overview) -> str:
         link = f'<a href="{esc(href)}">{name}</a>' if href else name
         note = "报告生成失败" if failed else "本次未生成" if absent else "已生成" if entry else ""
         rows.append([
-            _n(str(rank)), _td(esc(r["unit_code"]), cls="pk-code"), _td(link),
+            _n(str(rank)), _td(esc(r["unit_code"]), cls="pk-nowrap"), _td(link),
             _n(money(r["adjusted_budget"])), _n(rate(r["execution_rate"])),
             _n(points(r["execution_score"])), _n(points(r["indicator_score"])),
             _n(points(r["total"])), _td(esc(r["grade"])),
@@ -777,7 +782,7 @@ def failed_units(ov: Overview) -> str:
         return ""
     names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))
     rows = [
-        [_td(esc(s.unit_code), cls="pk-code"), _td(esc(s.unit_name or names.get(s.unit_code, ""))),
+        [_td(esc(s.unit_code), cls="pk-nowrap"), _td(esc(s.unit_name or names.get(s.unit_code, ""))),
          _td(f'<pre class="pk-error">{esc(s.error) or "未知错误"}</pre>')]
         for s in failed
     ]  # fmt: skip
@@ -834,7 +839,7 @@ _CSS = """
 .pk{font-family:"Noto Sans CJK SC","Source Han Sans SC","Source Han Sans CN","PingFang SC",
 "Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1a1a1a;line-height:1.75;
 font-size:15px;max-width:190mm;margin:0 auto;overflow-wrap:anywhere}
-.pk-code{white-space:nowrap}
+.pk-nowrap{white-space:nowrap}
 .pk h1{font-size:1.6em;text-align:center;margin:.6em 0 .3em;line-height:1.4}
 .pk h2{font-size:1.25em;margin:1.4em 0 .5em;border-bottom:1px solid #bfbfbf;padding-bottom:.2em}
 .pk h3{font-size:1.08em;margin:1em 0 .4em}
@@ -848,7 +853,7 @@ text-align:center;font-weight:bold}
 .pk-table caption{caption-side:top;font-weight:bold;padding:.3em 0;text-align:center}
 .pk-table th,.pk-table td{border:1px solid #8c8c8c;padding:.3em .45em;vertical-align:middle;
 text-align:left}
-.pk-table th{background:#f2f2f2;font-weight:bold;text-align:center;white-space:nowrap}
+.pk-table th{background:#f2f2f2;font-weight:bold;text-align:center}
 .pk-table td.pk-num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .pk-total-last tbody tr:last-child td{font-weight:bold;background:#fafafa}
 .pk-scorecard td{text-align:center;font-size:1.25em;font-weight:bold}

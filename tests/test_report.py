@@ -546,7 +546,7 @@ def test_ranking_uses_the_status_file_links_and_refuses_foreign_ones():
     assert Tags(html).hrefs() == ["2022/U1.html"]
     assert "<td>报告生成失败</td>" in html
     failed = report.failed_units(_overview([95.0, 85.0, 55.0], status))
-    assert '<td class="pk-code">U3</td><td>单位3</td>' in failed
+    assert '<td class="pk-nowrap">U3</td><td>单位3</td>' in failed
     assert "数据有误" in failed
     assert report.failed_units(_overview([95.0])) == ""
 
