@@ -5,6 +5,7 @@ Each sub-command is a thin shell over a library function; nothing is computed he
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -15,8 +16,32 @@ from perfkit.problems import InvalidInput, UsageError
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
 
 
+#: sub-commands that live beside the code they drive: name → (module, attribute). They are
+#: imported only when invoked or listed, so that ``perfkit score`` does not pay for openpyxl.
+LAZY_COMMANDS = {
+    "forms": ("perfkit.forms.commands", "forms"),
+    "export": ("perfkit.forms.commands", "export_command"),
+}
+
+
 class _Group(click.Group):
-    """Turns perfkit's own errors into clear messages and exit code 2, never a traceback."""
+    """Turns perfkit's own errors into clear messages and exit code 2, never a traceback.
+
+    ``lazy`` names sub-commands imported on first use (``LAZY_COMMANDS``).
+    """
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attr = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -29,7 +54,9 @@ class _Group(click.Group):
             ctx.exit(EXIT_INVALID)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group, lazy=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="perfkit")
 def cli() -> None:
     """perfkit: 部门（单位）整体支出预算绩效自评 — validate, score and report many units at once."""
@@ -115,6 +142,59 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int) -> 
     click.echo(f"已生成 {n_units} 个单位的虚构数据：{out}")
 
 
+@cli.command()
+@DATA_ARG
+@click.option(
+    "--year",
+    "years",
+    type=int,
+    multiple=True,
+    metavar="Y",
+    help="只生成这一年度，可重复（默认：数据中的每个年度）。",
+)
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="只生成这些单位，可重复。")
+@RULES_OPT
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="并行的工作进程数（默认：CPU 核数）。"
+)
+@click.option(
+    "--out",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="输出文件夹。",
+)
+@click.option("--pdf", is_flag=True, help="同时用 Chromium 打印 <单位编码>.pdf。")
+@click.option("--no-progress", is_flag=True, help="不显示进度条。")
+@click.pass_context
+def render(
+    ctx: click.Context,
+    data: str,
+    years: tuple[int, ...],
+    units: tuple[str, ...],
+    rules: str | None,
+    jobs: int | None,
+    out: str,
+    pdf: bool,
+    no_progress: bool,
+) -> None:
+    """把 DATA 中每个单位的自评报告生成为独立的 HTML 文件，并生成每个年度的汇总页 index.html。"""
+    from perfkit.render import render as render_reports
+
+    result = render_reports(
+        data,
+        out=out,
+        years=list(years) or None,
+        units=list(units) or None,
+        rules=rules,
+        jobs=jobs,
+        pdf=pdf,
+        progress=not no_progress,
+    )
+    click.echo(result.summary())
+    ctx.exit(result.exit_code)
+
+
 def _check_selection(ds, year: int | None, units: tuple[str, ...]) -> None:
     """Unknown years or unit codes are usage errors, named, not silently empty results."""
     if year is not None and year not in ds.years:
@@ -123,10 +203,3 @@ def _check_selection(ds, year: int | None, units: tuple[str, ...]) -> None:
     unknown = [u for u in units if u not in known]
     if unknown:
         raise UsageError(f"数据中没有这些单位编码：{'、'.join(unknown)}。")
-
-
-# Sub-commands that live beside the code they drive.
-from perfkit.forms.commands import export_command, forms  # noqa: E402
-
-cli.add_command(forms)
-cli.add_command(export_command)

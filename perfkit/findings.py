@@ -25,7 +25,8 @@ from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, 
 from perfkit.qualitative import normalise
 from perfkit.rulebook import Rulebook
 
-COLUMNS = ["year", "unit_code", "kind", "subject", "message", "value"]
+KEYS = ["year", "unit_code"]
+COLUMNS = [*KEYS, "kind", "subject", "message", "value"]
 KINDS = (
     "low_execution",
     "time_progress_lag",
@@ -53,7 +54,12 @@ def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFra
 
 def _text(rows: pd.DataFrame, column: str) -> np.ndarray:
     """A text column as stripped str ("" for blanks), each distinct value cleaned once."""
-    codes, uniques = pd.factorize(rows[column].to_numpy(dtype=object), use_na_sentinel=False)
+    return _texts(rows[column].to_numpy(dtype=object))
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """:func:`_text` of an array of cells."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return np.array([_clean(v) for v in uniques], dtype=object)[codes]
 
 
@@ -74,11 +80,11 @@ def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) 
 
     "党团经费预算执行率为 45.00%，低于 90%，执行进度偏低。" (the unit: "单位整体预算执行率为 …")
     """
-    limit = rulebook.low_execution
-    tail = f"，低于 {num(limit * 100)}%，执行进度偏低。"
+    tail = f"，低于 {num(rulebook.low_execution * 100)}%，执行进度偏低。"
     out = []
-    for frame, column in ((units, None), (items, "item")):
-        rows = frame[np.round(frame["execution_rate"], 9) < limit]  # NaN rates drop out
+    for rows, column in zip(
+        _low_execution_rows(units, items, rulebook), (None, "item"), strict=True
+    ):
         if column is None:
             names = np.full(len(rows), UNIT_SUBJECT, dtype=object)
         else:
@@ -89,16 +95,28 @@ def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) 
     return pd.concat(out, ignore_index=True)
 
 
+def _low_execution_rows(
+    units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook
+) -> list[pd.DataFrame]:
+    """The units, then the items, below the rulebook's threshold (NaN rates drop out)."""
+    limit = rulebook.low_execution
+    return [frame[np.round(frame["execution_rate"], 9) < limit] for frame in (units, items)]
+
+
+def _time_progress_rows(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    return progress[
+        progress["month"].isin(rulebook.time_progress_months)
+        & (np.round(progress["gap"], 9) > rulebook.time_progress_tolerance)
+    ]
+
+
 def time_progress_lag(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     """Cumulative execution behind 序时进度 by more than the tolerance at the rulebook's months.
 
     "截至 6 月末累计支出进度为 30.00%，低于序时进度（50.00%）20.00 个百分点。" The gap printed is
     the difference of the two printed percentages, so the sentence adds up.
     """
-    rows = progress[
-        progress["month"].isin(rulebook.time_progress_months)
-        & (np.round(progress["gap"], 9) > rulebook.time_progress_tolerance)
-    ]
+    rows = _time_progress_rows(progress, rulebook)
     rate, prog = rows["cumulative_rate"].to_numpy(float), rows["progress"].to_numpy(float)
     points = round_half_up(prog * 100, 2) - round_half_up(rate * 100, 2)
     month = rows["month"].astype(int).astype(str).to_numpy(dtype=object)
@@ -111,11 +129,14 @@ def time_progress_lag(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFram
 
 def _missed(indicators: pd.DataFrame) -> np.ndarray:
     """Scored indicators that missed their target (qualitative ones that fit no tier excluded)."""
-    rule = indicators["rule"].to_numpy(dtype=object)
-    no_tier = (indicators["tier"].to_numpy(dtype=object) == "") & (
+    missed = ~indicators["met"].to_numpy(bool)
+    rows = np.flatnonzero(missed)  # only these need a look at their rule and tier
+    rule = indicators["rule"].to_numpy(dtype=object)[rows]
+    no_tier = (indicators["tier"].to_numpy(dtype=object)[rows] == "") & (
         (rule == "qualitative_tier") | (rule == "qualitative_reported")
     )
-    return ~indicators["met"].to_numpy(bool) & ~no_tier
+    missed[rows[no_tier]] = False
+    return missed
 
 
 def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -158,18 +179,24 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     return _frame(rows, "under_target", level3, message, completion)
 
 
+def _over(indicators: pd.DataFrame, rulebook: Rulebook) -> np.ndarray:
+    """≥ indicators whose actual reached ``rulebook.over_target`` × a positive target."""
+    comparator = indicators["comparator"].to_numpy(dtype=object)
+    return (
+        (indicators["rule"].to_numpy(dtype=object) == "higher_better")
+        & ((comparator == ">=") | (comparator == ">"))
+        & (indicators["target_value"].to_numpy(float) > 0)
+        & (np.round(indicators["completion"].to_numpy(float), 9) >= rulebook.over_target)
+    )
+
+
 def over_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     """≥ indicators whose actual reached ``rulebook.over_target`` × target: the target was too low.
 
     "「办结案件数」实际完成 230余件，为年度指标值（≥150件）的 153.33%，年度指标值设置偏低，
     未充分考虑实际工作量。"
     """
-    higher = (indicators["rule"] == "higher_better") & indicators["comparator"].isin([">=", ">"])
-    rows = indicators[
-        higher
-        & (indicators["target_value"] > 0)
-        & (np.round(indicators["completion"], 9) >= rulebook.over_target)
-    ]
+    rows = indicators[_over(indicators, rulebook)]
     completion = rows["completion"].to_numpy(float)
     message = (
         _named(rows) + "实际完成 " + _text(rows, "actual") + "，为年度指标值（"
@@ -179,17 +206,33 @@ def over_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     return _frame(rows, "over_target", _text(rows, "level3"), message, completion)
 
 
+def _missing_reason(indicators: pd.DataFrame, missed: np.ndarray | None = None) -> np.ndarray:
+    """Missed indicators (:func:`_missed`, when not given) whose 偏差原因分析及改进措施 is blank."""
+    missed = _missed(indicators) if missed is None else missed.copy()
+    if "deviation_reason" in indicators:
+        reasons = indicators["deviation_reason"].to_numpy(dtype=object)[missed]
+        missed[missed] = _texts(reasons) == ""
+    return missed
+
+
 def missing_deviation_reason(indicators: pd.DataFrame) -> pd.DataFrame:
     """Under target without 偏差原因分析及改进措施.
 
     "「办结案件数」未达到年度指标值，未填写偏差原因分析及改进措施。"
     """
-    rows = indicators[_missed(indicators)]
-    if "deviation_reason" in rows:
-        rows = rows[_text(rows, "deviation_reason") == ""]
+    rows = indicators[_missing_reason(indicators)]
     message = _named(rows) + "未达到年度指标值，未填写偏差原因分析及改进措施。"
     value = rows["completion"]
     return _frame(rows, "missing_deviation_reason", _text(rows, "level3"), message, value)
+
+
+def _mismatch(
+    indicators: pd.DataFrame, rulebook: Rulebook
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reported 得分, reported − computed, whether they differ by more than the threshold)."""
+    reported = pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float)
+    diff = reported - indicators["score"].to_numpy(float)
+    return reported, diff, np.round(np.abs(diff), 9) > rulebook.score_mismatch  # NaN: False
 
 
 def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -200,9 +243,7 @@ def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame
     """
     if "reported_score" not in indicators:
         return _frame(indicators.iloc[:0], "score_mismatch", [], [], [])
-    reported = pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float)
-    diff = reported - indicators["score"].to_numpy(float)
-    keep = np.round(np.abs(diff), 9) > rulebook.score_mismatch  # NaN compares False
+    reported, diff, keep = _mismatch(indicators, rulebook)
     rows, d, decimals = indicators[keep], diff[keep], rulebook.decimals
     message = (
         _named(rows) + "自评得分 " + strings(reported[keep], num) + " 分，按评分规则计算为 "
@@ -241,3 +282,28 @@ def find(
     order = out["kind"].map({k: i for i, k in enumerate(KINDS)})
     out = out.assign(_order=order).sort_values(["year", "unit_code", "_order"], kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def count(
+    indicators: pd.DataFrame,
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    progress: pd.DataFrame,
+    rulebook: Rulebook,
+) -> pd.Series:
+    """How many findings :func:`find` gives per (year, unit_code), without writing them.
+
+    A Series indexed by year and unit_code (units without findings are absent).
+    """
+    selected = [
+        *_low_execution_rows(units, items, rulebook),
+        _time_progress_rows(progress, rulebook),
+    ]
+    missed = _missed(indicators)
+    masks = [missed, _over(indicators, rulebook), _missing_reason(indicators, missed)]
+    if "reported_score" in indicators:
+        masks.append(_mismatch(indicators, rulebook)[2])
+    keys = [rows[KEYS] for rows in selected] + [indicators.loc[m, KEYS] for m in masks]
+    keys = [k for k in keys if len(k)]  # as in find: empty parts do not set the dtypes
+    frame = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEYS)
+    return frame.groupby(KEYS).size()

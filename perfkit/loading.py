@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfkit import schemas
+from perfkit import gcpause, schemas
 from perfkit.contract import TABLES, Narrative, Table
 from perfkit.dataset import Dataset
 from perfkit.problems import InvalidInput
@@ -29,11 +29,12 @@ def load(path: str | Path, rules: str | Path | Rulebook | None = None) -> Datase
     Raises UsageError for a path that is neither, InvalidInput listing every problem found.
     """
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
-    raw = read_dataset(path)
-    problems = validate(raw, rulebook)
-    if problems:
-        raise InvalidInput(problems)
-    return to_dataset(raw)
+    with gcpause.paused():
+        raw = read_dataset(path)
+        problems = validate(raw, rulebook)
+        if problems:
+            raise InvalidInput(problems)
+        return to_dataset(raw)
 
 
 def to_dataset(raw: RawDataset) -> Dataset:

@@ -200,20 +200,31 @@ def time_progress(monthly: pd.DataFrame, budget: pd.DataFrame) -> pd.DataFrame:
     ]  # fmt: skip
     if monthly.empty:
         return pd.DataFrame(columns=columns)
-    per_month = monthly.groupby([*KEYS, "month"], sort=True)["executed"].sum()
-    last = per_month.reset_index().groupby(KEYS)["month"].max()
-    grid = pd.DataFrame(
+    per_month = monthly.groupby([*KEYS, "month"], sort=True)["executed"].sum().reset_index()
+    # per_month is sorted by year, unit and month: each unit-year is a run of rows whose last row
+    # holds its last month, and the grid gives each unit-year the months 1 … last, in order
+    year, unit = per_month["year"].to_numpy(), per_month["unit_code"].to_numpy()
+    month = per_month["month"].to_numpy()
+    first = np.flatnonzero(np.r_[True, (year[1:] != year[:-1]) | (unit[1:] != unit[:-1])])
+    run = np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(month)]))
+    last = month[np.r_[first[1:], len(month)] - 1]
+    group = np.repeat(np.arange(len(first)), last)  # the unit-year of each row of the grid
+    start = np.cumsum(last) - last  # the grid row of each unit-year's month 1
+    executed = np.zeros(len(group))
+    inside = month >= 1  # a month 0 or below has no row in the grid
+    executed[start[run[inside]] + month[inside] - 1] = per_month["executed"].to_numpy()[inside]
+    keys = pd.MultiIndex.from_arrays([year[first], unit[first]], names=KEYS)
+    budgets = budget.groupby(KEYS)["adjusted_budget"].sum().reindex(keys).to_numpy()
+    out = pd.DataFrame(
         {
-            "year": np.repeat(last.index.get_level_values("year"), last.to_numpy()),
-            "unit_code": np.repeat(last.index.get_level_values("unit_code"), last.to_numpy()),
-            "month": np.concatenate([np.arange(1, m + 1) for m in last.to_numpy()]),
+            "year": year[first][group],
+            "unit_code": per_month["unit_code"].array.take(first[group]),
+            "month": np.arange(len(group)) - start[group] + 1,
+            "executed": executed,
+            "cumulative": pd.Series(executed).groupby(group, sort=False).cumsum().to_numpy(),
+            "adjusted_budget": budgets[group],
         }
     )
-    out = grid.merge(per_month.reset_index(), on=[*KEYS, "month"], how="left")
-    out["executed"] = out["executed"].fillna(0.0)
-    out["cumulative"] = out.groupby(KEYS, sort=False)["executed"].cumsum()
-    budgets = budget.groupby(KEYS)["adjusted_budget"].sum().rename("adjusted_budget")
-    out = out.merge(budgets.reset_index(), on=KEYS, how="left")
     out["cumulative_rate"] = ratio(out["cumulative"], out["adjusted_budget"])
     out["progress"] = out["month"] / 12
     out["ratio"] = out["cumulative_rate"] / out["progress"]

@@ -278,12 +278,113 @@ def _number(text: str) -> float:
     return value
 
 
+def _after_number(tail: str) -> tuple[str, list[str], bool]:
+    """Rule 4 on the text after the number: (what is left for the unit, the words read from the
+    end in reading order, whether 余 / 多 / 左右 / 上下 made it approximate)."""
+    approx = False
+    if infix := _INFIX_APPROX_RE.match(tail):
+        approx = True
+        tail = infix.group(1) + tail[infix.end() :]
+    suffixes: list[str] = []
+    while suffix := next((w for w in _SUFFIXES if tail.endswith(w)), None):
+        tail = tail[: -len(suffix)]
+        suffixes.append(suffix)
+        approx |= suffix in _APPROX_SUFFIX
+    return tail, suffixes, approx
+
+
+# --- the common forms at once -------------------------------------------------------------------
+# Most cells are one comparator, a plain number and a known unit: "≥200件", "230余件", "不超过30天",
+# "约50万元", "98%". One regular expression over the raw text reads them. It admits only pieces
+# that rules 1–6 read the same way whatever surrounds them, as checked here against those rules
+# when the module is imported, so `parse` gives the same Target either way (tests/
+# test_notation_fast.py compares the two); anything else (a month, a comma, a sign, a full-width
+# form other than "％", two different comparators …) takes the general path.
+
+
+def _unchanged(piece: str) -> bool:
+    """Rule 1 leaves the piece as it is (no full-width form, space or trailing punctuation)."""
+    return _normalise(piece) == piece and not any(ch.isspace() for ch in piece)
+
+
+def _fast_prefixes() -> list[str]:
+    """Comparator words that rule 2 reads as one word before a number or before 约."""
+    return [
+        w
+        for w in (*_SYMBOLS, *_PREFIX_WORDS)
+        if _unchanged(w)
+        and (m := _PREFIX_RE.match(w + "1")) is not None
+        and m.group() == w
+        and (m := _PREFIX_RE.match(w + "约1")) is not None
+        and m.group() == w
+        and (m := _PREFIX_RE.match(w + "约1", len(w))) is not None
+        and m.group() == "约"
+    ]
+
+
+_FAST_SUFFIXES = [w for w in (*_SUFFIX_WORDS, *_APPROX_SUFFIX) if _unchanged(w) and "(" not in w]
+
+
+def _fast_units() -> list[str]:
+    """Known units that rules 4 and 5 read back as the unit after 余 / 多 and before any one of
+    the suffix words, and that no deadline (rule 7, which needs 月) can contain."""
+    return [
+        u
+        for u in KNOWN_UNITS
+        if _unchanged(u)
+        and "月" not in u
+        and u != "百分比"
+        and _unit_ok(u)
+        and all(
+            _after_number(i + u + w) == (u, [w] if w else [], bool(i) or w in _APPROX_SUFFIX)
+            for i in ("", "余", "多")
+            for w in ("", *_FAST_SUFFIXES)
+        )
+    ]
+
+
+#: comparator word → its comparator ("" → none written)
+_FAST_PREFIXES: dict[str, Comparator | None] = {
+    "": None,
+    **{w: _comparator_of(w) for w in _fast_prefixes()},
+}
+#: unit and suffix word as written → (unit as read, the suffix's comparator, whether the suffix
+#: makes it approximate); rule 1 folds "％" into "%"
+_FAST_TAILS: dict[str, tuple[str, Comparator | None, bool]] = {
+    written + w: (unit, _SUFFIX_WORDS.get(w), w in _APPROX_SUFFIX)
+    for written, unit in (("", ""), ("％", "%"), *((u, u) for u in _fast_units()))
+    for w in ("", *_FAST_SUFFIXES)
+}
+_FAST_RE = re.compile(r"([^0-9]*?)(约)?([0-9]+(?:\.[0-9]+)?)([余多])?([^0-9]*)")
+
+
+def _fast(text: str) -> Target | None:
+    """The Target of a cell in a common form (see above), or None to take the general path."""
+    m = _FAST_RE.fullmatch(text)
+    if m is None:
+        return None
+    prefix, about, number, infix, tail = m.groups()
+    if prefix not in _FAST_PREFIXES or tail not in _FAST_TAILS:
+        return None
+    before = _FAST_PREFIXES[prefix]
+    unit, after, approx = _FAST_TAILS[tail]
+    if before and after and before != after:
+        return None  # two different comparators: rule 6 says why not
+    value = _number(number)
+    approx = approx or bool(about or infix)
+    if before or after:
+        return Target(text, before or after, value, unit, approx, False)
+    return Target(text, ">=", value, unit, approx, True)  # a bare number (rule 6)
+
+
 @functools.lru_cache(maxsize=65536)
 def parse(text: str) -> Target:
     """Parse one cell (rules 1–9 of the module docstring). Raises NotationError, and only that,
     for empty text and for malformed quantitative text."""
     if not isinstance(text, str):
         raise NotationError("指标值应为文本，如“≥200件”或“达成年度指标”")
+    if (fast := _fast(text)) is not None:
+        return fast
     s = _normalise(text)
     if not s:
         raise NotationError("指标值为空，应填写如“≥200件”的数值或“达成年度指标”等定性表述")
@@ -325,15 +426,9 @@ def parse(text: str) -> Target:
         return _mixed(text, s)
 
     # rule 4: after the number
-    tail = rest[number.end() :]
-    if infix := _INFIX_APPROX_RE.match(tail):
-        approx = True
-        tail = infix.group(1) + tail[infix.end() :]
-    while suffix := next((w for w in _SUFFIXES if tail.endswith(w)), None):
-        tail = tail[: -len(suffix)]
-        approx |= suffix in _APPROX_SUFFIX
-        if (c := _SUFFIX_WORDS.get(suffix)) is not None:
-            comparators.append((suffix, c))
+    tail, suffixes, approx_after = _after_number(rest[number.end() :])
+    approx |= approx_after
+    comparators += [(w, c) for w in suffixes if (c := _SUFFIX_WORDS.get(w)) is not None]
 
     # rule 5: the unit
     unit = "%" if tail == "百分比" else tail

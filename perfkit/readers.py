@@ -47,6 +47,8 @@ NARRATIVE_SHEET = Table(
     (YEAR, UNIT_CODE, Column("markdown", "正文（Markdown）", aliases=("正文", "text"))),
 )
 
+#: white space at the start or end of a value, in values joined by NUL (see _nothing_to_strip)
+_EDGE_SPACE = re.compile(rf"(?:^|\0)[{WHITESPACE}]|[{WHITESPACE}](?:\0|\Z)")
 #: any byte other than ASCII white space and the UTF-8 BOM: a file without one is empty
 _VISIBLE = re.compile(rb"[^\s\xef\xbb\xbf]")
 
@@ -380,14 +382,36 @@ def _folder_metadata(data: bytes, problems: list[Problem]) -> tuple[bool, str]:
 def _stripped(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct stripped values) of one column of cells; "" is always among the values.
 
-    Each distinct cell text is stripped once, however many rows repeat it.
+    Each distinct cell text is stripped once, however many rows repeat it; when no distinct text
+    has anything to strip (the usual case), the codes are kept as they are.
     """
     codes, distinct = pd.factorize(column.to_numpy(dtype=object))
+    distinct = distinct.astype(object, copy=False)
+    if _nothing_to_strip(distinct) and not (len(codes) and codes.min() < 0):
+        if "" in set(distinct.tolist()):
+            return codes, distinct
+        return codes, np.append(distinct, np.array([""], dtype=object))
     texts = np.array([str(v).strip(WHITESPACE) for v in distinct] + [""], dtype=object)
     remap, values = pd.factorize(texts)
     codes = codes.astype(np.int64)
     codes[codes < 0] = len(texts) - 1  # a missing cell is blank
     return remap[codes], values.astype(object)
+
+
+def _nothing_to_strip(distinct: np.ndarray) -> bool:
+    """Whether every value is a str that neither starts nor ends with white space.
+
+    Checked on the values joined by NUL: usually there is no white space at all; otherwise one
+    search finds white space next to a NUL or at either end (a NUL inside a value can only make
+    the answer False, which costs the slow path, never a wrong answer).
+    """
+    try:
+        joined = "\0".join(distinct.tolist())
+    except TypeError:  # not every value is a str
+        return False
+    if not any(space in joined for space in WHITESPACE):
+        return True
+    return _EDGE_SPACE.search(joined) is None
 
 
 def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfkit import findings, metrics, notation, qualitative
+from perfkit import findings, gcpause, metrics, notation, qualitative
 from perfkit.dataset import Dataset
 from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, strings
 from perfkit.notation import NotationError, Target
@@ -47,23 +47,54 @@ RESULT_COLUMNS = [
     "target_value", "actual_value", "unit", "comparator", "approx", "completion", "met",
     "tier", "rule", "rule_text", "score",
 ]  # fmt: skip
-_HIGHER = (">=", ">")
-_LOWER = ("<=", "<")
 
 
-@dataclass
+Lazy = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
 class Scores:
-    """The result of :func:`score_dataset` (columns in docs/architecture.md and docs/scoring.md)."""
+    """The result of :func:`score_dataset` (columns in docs/architecture.md and docs/scoring.md).
 
-    units: pd.DataFrame
-    indicators: pd.DataFrame
-    findings: pd.DataFrame
-    budget_items: pd.DataFrame
-    rulebook: Rulebook
+    ``indicators`` and ``findings`` may be given as functions: their Chinese sentences (each
+    indicator's ``rule_text``, each finding's ``message``) are then written on first use, once,
+    so that output that prints neither (``perfkit score --format csv``) does not pay for them.
+    """
+
+    def __init__(
+        self,
+        units: pd.DataFrame,
+        indicators: Lazy,
+        findings: Lazy,
+        budget_items: pd.DataFrame,
+        rulebook: Rulebook,
+    ) -> None:
+        self.units = units
+        self._indicators = indicators
+        self._findings = findings
+        self.budget_items = budget_items
+        self.rulebook = rulebook
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        if callable(self._indicators):
+            self._indicators = self._indicators()
+        return self._indicators
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        if callable(self._findings):
+            self._findings = self._findings()
+        return self._findings
 
 
 # ---------------------------------------------------------------------------------------------
 # parsed cells, column-wise
+
+
+#: comparators by number, as kept in :class:`_Cells` (0: none written, qualitative text)
+COMPARATORS = np.array(["", ">=", "<=", ">", "<", "="], dtype=object)
+_GE, _LE, _LT, _EQ = 1, 2, 4, 5
+_COMPARATOR_NUMBER = {c: i for i, c in enumerate(COMPARATORS)}
 
 
 @dataclass(frozen=True)
@@ -72,6 +103,7 @@ class _Cells:
 
     raw: np.ndarray
     value: np.ndarray
+    #: index into COMPARATORS
     comparator: np.ndarray
     unit: np.ndarray
     approx: np.ndarray
@@ -81,7 +113,9 @@ class _Cells:
         return cls(
             raw=np.array([t.raw for t in targets], dtype=object),
             value=np.array([np.nan if t.value is None else t.value for t in targets], float),
-            comparator=np.array([t.comparator or "" for t in targets], dtype=object),
+            comparator=np.array(
+                [_COMPARATOR_NUMBER[t.comparator or ""] for t in targets], dtype=np.int8
+            ),
             unit=np.array([t.unit for t in targets], dtype=object),
             approx=np.array([bool(t.approx) for t in targets], dtype=bool),
         )
@@ -99,7 +133,12 @@ def read_cell(text: str) -> Target:
 
 
 def _cells(column: pd.Series) -> _Cells:
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object, na_value=""))
+    # na_value copies the column: only worth it when there is a missing value to replace
+    if column.hasnans:
+        cells = column.to_numpy(dtype=object, na_value="")
+    else:
+        cells = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(cells)
     return _Cells.of([read_cell(str(u)) for u in uniques]).take(codes)
 
 
@@ -126,19 +165,34 @@ def score_targets(
     """Score parsed cells, one indicator per position; the result columns of ``indicators``."""
     n = len(weights)
     rep = np.full(n, np.nan) if reported is None else np.asarray(reported, dtype=float)
-    return _score(_Cells.of(targets), _Cells.of(actuals), np.asarray(weights, float), rep, rulebook)
+    w = np.asarray(weights, float)
+    return _with_texts(*_score(_Cells.of(targets), _Cells.of(actuals), w, rep, rulebook))
 
 
 def score_indicators(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     """The indicators table (canonical keys) with the result columns appended."""
+    return _with_texts(*_scored_indicators(indicators, rulebook))
+
+
+def _scored_indicators(
+    indicators: pd.DataFrame, rulebook: Rulebook
+) -> tuple[pd.DataFrame, Callable[[], np.ndarray]]:
+    """:func:`score_indicators` without ``rule_text``, and the function that writes it."""
     out = indicators.reset_index(drop=True)
     if "reported_score" in out:
         reported = pd.to_numeric(out["reported_score"], errors="coerce").to_numpy(float)
     else:
         reported = np.full(len(out), np.nan)
     weight = pd.to_numeric(out["weight"], errors="coerce").fillna(0.0).to_numpy(float)
-    result = _score(_cells(out["target"]), _cells(out["actual"]), weight, reported, rulebook)
-    return pd.concat([out.drop(columns=RESULT_COLUMNS, errors="ignore"), result], axis=1)
+    result, texts = _score(_cells(out["target"]), _cells(out["actual"]), weight, reported, rulebook)
+    return pd.concat([out.drop(columns=RESULT_COLUMNS, errors="ignore"), result], axis=1), texts
+
+
+def _with_texts(frame: pd.DataFrame, texts: Callable[[], np.ndarray]) -> pd.DataFrame:
+    """``frame`` with its ``rule_text`` column written, in its place before ``score``."""
+    out = frame.copy(deep=False)
+    out.insert(out.columns.get_loc("score"), "rule_text", texts())
+    return out
 
 
 #: the sentence of each case; {a} actual, {t} target, {w} weight, {s} score, {r} reported 得分,
@@ -167,12 +221,13 @@ TEXTS: dict[str, str] = {
 
 def _score(
     target: _Cells, actual: _Cells, w: np.ndarray, reported: np.ndarray, rulebook: Rulebook
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, Callable[[], np.ndarray]]:
+    """The result columns but ``rule_text``, and the function that writes ``rule_text``."""
     t, a = target.value, actual.value
     qual = np.isnan(t) | np.isnan(a)
-    comparator = np.where(target.comparator == "", ">=", target.comparator)  # bare numbers
-    lower = ~qual & np.isin(comparator, _LOWER)
-    equal_zero = ~qual & (comparator == "=") & (t == 0)
+    comparator = np.where(target.comparator == 0, _GE, target.comparator)  # bare numbers
+    lower = ~qual & ((comparator == _LE) | (comparator == _LT))
+    equal_zero = ~qual & (comparator == _EQ) & (t == 0)
     higher = ~qual & ~lower & ~equal_zero
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -185,19 +240,25 @@ def _score(
     nonpositive = t <= 0
     beyond = (rulebook.reverse == "linear") & (np.round(a, 9) >= np.round(2 * t, 9))
 
+    # tiers: only the qualitative rows are looked at
+    rows = np.flatnonzero(qual)
     tier = np.full(len(w), "", dtype=object)
-    tier[qual] = _tiers(actual.raw[qual], target.raw[qual], rulebook)
+    tier[rows] = tiers = _tiers(actual.raw[rows], target.raw[rows], rulebook)
+    no_tier, top_tier = np.zeros(len(w), dtype=bool), np.zeros(len(w), dtype=bool)
+    no_tier[rows[tiers == ""]] = True
     share, low, high = (np.full(len(w), np.nan) for _ in range(3))
+    top = max(rulebook.tiers, key=lambda spec: spec.share).key
     for spec in rulebook.tiers:
-        mask = tier == spec.key
+        mask = rows[tiers == spec.key]
         share[mask], low[mask], high[mask] = spec.share, spec.min * w[mask], spec.max * w[mask]
+        top_tier[mask] = spec.key == top
     r = np.round(reported, 9)
     in_range = qual & (r >= np.round(low, 9)) & (r <= np.round(high, 9))  # NaN compares False
 
     # one case per indicator: its score and its sentence (TEXTS)
     cases = {
         "qualitative_reported": (in_range, reported),
-        "qualitative_none": (qual & (tier == ""), 0.0),
+        "qualitative_none": (no_tier, 0.0),
         "qualitative_outside": (qual & ~np.isnan(reported), share * w),
         "qualitative_tier": (qual, share * w),
         "higher_met": (higher & met_higher, w),
@@ -215,20 +276,18 @@ def _score(
     score = np.select(conditions, [v for _, v in cases.values()], default=0.0)
     score = round_half_up(np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0)), rulebook.decimals)
 
-    top = max(rulebook.tiers, key=lambda spec: spec.share).key
     met = np.select(
-        [qual, lower, equal_zero], [tier == top, met_lower, a == 0], default=met_higher
+        [qual, lower, equal_zero], [top_tier, met_lower, a == 0], default=met_higher
     ).astype(bool)
-    rule = np.select(
-        [in_range, qual, lower, equal_zero],
-        [
-            "qualitative_reported",
-            "qualitative_tier",
-            f"lower_better_{rulebook.reverse}",
-            "equal_zero",
-        ],
-        default="higher_better",
-    ).astype(object)
+    # the first that applies of: in_range, qual, lower, equal_zero, else higher_better
+    rule = np.full(len(w), "higher_better", dtype=object)
+    for mask, key in (
+        (equal_zero, "equal_zero"),
+        (lower, f"lower_better_{rulebook.reverse}"),
+        (qual, "qualitative_tier"),
+        (in_range, "qualitative_reported"),
+    ):
+        rule[mask] = key
     fields = {
         "a": lambda: strings(a, num),
         "t": lambda: strings(t, num),
@@ -242,21 +301,21 @@ def _score(
         "share": lambda: strings(share * 100, num),
         "raw": lambda: actual.raw,
     }
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "target_value": t,
             "actual_value": a,
             "unit": np.where(target.unit != "", target.unit, actual.unit),
-            "comparator": np.where(qual, "", comparator).astype(object),
+            "comparator": COMPARATORS[np.where(qual, 0, comparator)],
             "approx": actual.approx,
             "completion": completion,
             "met": met,
             "tier": tier,
             "rule": rule,
-            "rule_text": _fill(case, list(cases), fields),
             "score": score,
         }
     )
+    return frame, lambda: _fill(case, list(cases), fields)
 
 
 def _labels(tier: np.ndarray, rulebook: Rulebook) -> np.ndarray:
@@ -400,22 +459,29 @@ def score_dataset(
     ``rulebook`` is a :class:`Rulebook`, a preset name or a TOML path (default ``mof2020``).
     """
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
-    year_list, unit_list = _as_list(years, int), _as_list(units, str)
+    with gcpause.paused():
+        return _score_dataset(ds, book, _as_list(years, int), _as_list(units, str))
+
+
+def _score_dataset(
+    ds: Dataset, book: Rulebook, year_list: list[int] | None, unit_list: list[str] | None
+) -> Scores:
     budget = _select(ds.budget, year_list, unit_list)
-    indicators = score_indicators(_select(ds.indicators, year_list, unit_list), book)
+    indicators, texts = _scored_indicators(_select(ds.indicators, year_list, unit_list), book)
     monthly = _select(ds.monthly, year_list, unit_list)
 
     items = metrics.execution_by(budget, "item")
     unit_rows = _units(ds, budget, indicators, book)
     progress = metrics.time_progress(monthly, budget)
-    found = findings.find(indicators, unit_rows, items, progress, book)
-    counts = found.groupby(KEYS).size().rename("n_findings").reset_index()
-    unit_rows = unit_rows.drop(columns="n_findings").merge(counts, on=KEYS, how="left")
-    unit_rows["n_findings"] = unit_rows["n_findings"].fillna(0).astype(int)
+    counts = findings.count(indicators, unit_rows, items, progress, book)
+    merged = unit_rows.drop(columns="n_findings").merge(
+        counts.rename("n_findings").reset_index(), on=KEYS, how="left"
+    )
+    merged["n_findings"] = merged["n_findings"].fillna(0).astype(int)
     return Scores(
-        units=unit_rows[UNIT_COLUMNS],
-        indicators=indicators,
-        findings=found,
+        units=merged[UNIT_COLUMNS],
+        indicators=lambda: _with_texts(indicators, texts),
+        findings=lambda: findings.find(indicators, unit_rows, items, progress, book),
         budget_items=items,
         rulebook=book,
     )
@@ -424,12 +490,10 @@ def score_dataset(
 def _units(
     ds: Dataset, budget: pd.DataFrame, indicators: pd.DataFrame, book: Rulebook
 ) -> pd.DataFrame:
-    keys = pd.concat([budget[KEYS], indicators[KEYS]]).drop_duplicates()
-    out = keys.merge(metrics.execution(budget), on=KEYS, how="left")
     sums = indicators.groupby(KEYS)[["weight", "score"]].sum().reset_index()
     sums = sums.rename(columns={"weight": "indicator_weight", "score": "indicator_score"})
-    out = out.merge(sums, on=KEYS, how="left").sort_values(KEYS, kind="stable")
-    out = out.reset_index(drop=True)
+    # every unit-year with budget rows or indicators, sorted by year and unit code
+    out = metrics.execution(budget).merge(sums, on=KEYS, how="outer", sort=True)
     for col in ("initial_budget", "adjusted_budget", "executed", "indicator_weight"):
         out[col] = out[col].fillna(0.0)
     out["indicator_score"] = round_half_up(out["indicator_score"].fillna(0.0), TOTAL_DECIMALS)
@@ -439,7 +503,7 @@ def _units(
     )
     out["total"] = round_half_up(out["execution_score"] + out["indicator_score"], TOTAL_DECIMALS)
     out["grade"] = grade(out["total"], book)
-    names = dict(zip(ds.units["unit_code"], ds.units["unit_name"], strict=False))
+    names = dict(zip(ds.units["unit_code"].tolist(), ds.units["unit_name"].tolist(), strict=False))
     out["unit_name"] = out["unit_code"].map(names).fillna(out["unit_code"])
     out["n_findings"] = 0
     return out

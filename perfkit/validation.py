@@ -21,6 +21,8 @@ validate in about a second.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -125,15 +127,35 @@ def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
 
 def _group_ids(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The group of each row keyed by ``keys`` (numbered in order of first appearance) and the
-    index of each group's first row."""
+    index of each group's first row.
+
+    The keys are combined into one integer per row (mixed radix: key values that are small
+    non-negative integers, such as category codes and years, are used as they are, others are
+    numbered first), and the combination is numbered once.
+    """
     combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for key in keys:
-        ids, uniques = pd.factorize(key)
-        combined = pd.factorize(combined * len(uniques) + ids)[0].astype(np.int64)
     if not len(combined):
         return combined, combined
+    size = 1
+    for key in keys:
+        ids, n = _dense(np.asarray(key))
+        if size * n >= 1 << 62:  # the next digit would overflow: renumber what there is
+            combined, uniques = pd.factorize(combined)
+            size = len(uniques)
+        combined = combined * n + ids
+        size *= n
+    combined = pd.factorize(combined)[0].astype(np.int64, copy=False)
     seen = np.maximum.accumulate(combined)
     return combined, np.flatnonzero(np.r_[True, combined[1:] > seen[:-1]])
+
+
+def _dense(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """``key`` as integers in [0, n) and n: integers from 0 to below 2³¹ as they are, any other
+    values numbered in order of first appearance."""
+    if key.dtype.kind in "iu" and key.min() >= 0 and key.max() < 1 << 31:
+        return key.astype(np.int64, copy=False), int(key.max()) + 1
+    ids, uniques = pd.factorize(key)
+    return ids.astype(np.int64, copy=False), len(uniques)
 
 
 def _unit_rows(
@@ -248,18 +270,50 @@ def _unit_years(budget: RawTable, indicators: RawTable, known: set[str] | None) 
 # --- targets, actuals and scores ---------------------------------------------------------------
 
 
-def _parse_all(values: np.ndarray) -> list[notation.Target | str | None]:
-    """Each distinct text parsed: a Target, the NotationError's sentence, or None when blank."""
-    out: list[notation.Target | str | None] = []
-    for text in values:
+@dataclass
+class _Parsed:
+    """The distinct texts of a 年度指标值 or 实际完成值 column, parsed once each."""
+
+    #: per distinct text: a Target, the NotationError's sentence, or None when blank
+    cells: list[notation.Target | str | None]
+    #: per distinct text: 0 blank or unreadable, 1 quantitative, 2 qualitative
+    kind: np.ndarray
+    #: per distinct text: the number of its unit when quantitative (numbered across columns by
+    #: the ``units`` given to :func:`_parse_all`), else -1
+    unit: np.ndarray
+
+    def first_by_unit(self) -> dict[int, notation.Target]:
+        """The first quantitative Target written in each unit, by unit number."""
+        numbers, first = np.unique(self.unit, return_index=True)
+        return {int(u): self.cells[i] for u, i in zip(numbers, first, strict=True) if u >= 0}
+
+
+def _parse_all(values: np.ndarray, units: dict[str, int]) -> _Parsed:
+    """Parse each distinct text (one pass); new units are numbered into ``units``."""
+    cells: list[notation.Target | str | None] = []
+    kind: list[int] = []
+    unit: list[int] = []
+    for text in values.tolist():
         if not text:
-            out.append(None)
+            cells.append(None)
+            kind.append(0)
+            unit.append(-1)
             continue
         try:
-            out.append(notation.parse(text))
+            target = notation.parse(text)
         except notation.NotationError as err:
-            out.append(str(err))
-    return out
+            cells.append(str(err))
+            kind.append(0)
+            unit.append(-1)
+            continue
+        cells.append(target)
+        if target.qualitative:
+            kind.append(2)
+            unit.append(-1)
+        else:
+            kind.append(1)
+            unit.append(units.setdefault(target.unit, len(units)))
+    return _Parsed(cells, np.array(kind, dtype=np.int8), np.array(unit, dtype=np.int64))
 
 
 def _tiers_text(rulebook: Rulebook) -> str:
@@ -276,14 +330,16 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
         return []
     problems = []
     parsed = {}
+    units: dict[str, int] = {}
     for key, label in (("target", "年度指标值"), ("actual", "实际完成值")):
         values, codes = t.values(key), t.codes(key)
-        parsed[key] = _parse_all(values)
-        errors = [i for i, p in enumerate(parsed[key]) if isinstance(p, str)]
+        parsed[key] = _parse_all(values, units)
+        cells = parsed[key].cells
+        errors = [i for i, p in enumerate(cells) if isinstance(p, str)]
         problems += [
             Problem(
                 t.file,
-                f"{label}无法识别：{parsed[key][codes[pos]]}",
+                f"{label}无法识别：{cells[codes[pos]]}",
                 int(t.rows[pos]),
                 t.headers[key],
                 values[codes[pos]],
@@ -291,7 +347,7 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
             )
             for pos in np.flatnonzero(np.isin(codes, errors))
         ]
-    found = _unit_mismatches(t, parsed["target"], parsed["actual"])
+    found = _unit_mismatches(t, parsed["target"], parsed["actual"], len(units))
     found += _untiered(t, parsed["target"], parsed["actual"], rulebook)
     actual = t.column("actual")
     problems += [
@@ -308,75 +364,51 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
     return problems
 
 
-Parsed = list[notation.Target | str | None]
-
-
-def _kinds(parsed: Parsed) -> np.ndarray:
-    """Per distinct value: 0 blank or unreadable, 1 quantitative, 2 qualitative."""
-    return np.array(
-        [0 if not isinstance(p, notation.Target) else 2 if p.qualitative else 1 for p in parsed],
-        dtype=np.int8,
-    )
-
-
-def _unit_mismatches(t: RawTable, targets: Parsed, actuals: Parsed) -> list[tuple[int, str]]:
+def _unit_mismatches(
+    t: RawTable, targets: _Parsed, actuals: _Parsed, n_units: int
+) -> list[tuple[int, str]]:
     """A quantitative target and actual must be in the same unit (issue 2 §3).
 
     ``notation.same_unit`` looks at units only, so it is asked once per pair of units, with the
     first target and the first actual written in each unit.
     """
-    units: dict[str, int] = {}
-    samples: dict[tuple[bool, int], notation.Target] = {}
-    ids = {}
-    for key, parsed in (("target", targets), ("actual", actuals)):
-        quantitative = [
-            p if isinstance(p, notation.Target) and not p.qualitative else None for p in parsed
-        ]
-        ids[key] = np.array(
-            [units.setdefault(p.unit, len(units)) if p else -1 for p in quantitative],
-            dtype=np.int64,
-        )
-        for p, unit in zip(quantitative, ids[key], strict=True):
-            if p:
-                samples.setdefault((key == "actual", int(unit)), p)
     tc, ac = t.codes("target"), t.codes("actual")
-    both = (ids["target"][tc] >= 0) & (ids["actual"][ac] >= 0)
-    pair = ids["target"][tc] * max(len(units), 1) + ids["actual"][ac]
+    target_unit, actual_unit = targets.unit[tc], actuals.unit[ac]
+    both = (target_unit >= 0) & (actual_unit >= 0)
+    pair = target_unit * max(n_units, 1) + actual_unit
+    first_target, first_actual = targets.first_by_unit(), actuals.first_by_unit()
     bad = [
         p
         for p in np.unique(pair[both])
-        if not notation.same_unit(
-            samples[(False, int(p) // len(units))], samples[(True, int(p) % len(units))]
-        )
+        if not notation.same_unit(first_target[int(p) // n_units], first_actual[int(p) % n_units])
     ]
     return [
         (
             int(pos),
-            f"实际完成值的单位“{actuals[ac[pos]].unit}”与年度指标值“{targets[tc[pos]].raw}”"
-            f"的单位“{targets[tc[pos]].unit}”不同，无法比较；请用同一单位填写。",
+            f"实际完成值的单位“{actuals.cells[ac[pos]].unit}”与年度指标值"
+            f"“{targets.cells[tc[pos]].raw}”的单位“{targets.cells[tc[pos]].unit}”不同，"
+            "无法比较；请用同一单位填写。",
         )
         for pos in np.flatnonzero(both & np.isin(pair, bad))
     ]
 
 
 def _untiered(
-    t: RawTable, targets: Parsed, actuals: Parsed, rulebook: Rulebook
+    t: RawTable, targets: _Parsed, actuals: _Parsed, rulebook: Rulebook
 ) -> list[tuple[int, str]]:
     """A qualitative result (for a qualitative target, or an actual without a number) must name
     a tier of the rulebook (财预〔2020〕10号: 达成 / 部分达成 / 未达成年度指标)."""
     tc, ac = t.codes("target"), t.codes("actual")
-    tk, ak = _kinds(targets)[tc], _kinds(actuals)[ac]
+    tk, ak = targets.kind[tc], actuals.kind[ac]
     rows = np.flatnonzero((tk > 0) & (ak > 0) & ((tk == 2) | (ak == 2)))
     if not len(rows):
         return []
-    pair = tc[rows].astype(np.int64) * len(actuals) + ac[rows]
+    n = len(actuals.cells)
+    pair = tc[rows].astype(np.int64) * n + ac[rows]
     distinct, inverse = np.unique(pair, return_inverse=True)
     tv, av = t.values("target"), t.values("actual")
     fits = np.array(
-        [
-            qualitative.classify(av[p % len(actuals)], tv[p // len(actuals)], rulebook) is not None
-            for p in distinct
-        ],
+        [qualitative.classify(av[p % n], tv[p // n], rulebook) is not None for p in distinct],
         dtype=bool,
     )
     message = "无法判断完成档次：" + _tiers_text(rulebook)

@@ -3,7 +3,8 @@
 Thin shells over :func:`~perfkit.forms.make.make_forms`,
 :func:`~perfkit.forms.collect.collect_forms` and :func:`perfkit.writers.export`;
 ``perfkit/cli.py`` registers them on the main group, whose error handling turns InvalidInput
-and UsageError into exit code 2.
+and UsageError into exit code 2. The modules they drive (openpyxl among them) are imported inside
+the commands, so that importing this module costs nothing to ``perfkit score``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
-from perfkit.forms.collect import collect_forms
-from perfkit.forms.make import make_forms
-from perfkit.forms.partial import load_partial
-from perfkit.rulebook import load_rulebook
-from perfkit.writers import export
 
 #: exit code when some forms were skipped (perfkit/cli.py: "1 some units failed")
 EXIT_SKIPPED = 1
@@ -43,6 +38,10 @@ def forms() -> None:
 @_RULES
 def make_command(data: Path, year: int, units: tuple[str, ...], out: Path, rules: str | None):
     """按单位生成预填的部门整体支出绩效自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）。"""
+    from perfkit.forms.make import make_forms
+    from perfkit.forms.partial import load_partial
+    from perfkit.rulebook import load_rulebook
+
     rulebook = load_rulebook(rules)
     ds = load_partial(data, rulebook)
     paths = make_forms(ds, year, out, units=list(units) or None, rulebook=rulebook)
@@ -69,6 +68,8 @@ def collect_command(
     rules: str | None,
 ) -> None:
     """回收 FOLDER 中填好的自评表（*.xlsx），写成一个数据集。"""
+    from perfkit.forms.collect import collect_forms
+
     result = collect_forms(folder, out, base=base, skip_invalid=skip_invalid, rulebook=rules)
     click.echo(result.report())
     if result.skipped:
@@ -82,4 +83,6 @@ def collect_command(
 @_RULES
 def export_command(data: Path, out: Path, rules: str | None) -> None:
     """把数据集在 CSV 目录和单个 .xlsx 工作簿之间转换（先完整校验）。"""
+    from perfkit.writers import export
+
     click.echo(f"已写出 {export(data, out, rules)}。")

@@ -1,0 +1,72 @@
+"""The shortcuts taken for speed give what the long way gives.
+
+- ``findings.count`` (how many findings per unit, without writing them) agrees with ``find``;
+- ``Scores.indicators`` and ``Scores.findings`` are written on first use, once, and equal what
+  ``score_indicators`` and ``find`` give;
+- ``gcpause.paused`` restores the garbage collector as it found it.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from perfkit import findings, gcpause, metrics
+from perfkit.loading import load
+from perfkit.rulebook import load_rulebook, presets
+from perfkit.scoring import score_dataset, score_indicators
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return load(SAMPLE)
+
+
+@pytest.mark.parametrize("preset", presets())
+def test_count_agrees_with_find(dataset, preset):
+    rulebook = load_rulebook(preset)
+    scores = score_dataset(dataset, rulebook)
+    indicators = score_indicators(dataset.indicators, rulebook)
+    items = metrics.execution_by(dataset.budget, "item")
+    progress = metrics.time_progress(dataset.monthly, dataset.budget)
+    units = scores.units
+    found = findings.find(indicators, units, items, progress, rulebook)
+    counted = findings.count(indicators, units, items, progress, rulebook)
+    assert len(found) > 0  # the sample has findings of several kinds
+    expected = found.groupby(["year", "unit_code"]).size()
+    pd.testing.assert_series_equal(counted.sort_index(), expected.sort_index())
+    # n_findings of the units frame is that count (0 where a unit has none)
+    per_unit = units.set_index(["year", "unit_code"])["n_findings"]
+    assert per_unit.sum() == len(found)
+    assert (per_unit.reindex(expected.index) == expected).all()
+
+
+def test_scores_write_their_sentences_once(dataset):
+    rulebook = load_rulebook("mof2020")
+    scores = score_dataset(dataset, rulebook)
+    first = scores.indicators
+    assert scores.indicators is first  # written once, then kept
+    assert scores.findings is scores.findings
+    expected = score_indicators(dataset.indicators, rulebook)
+    pd.testing.assert_frame_equal(first, expected)
+    assert list(first.columns).index("rule_text") == list(first.columns).index("score") - 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_pause_restores_the_collector(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with gcpause.paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError), gcpause.paused():
+            raise ValueError("an error inside the pause")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
