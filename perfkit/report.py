@@ -782,7 +782,8 @@ def failed_units(ov: Overview) -> str:
         return ""
     names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))
     rows = [
-        [_td(esc(s.unit_code), cls="pk-nowrap"), _td(esc(s.unit_name or names.get(s.unit_code, ""))),
+        [_td(esc(s.unit_code), cls="pk-nowrap"),
+         _td(esc(s.unit_name or names.get(s.unit_code, ""))),
          _td(f'<pre class="pk-error">{esc(s.error) or "未知错误"}</pre>')]
         for s in failed
     ]  # fmt: skip

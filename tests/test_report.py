@@ -261,7 +261,7 @@ def test_performance_section_states_the_figures_in_sentences(detail):
         in html
     )
     assert "得分 = 40 × 180 ÷ 200 = 36.00" in html
-    assert '<td>达成年度指标</td>' in html  # a qualitative one shows its tier
+    assert "<td>达成年度指标</td>" in html  # a qualitative one shows its tier
 
 
 def test_performance_section_compares_monthly_execution_with_time_progress():
