@@ -268,28 +268,19 @@ def score_by_level1(parts: pd.DataFrame) -> Figure:
     labels = _unique_labels(parts["part"].tolist())
     fig, ax = _figure(_bar_height(len(parts)))
     order = list(labels)
-    sns.barplot(
-        x=parts["weight"].to_numpy(),
-        y=labels,
-        order=order,
-        color=LIGHT,
-        orient="h",
-        ax=ax,
-        width=0.6,
-        saturation=1,
-        errorbar=None,
-    )
-    sns.barplot(
-        x=parts["score"].to_numpy(),
-        y=labels,
-        order=order,
-        color=PRIMARY,
-        orient="h",
-        ax=ax,
-        width=0.6,
-        saturation=1,
-        errorbar=None,
-    )
+    # the 分值 bar behind, the 得分 bar drawn over it
+    for column, colour in (("weight", LIGHT), ("score", PRIMARY)):
+        sns.barplot(
+            x=parts[column].to_numpy(),
+            y=labels,
+            order=order,
+            color=colour,
+            orient="h",
+            ax=ax,
+            width=0.6,
+            saturation=1,
+            errorbar=None,
+        )
     top = _max(parts["weight"], 0)
     for i, (score, weight) in enumerate(zip(parts["score"], parts["weight"], strict=True)):
         ax.text(weight + top * 0.02, i, f"{score:.2f} / {weight:g} 分", va="center", fontsize=8)
