@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.contract import Narrative
+from perfkit.problems import Problem
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Dataset:
     fictional: bool = False
     #: the dataset's own name (dataset.toml ``name``), shown on the index page
     name: str = ""
+    #: validation warnings: scored, but flagged (carried into the findings and the reports)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:

@@ -16,7 +16,7 @@ import pandas as pd
 from perfkit import gcpause, schemas
 from perfkit.contract import TABLES, Narrative, Table
 from perfkit.dataset import Dataset
-from perfkit.problems import InvalidInput
+from perfkit.problems import InvalidInput, errors
 from perfkit.readers import RawDataset, RawTable, read_dataset
 from perfkit.rulebook import Rulebook, load_rulebook
 from perfkit.validation import validate
@@ -26,15 +26,19 @@ def load(path: str | Path, rules: str | Path | Rulebook | None = None) -> Datase
     """Read and validate a dataset (CSV folder or .xlsx workbook) checked against ``rules``
     (a preset name, a rulebook file or a :class:`Rulebook`; default mof2020).
 
-    Raises UsageError for a path that is neither, InvalidInput listing every problem found.
+    Raises UsageError for a path that is neither, InvalidInput listing every problem found when
+    any of them is an error. Warnings alone do not stop loading: they are kept in
+    ``Dataset.warnings``.
     """
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
     with gcpause.paused():
         raw = read_dataset(path)
         problems = validate(raw, rulebook)
-        if problems:
+        if errors(problems):
             raise InvalidInput(problems)
-        return to_dataset(raw)
+        ds = to_dataset(raw)
+        ds.warnings = problems
+        return ds
 
 
 def to_dataset(raw: RawDataset) -> Dataset:

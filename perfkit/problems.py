@@ -3,12 +3,23 @@
 Every problem names where it is, the way the user sees it: the file (or workbook and sheet), the
 row as Excel numbers it (header = row 1), the column as the user wrote it, the value, and what
 was expected. Messages are Chinese because the people reading them fill in Chinese tables.
+
+A problem has a severity: an ``error`` means the data cannot be scored (``perfkit validate`` and
+``perfkit score`` exit 2); a ``warning`` means a careful reader would still score it, but the
+reading was doubtful or the unit's table is inconsistent: it is printed, carried into the
+findings and the report, and never stops a run. Each problem has a machine-readable ``code``
+beside its Chinese sentence (docs/data-contract.md lists them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,16 @@ class Problem:
     level3: str | None = None
     #: an Excel cell address such as "自评表!F14", used by the forms reader instead of row/column
     cell: str | None = None
+    #: "error" (cannot be scored) or "warning" (scored, flagged)
+    severity: Severity = ERROR
+    #: machine-readable kind, e.g. "weights_total", "blank_cells" ("" for older checks)
+    code: str = ""
+    #: the 年度 the problem concerns, when known (warnings become findings of that unit-year)
+    year: int | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
     def __str__(self) -> str:
         where = [self.file]
@@ -47,18 +68,47 @@ class Problem:
         return f"{head}：{value}{self.message}"
 
 
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that stop scoring."""
+    return [p for p in problems if not p.is_warning]
+
+
+def warnings(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that are flagged but scored."""
+    return [p for p in problems if p.is_warning]
+
+
+def report(problems: Iterable[Problem]) -> str:
+    """Errors first, then warnings, each under a Chinese heading with its count."""
+    problems = list(problems)
+    lines = []
+    if errs := errors(problems):
+        lines.append(f"输入数据有 {len(errs)} 处错误，无法评分：")
+        lines += [f"  - {p}" for p in errs]
+    if warns := warnings(problems):
+        lines.append(f"另有 {len(warns)} 处警告（已按说明评分，请核对）：")
+        lines += [f"  - {p}" for p in warns]
+    return "\n".join(lines)
+
+
 class InvalidInput(Exception):
-    """Raised when input data breaks the contract; carries every problem found, not just one."""
+    """Raised when input data breaks the contract; carries every problem found, not just one
+    (its warnings too, so that the user sees them beside the errors)."""
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems: list[Problem] = list(problems)
         super().__init__(self.report())
 
+    @property
+    def errors(self) -> list[Problem]:
+        return errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings(self.problems)
+
     def report(self) -> str:
-        n = len(self.problems)
-        lines = [f"输入数据有 {n} 处问题：" if n != 1 else "输入数据有 1 处问题："]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        return report(self.problems)
 
 
 class UsageError(Exception):

@@ -110,7 +110,7 @@ def test_invalid_input_lists_every_problem(tmp_path: Path) -> None:
         ("budget.csv", 3),
         ("goals.csv", 2),
     ]
-    assert caught.value.report().startswith("输入数据有 2 处问题：\n  - budget.csv，第3行")
+    assert caught.value.report().startswith("输入数据有 2 处错误，无法评分：\n  - budget.csv，第3行")
 
 
 @pytest.mark.parametrize("rules", ["hubei", load_rulebook("hubei")])
