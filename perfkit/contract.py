@@ -96,8 +96,8 @@ INDICATORS = Table(
         Column("level1", "一级指标"),
         Column("level2", "二级指标"),
         Column("level3", "三级指标"),
-        Column("target", "年度指标值"),
-        Column("actual", "实际完成值"),
+        Column("target", "年度指标值", allow_blank=True),
+        Column("actual", "实际完成值", allow_blank=True),
         Column("weight", "分值", "number"),
         Column("reported_score", "得分", "number", required=False, allow_blank=True),
         Column(

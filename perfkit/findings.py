@@ -128,14 +128,13 @@ def time_progress_lag(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFram
 
 
 def _missed(indicators: pd.DataFrame) -> np.ndarray:
-    """Scored indicators that missed their target (qualitative ones that fit no tier excluded)."""
+    """Scored indicators that missed their target. Rows that cannot be verified (blank,
+    unreadable or incomparable cells, a result that fits no tier) are not among them: they are
+    flagged by validation, and a data warning says so."""
     missed = ~indicators["met"].to_numpy(bool)
-    rows = np.flatnonzero(missed)  # only these need a look at their rule and tier
+    rows = np.flatnonzero(missed)  # only these need a look at their rule
     rule = indicators["rule"].to_numpy(dtype=object)[rows]
-    no_tier = (indicators["tier"].to_numpy(dtype=object)[rows] == "") & (
-        (rule == "qualitative_tier") | (rule == "qualitative_reported")
-    )
-    missed[rows[no_tier]] = False
+    missed[rows[(rule == "unverifiable_reported") | (rule == "unverifiable_zero")]] = False
     return missed
 
 

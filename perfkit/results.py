@@ -22,6 +22,7 @@ UNIT_FIELDS = (
     "execution_score",
     "execution_rule_text",
     "indicator_score",
+    "indicator_rule_text",
     "total",
     "grade",
 )

@@ -13,10 +13,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
+
+from perfkit.metrics import round_half_up
 from perfkit.problems import UsageError
 from perfkit.qualitative import normalise
 
 PRESET_PACKAGE = "perfkit.rulebooks"
+#: how far a unit's indicator weights may be from the rulebook's total before they count as off
+WEIGHT_TOLERANCE = 0.005
 DEFAULT = "mof2020"
 
 
@@ -46,6 +52,51 @@ class Grade:
     min: float
 
 
+RoundingMethod = Literal["half_up", "truncate"]
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How a score is rounded: ``half_up`` (四舍五入) or ``truncate`` (舍去, as some provinces print
+    9.78 as 9 and 1.946 as 1.9), to ``decimals`` decimals (domain.md §7)."""
+
+    method: RoundingMethod
+    decimals: int
+
+    def apply(self, x: float | np.ndarray | pd.Series) -> np.ndarray:
+        """``x`` rounded by this rule. Truncation first rounds the scaled value to 6 decimals, so
+        that 0.29 (stored as 0.28999…) truncated to 2 decimals stays 0.29."""
+        if self.method == "half_up":
+            return round_half_up(x, self.decimals)
+        factor = 10.0**self.decimals
+        scaled = np.round(np.asarray(x, dtype=float) * factor, 6)
+        return np.trunc(scaled) / factor + 0.0  # + 0.0: no "-0"
+
+    @property
+    def text(self) -> str:
+        """How a reader says it: "四舍五入保留 2 位小数", "舍去保留到整数"."""
+        how = "四舍五入" if self.method == "half_up" else "舍去尾数"
+        return f"{how}保留 {self.decimals} 位小数" if self.decimals else f"{how}取整"
+
+
+@dataclass(frozen=True)
+class Direction:
+    """How a target written without a comparator is read from its context (domain.md §7).
+
+    Keywords are matched inside the level names and the indicator name after quotes and spaces
+    are removed; every inferred reading is said in the indicator's rule text.
+    """
+
+    #: 一级/二级指标 names containing one of these: a bare amount or unit price is a cap (≤)
+    cost_levels: tuple[str, ...]
+    #: 二级指标 names containing one of these: a date or year is a deadline
+    deadline_levels: tuple[str, ...]
+    #: 三级指标 names containing one of these: lower is better (≤) (财预〔2013〕53号 §3)
+    lower_better_names: tuple[str, ...]
+    #: a bare 0 target ("0起", "0次") means = 0: something that should not happen
+    zero_means_equal: bool
+
+
 @dataclass(frozen=True)
 class Rulebook:
     name: str
@@ -65,6 +116,20 @@ class Rulebook:
     score_mismatch: float
     time_progress_tolerance: float
     time_progress_months: tuple[int, ...]
+    #: rounding of each indicator score, of the execution score, of the total
+    indicator_rounding: Rounding = Rounding("half_up", 2)
+    execution_rounding: Rounding = Rounding("half_up", 2)
+    total_rounding: Rounding = Rounding("half_up", 2)
+    #: weights that do not add up to ``indicator_total``: rescale the sum of the indicator scores
+    #: to it (True) or keep the sum as the unit wrote it (False)
+    rescale: bool = True
+    #: rows whose target or actual cannot be read or compared: the unit's reported 得分
+    #: ("reported"; 0 without one) or always 0 ("zero")
+    unverifiable: Literal["reported", "zero"] = "reported"
+    #: a missed deadline: 0 ("zero") or ``deadline_per_month`` of the weight off per month late
+    deadline_missed: Literal["zero", "per_month"] = "zero"
+    deadline_per_month: float = 0.25
+    direction: Direction = Direction((), (), (), True)
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
 
@@ -174,6 +239,25 @@ def _build(d: dict[str, Any], origin: str) -> Rulebook:
     grades = tuple(
         sorted((Grade(str(g["name"]), float(g["min"])) for g in d["grades"]), key=lambda g: -g.min)
     )
+    decimals = int(ind.get("decimals", 2))
+    rounding = str(ind.get("rounding", "half_up"))
+    indicator_rounding = Rounding(rounding, decimals)  # type: ignore[arg-type]
+    execution_rounding = Rounding(
+        str(ex.get("rounding", rounding)),  # type: ignore[arg-type]
+        int(ex.get("decimals", decimals)),
+    )
+    tot = d.get("total", {})
+    total_rounding = Rounding(
+        str(tot.get("rounding", rounding)),  # type: ignore[arg-type]
+        int(tot.get("decimals", 2)),
+    )
+    dr = d.get("direction", {})
+    direction = Direction(
+        cost_levels=tuple(str(k) for k in dr.get("cost_levels", [])),
+        deadline_levels=tuple(str(k) for k in dr.get("deadline_levels", [])),
+        lower_better_names=tuple(str(k) for k in dr.get("lower_better_names", [])),
+        zero_means_equal=bool(dr.get("zero_means_equal", True)),
+    )
     book = Rulebook(
         name=str(d.get("name", Path(origin).stem)),
         title=str(d.get("title", d.get("name", ""))),
@@ -183,7 +267,7 @@ def _build(d: dict[str, Any], origin: str) -> Rulebook:
         execution_steps=steps,
         indicator_total=float(ind["total"]),
         reverse=reverse,
-        decimals=int(ind.get("decimals", 2)),
+        decimals=decimals,
         same_as_target=qual.get("same_as_target"),
         tiers=tiers,
         grades=grades,
@@ -192,6 +276,14 @@ def _build(d: dict[str, Any], origin: str) -> Rulebook:
         score_mismatch=float(fnd["score_mismatch"]),
         time_progress_tolerance=float(fnd["time_progress_tolerance"]),
         time_progress_months=tuple(int(m) for m in fnd.get("time_progress_months", [3, 6, 9, 12])),
+        indicator_rounding=indicator_rounding,
+        execution_rounding=execution_rounding,
+        total_rounding=total_rounding,
+        rescale=bool(ind.get("rescale", True)),
+        unverifiable=str(ind.get("unverifiable", "reported")),  # type: ignore[arg-type]
+        deadline_missed=str(ind.get("deadline_missed", "zero")),  # type: ignore[arg-type]
+        deadline_per_month=float(ind.get("deadline_per_month", 0.25)),
+        direction=direction,
         origin=origin,
     )
     _check(book)
@@ -229,5 +321,24 @@ def _check(book: Rulebook) -> None:
         raise ValueError(f"qualitative.same_as_target（{book.same_as_target}）不是任何档次的 key。")
     if not book.grades or book.grades[-1].min > 0:
         raise ValueError("[[grades]] 中最低一档的 min 应为 0，使任何总分都有等级。")
-    if not 0 <= book.decimals <= 6:
-        raise ValueError(f"indicators.decimals 应在 0 与 6 之间，而不是 {book.decimals}。")
+    for key, r in (
+        ("indicators", book.indicator_rounding),
+        ("execution", book.execution_rounding),
+        ("total", book.total_rounding),
+    ):
+        if r.method not in ("half_up", "truncate"):
+            raise ValueError(f"{key}.rounding 应为 half_up 或 truncate，而不是 {r.method!r}。")
+        if not 0 <= r.decimals <= 6:
+            raise ValueError(f"{key}.decimals 应在 0 与 6 之间，而不是 {r.decimals}。")
+    if book.unverifiable not in ("reported", "zero"):
+        raise ValueError(
+            f"indicators.unverifiable 应为 reported 或 zero，而不是 {book.unverifiable!r}。"
+        )
+    if book.deadline_missed not in ("zero", "per_month"):
+        raise ValueError(
+            f"indicators.deadline_missed 应为 zero 或 per_month，而不是 {book.deadline_missed!r}。"
+        )
+    if not 0 < book.deadline_per_month <= 1:
+        raise ValueError(
+            "indicators.deadline_per_month 应在 0 与 1 之间（每逾期一个月扣减的分值比例）。"
+        )

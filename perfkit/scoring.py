@@ -22,6 +22,7 @@ rounded total. Everything is vectorised: each distinct cell text is parsed once.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,20 +33,20 @@ import pandas as pd
 
 from perfkit import findings, gcpause, metrics, notation, qualitative
 from perfkit.dataset import Dataset
-from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, strings
+from perfkit.metrics import fixed_strings, num, percent_strings, strings
 from perfkit.notation import NotationError, Target
-from perfkit.rulebook import Rulebook, load_rulebook
+from perfkit.rulebook import WEIGHT_TOLERANCE, Rulebook, load_rulebook
 
 KEYS = ["year", "unit_code"]
 TOTAL_DECIMALS = 2
 UNIT_COLUMNS = [
     "year", "unit_code", "unit_name", "initial_budget", "adjusted_budget", "executed",
     "execution_rate", "execution_score", "execution_rule_text", "indicator_weight",
-    "indicator_score", "total", "grade", "n_findings",
+    "indicator_score", "indicator_rule_text", "total", "grade", "n_findings",
 ]  # fmt: skip
 RESULT_COLUMNS = [
     "target_value", "actual_value", "unit", "comparator", "approx", "completion", "met",
-    "tier", "rule", "rule_text", "score",
+    "tier", "rule", "reading", "rule_text", "score",
 ]  # fmt: skip
 
 
@@ -97,6 +98,11 @@ _GE, _LE, _LT, _EQ = 1, 2, 4, 5
 _COMPARATOR_NUMBER = {c: i for i, c in enumerate(COMPARATORS)}
 
 
+def _date_part(targets: Sequence[Target], i: int) -> np.ndarray:
+    dates = (getattr(t, "date", None) for t in targets)
+    return np.array([np.nan if d is None or d[i] is None else d[i] for d in dates], float)
+
+
 @dataclass(frozen=True)
 class _Cells:
     """Parsed 年度指标值 or 实际完成值 cells as arrays (value NaN for qualitative text)."""
@@ -107,9 +113,20 @@ class _Cells:
     comparator: np.ndarray
     unit: np.ndarray
     approx: np.ndarray
+    #: a bare number: no comparator was written (notation rule 6)
+    implicit: np.ndarray
+    #: the text could not be read (a NotationError); blank text is ``raw == ""``
+    unreadable: np.ndarray
+    #: the point in time the text names (``Target.date``): NaN where it names none
+    year: np.ndarray
+    month: np.ndarray
+    day: np.ndarray
+    #: the number was read out of a phrase ("群众满意度达90%以上")
+    phrase: np.ndarray
 
     @classmethod
-    def of(cls, targets: Sequence[Target]) -> _Cells:
+    def of(cls, targets: Sequence[Target], unreadable: Sequence[bool] | None = None) -> _Cells:
+        n = len(targets)
         return cls(
             raw=np.array([t.raw for t in targets], dtype=object),
             value=np.array([np.nan if t.value is None else t.value for t in targets], float),
@@ -118,18 +135,37 @@ class _Cells:
             ),
             unit=np.array([t.unit for t in targets], dtype=object),
             approx=np.array([bool(t.approx) for t in targets], dtype=bool),
+            implicit=np.array([bool(t.implicit) for t in targets], dtype=bool),
+            unreadable=np.zeros(n, bool) if unreadable is None else np.asarray(unreadable, bool),
+            year=_date_part(targets, 0),
+            month=_date_part(targets, 1),
+            day=_date_part(targets, 2),
+            phrase=np.array([bool(getattr(t, "phrase", False)) for t in targets], dtype=bool),
         )
 
     def take(self, index: np.ndarray) -> _Cells:
         return _Cells(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
 
+    @property
+    def blank(self) -> np.ndarray:
+        return self.raw == ""
+
+    @property
+    def dated(self) -> np.ndarray:
+        return ~np.isnan(self.year) | ~np.isnan(self.month)
+
+
+def _read(text: str) -> tuple[Target, bool]:
+    """The cell's Target and whether it could not be read (then it is kept as text)."""
+    try:
+        return notation.parse(text), False
+    except NotationError:
+        return Target(raw=text, comparator=None, value=None, unit=""), True
+
 
 def read_cell(text: str) -> Target:
-    """``notation.parse``, with unreadable text kept as qualitative text (validation reports it)."""
-    try:
-        return notation.parse(text)
-    except NotationError:
-        return Target(raw=text, comparator=None, value=None, unit="")
+    """``notation.parse``, with unreadable text kept as qualitative text (validation flags it)."""
+    return _read(text)[0]
 
 
 def _cells(column: pd.Series) -> _Cells:
@@ -139,7 +175,8 @@ def _cells(column: pd.Series) -> _Cells:
     else:
         cells = column.to_numpy(dtype=object)
     codes, uniques = pd.factorize(cells)
-    return _Cells.of([read_cell(str(u)) for u in uniques]).take(codes)
+    read = [_read(str(u)) for u in uniques]
+    return _Cells.of([t for t, _ in read], [bad for _, bad in read]).take(codes)
 
 
 def _tiers(actual: np.ndarray, target: np.ndarray, rulebook: Rulebook) -> np.ndarray:
@@ -149,6 +186,77 @@ def _tiers(actual: np.ndarray, target: np.ndarray, rulebook: Rulebook) -> np.nda
     codes, uniques = pd.factorize(pd.Series(list(zip(actual, target, strict=True))))
     keys = [qualitative.classify(a, t, rulebook) or "" for a, t in uniques]
     return np.array(keys, dtype=object)[codes]
+
+
+_PLAIN_RE = re.compile(r"[\s\"'“”‘’「」『』《》]")
+
+
+def plain(name: str) -> str:
+    """A level or indicator name without quotes and spaces, for keyword matching."""
+    return _PLAIN_RE.sub("", name)
+
+
+def _contains(names: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+    """Whether each name contains one of ``keywords`` (quotes and spaces ignored on both sides)."""
+    if not keywords or not len(names):
+        return np.zeros(len(names), dtype=bool)
+    words = [plain(k) for k in keywords if plain(k)]
+    codes, uniques = pd.factorize(np.asarray(names, dtype=object))
+    hit = np.array([any(w in plain(str(u)) for w in words) for u in uniques], dtype=bool)
+    return hit[codes]
+
+
+def unit_factor(from_units: np.ndarray, to_units: np.ndarray) -> np.ndarray:
+    """Per row, the factor that turns a value in ``from_units`` into ``to_units``
+    (:func:`perfkit.notation.conversion`: 1 for the same unit or a side without one, 10000 for
+    亿元 → 万元 …), NaN where the units cannot be compared. Each distinct pair is asked once."""
+    n = len(from_units)
+    if not n:
+        return np.zeros(0)
+    pairs = pd.Series(list(zip(from_units, to_units, strict=True)))
+    codes, uniques = pd.factorize(pairs)
+    factors = []
+    convert = getattr(notation, "conversion", None)
+    for a, b in uniques:
+        if convert is None:  # TODO(notation merge)
+            same = notation.same_unit(Target("", ">=", 1.0, str(a)), Target("", ">=", 1.0, str(b)))
+            f = 1.0 if same else None
+        else:
+            f = convert(str(a), str(b))
+        factors.append(np.nan if f is None else float(f))
+    return np.array(factors, dtype=float)[codes]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the scorer knows of each indicator besides its cells: its level names, for reading a
+    target written without a comparator (domain.md §7), and its year, for deadlines without one."""
+
+    level1: np.ndarray
+    level2: np.ndarray
+    level3: np.ndarray
+    year: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Context:
+        blank = np.full(n, "", dtype=object)
+        return cls(blank, blank, blank, np.full(n, np.nan))
+
+    @classmethod
+    def of(cls, indicators: pd.DataFrame) -> Context:
+        n = len(indicators)
+
+        def text(key: str) -> np.ndarray:
+            if key not in indicators:
+                return np.full(n, "", dtype=object)
+            return indicators[key].to_numpy(dtype=object, na_value="")
+
+        year = (
+            pd.to_numeric(indicators["year"], errors="coerce").to_numpy(float)
+            if "year" in indicators
+            else np.full(n, np.nan)
+        )
+        return cls(text("level1"), text("level2"), text("level3"), year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,12 +269,28 @@ def score_targets(
     weights: Sequence[float],
     rulebook: Rulebook,
     reported: Sequence[float] | None = None,
+    *,
+    level1: Sequence[str] | None = None,
+    level2: Sequence[str] | None = None,
+    level3: Sequence[str] | None = None,
+    year: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """Score parsed cells, one indicator per position; the result columns of ``indicators``."""
+    """Score parsed cells, one indicator per position; the result columns of ``indicators``.
+
+    ``level1`` … ``level3`` and ``year`` are the context a reader uses for targets written
+    without a comparator (cost caps, deadlines, lower-is-better names).
+    """
     n = len(weights)
     rep = np.full(n, np.nan) if reported is None else np.asarray(reported, dtype=float)
     w = np.asarray(weights, float)
-    return _with_texts(*_score(_Cells.of(targets), _Cells.of(actuals), w, rep, rulebook))
+    ctx = Context.empty(n)
+    ctx = Context(
+        ctx.level1 if level1 is None else np.asarray(level1, dtype=object),
+        ctx.level2 if level2 is None else np.asarray(level2, dtype=object),
+        ctx.level3 if level3 is None else np.asarray(level3, dtype=object),
+        ctx.year if year is None else np.asarray(year, dtype=float),
+    )
+    return _with_texts(*_score(_Cells.of(targets), _Cells.of(actuals), w, rep, rulebook, ctx))
 
 
 def score_indicators(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -184,7 +308,9 @@ def _scored_indicators(
     else:
         reported = np.full(len(out), np.nan)
     weight = pd.to_numeric(out["weight"], errors="coerce").fillna(0.0).to_numpy(float)
-    result, texts = _score(_cells(out["target"]), _cells(out["actual"]), weight, reported, rulebook)
+    result, texts = _score(
+        _cells(out["target"]), _cells(out["actual"]), weight, reported, rulebook, Context.of(out)
+    )
     return pd.concat([out.drop(columns=RESULT_COLUMNS, errors="ignore"), result], axis=1), texts
 
 
@@ -197,8 +323,24 @@ def _with_texts(frame: pd.DataFrame, texts: Callable[[], np.ndarray]) -> pd.Data
 
 #: the sentence of each case; {a} actual, {t} target, {w} weight, {s} score, {r} reported 得分,
 #: {lo}–{hi} the tier's range in points, {tier} its key, {label} its label, {share} its share in %,
-#: {raw} the 实际完成值 as written
+#: {raw} the 实际完成值 as written, {why} what makes a row unverifiable, {ad} / {td} the actual
+#: date and the deadline, {late} months late, {pm} the share of the weight off per month late
 TEXTS: dict[str, str] = {
+    "unverifiable_reported": "{why}，无法核实完成情况，采用单位自评得分 {r} 分",
+    "unverifiable_rule_zero": "{why}，无法核实完成情况，按评分规则不采用自评得分，得 0 分",
+    "unverifiable_zero": "{why}，无法核实完成情况，且未填自评得分，得 0 分",
+    "deadline_met": "时效指标：实际完成时间 {ad} 不晚于时限 {td}，得满分 {w} 分",
+    "deadline_per_month": (
+        "时效指标：实际完成时间 {ad} 晚于时限 {td}，逾期 {late} 个月，"
+        "得分 = {w} × (1 − {late} × {pm}%) = {s}"
+    ),
+    "deadline_zero": "时效指标：实际完成时间 {ad} 晚于时限 {td}，未按时完成，得 0 分",
+    "qualitative_reported": "定性指标：自评得分 {r} 在 {tier} 档区间 {lo}–{hi} 分内，采用自评得分",
+    "qualitative_tier": "定性指标：{label}（{tier} 档），得分 = {w} × {share}% = {s}",
+    "qualitative_outside": (
+        "定性指标：{label}（{tier} 档），自评得分 {r} 不在本档区间 {lo}–{hi} 分内，"
+        "得分 = {w} × {share}% = {s}"
+    ),
     "higher_met": "实际完成值 {a} ≥ 年度指标值 {t}，得满分 {w} 分",
     "higher_ratio": "实际完成值 {a} < 年度指标值 {t}，得分 = {w} × {a} ÷ {t} = {s}",
     "higher_nonpositive": "实际完成值 {a} < 年度指标值 {t}，年度指标值不大于 0，得 0 分",
@@ -209,57 +351,203 @@ TEXTS: dict[str, str] = {
     "lower_nonpositive": "反向指标：实际 {a} > 目标 {t}，目标值不大于 0，得 0 分",
     "equal_zero_met": "实际完成值 {a} = 年度指标值 0，得满分 {w} 分",
     "equal_zero_missed": "实际完成值 {a} ≠ 年度指标值 0，得 0 分",
-    "qualitative_reported": "定性指标：自评得分 {r} 在 {tier} 档区间 {lo}–{hi} 分内，采用自评得分",
-    "qualitative_tier": "定性指标：{label}（{tier} 档），得分 = {w} × {share}% = {s}",
-    "qualitative_outside": (
-        "定性指标：{label}（{tier} 档），自评得分 {r} 不在本档区间 {lo}–{hi} 分内，"
-        "得分 = {w} × {share}% = {s}"
-    ),
-    "qualitative_none": "定性指标：实际完成值「{raw}」无法归入任何档次，得 0 分",
+}
+
+#: why a row cannot be verified, by reason number (0: it can)
+UNVERIFIABLE = (
+    "",
+    "年度指标值未填写",
+    "实际完成值未填写",
+    "年度指标值和实际完成值均未填写",
+    "年度指标值「{t}」无法识别",
+    "实际完成值「{a}」无法识别",
+    "实际完成值「{a}」与年度指标值「{t}」的单位不同，无法换算",
+    "实际完成值「{a}」无法归入评分规则的任何档次",
+)
+
+
+def _why(reason: np.ndarray, target: _Cells, actual: _Cells) -> np.ndarray:
+    """The sentence of each row's reason (:data:`UNVERIFIABLE`) with the cells as written."""
+    out = np.full(len(reason), "", dtype=object)
+    for i in np.flatnonzero(reason):
+        out[i] = UNVERIFIABLE[reason[i]].format(t=target.raw[i], a=actual.raw[i])
+    return out
+
+
+#: how a reading was inferred, said before the rule in ``rule_text`` (domain.md §7)
+READINGS: dict[str, str] = {
+    "lower_name": "未写比较符号，按指标名称视为越低越好（不高于年度指标值）",
+    "cost": "未写比较符号，按成本指标视为不高于",
+    "zero": "未写比较符号，年度指标值为 0，视为应为 0（不应发生）",
+    "deadline": "按时效指标，年度指标值视为完成时限",
+    "year_filled": "未写年份，按 {year} 年计",
+    "converted": "实际完成值 {araw} 换算为 {aconv}{unit}",
+    "phrase": "从文字中读出数值",
 }
 
 
+def _infer_direction(
+    target: _Cells, ctx: Context, rulebook: Rulebook
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Comparators with the direction read from context where none was written, and which
+    reading applied to which rows (domain.md §7; keywords from ``rulebook.direction``)."""
+    rules = rulebook.direction
+    bare = target.implicit & ~np.isnan(target.value)
+    comparator = target.comparator.copy()
+    lower_name = bare & _contains(ctx.level3, rules.lower_better_names)
+    cost = (
+        bare
+        & ~lower_name
+        & (_contains(ctx.level2, rules.cost_levels) | _contains(ctx.level1, rules.cost_levels))
+    )
+    zero = bare & ~lower_name & ~cost & (target.value == 0) & rules.zero_means_equal
+    comparator[lower_name | cost] = _LE
+    comparator[zero] = _EQ
+    return comparator, {"lower_name": lower_name, "cost": cost, "zero": zero}
+
+
+def _months(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    return year * 12 + month
+
+
+def _deadlines(
+    target: _Cells, actual: _Cells, comparator: np.ndarray, ctx: Context, rulebook: Rulebook
+) -> dict[str, np.ndarray]:
+    """Deadline rows (时效): the target names a time and the actual a date (notation rule 7).
+
+    A target is a deadline when written as one (a month with 前/底, ≤ a month) or under a
+    timeliness 二级指标 (then also "2021年" or "年底前"). A missing year is the report's year.
+    Dates are compared at the finest precision both sides have (year, month, then day).
+    """
+    ctx_deadline = _contains(ctx.level2, rulebook.direction.deadline_levels)
+    written = (comparator == _LE) | (comparator == _LT) | np.isnan(target.value)
+    rows = target.dated & actual.dated & (written | ctx_deadline)
+    ty = np.where(np.isnan(target.year), ctx.year, target.year)
+    ay = np.where(np.isnan(actual.year), ctx.year, actual.year)
+    filled = rows & (np.isnan(target.year) | np.isnan(actual.year))
+    months = ~np.isnan(target.month) & ~np.isnan(actual.month)
+    days = months & ~np.isnan(target.day) & ~np.isnan(actual.day)
+    tm, am = _months(ty, target.month), _months(ay, actual.month)
+    late_months = np.where(months, am - tm, (ay - ty) * 12)
+    met = np.where(
+        days,
+        tm * 32 + target.day >= am * 32 + actual.day,
+        np.where(months, tm >= am, ty >= ay),
+    )
+    met = met & rows
+    late = np.where(rows & ~met, np.maximum(late_months, 1), 0)
+    return {
+        "rows": rows,
+        "met": met,
+        "late": late,
+        "target_year": ty,
+        "actual_year": ay,
+        "filled": filled,
+        "inferred": rows & ~written,
+    }
+
+
+def _date_strings(year: np.ndarray, cells: _Cells) -> np.ndarray:
+    """ "2022年11月", "2022年12月20日", "2021年": the parts a date has."""
+    out = np.full(len(year), "", dtype=object)
+    for i in np.flatnonzero(~np.isnan(year)):
+        text = f"{int(year[i])}年"
+        if not np.isnan(cells.month[i]):
+            text += f"{int(cells.month[i])}月"
+            if not np.isnan(cells.day[i]):
+                text += f"{int(cells.day[i])}日"
+        out[i] = text
+    return out
+
+
 def _score(
-    target: _Cells, actual: _Cells, w: np.ndarray, reported: np.ndarray, rulebook: Rulebook
+    target: _Cells,
+    actual: _Cells,
+    w: np.ndarray,
+    reported: np.ndarray,
+    rulebook: Rulebook,
+    ctx: Context,
 ) -> tuple[pd.DataFrame, Callable[[], np.ndarray]]:
     """The result columns but ``rule_text``, and the function that writes ``rule_text``."""
-    t, a = target.value, actual.value
-    qual = np.isnan(t) | np.isnan(a)
-    comparator = np.where(target.comparator == 0, _GE, target.comparator)  # bare numbers
-    lower = ~qual & ((comparator == _LE) | (comparator == _LT))
-    equal_zero = ~qual & (comparator == _EQ) & (t == 0)
-    higher = ~qual & ~lower & ~equal_zero
+    n = len(w)
+    comparator, inferred = _infer_direction(target, ctx, rulebook)
+    comparator = np.where(comparator == 0, _GE, comparator)  # qualitative rows: unused
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        met_higher, met_lower = a >= t, a <= t
-        linear = w * (1 - (a - t) / t)
-        ratio_lower = w * t / a if rulebook.reverse == "ratio" else linear
-        completion = np.where(~qual & (t != 0), a / t, np.nan)
-        ratio_higher = w * a / t
-    # a missed target that is 0 or negative: no ratio to it means anything
-    nonpositive = t <= 0
-    beyond = (rulebook.reverse == "linear") & (np.round(a, 9) >= np.round(2 * t, 9))
+    # rows that cannot be verified: blank or unreadable cells (the unit's reported 得分 stands)
+    reason = np.zeros(n, dtype=np.int8)
+    tb, ab = target.blank, actual.blank
+    for number, mask in (
+        (5, actual.unreadable & ~ab),
+        (4, target.unreadable & ~tb),
+        (3, tb & ab),
+        (2, ab & ~tb),
+        (1, tb & ~ab),
+    ):
+        reason[mask] = number
+
+    dl = _deadlines(target, actual, comparator, ctx, rulebook)
+    deadline = dl["rows"] & (reason == 0)
+
+    t = target.value
+    quantitative = ~np.isnan(t) & ~np.isnan(actual.value) & (reason == 0) & ~deadline
+    factor = np.ones(n)
+    rows = np.flatnonzero(quantitative)
+    factor[rows] = unit_factor(actual.unit[rows], target.unit[rows])
+    reason[quantitative & np.isnan(factor)] = 6
+    a = actual.value * np.where(np.isnan(factor), 1.0, factor)
+    converted = quantitative & ~np.isnan(factor) & (factor != 1.0)
 
     # tiers: only the qualitative rows are looked at
+    qual = (np.isnan(t) | np.isnan(a)) & (reason == 0) & ~deadline
     rows = np.flatnonzero(qual)
-    tier = np.full(len(w), "", dtype=object)
+    tier = np.full(n, "", dtype=object)
     tier[rows] = tiers = _tiers(actual.raw[rows], target.raw[rows], rulebook)
-    no_tier, top_tier = np.zeros(len(w), dtype=bool), np.zeros(len(w), dtype=bool)
-    no_tier[rows[tiers == ""]] = True
-    share, low, high = (np.full(len(w), np.nan) for _ in range(3))
+    reason[rows[tiers == ""]] = 7
+    unverifiable = reason > 0
+    qual &= ~unverifiable
+    share, low, high = (np.full(n, np.nan) for _ in range(3))
+    top_tier = np.zeros(n, dtype=bool)
     top = max(rulebook.tiers, key=lambda spec: spec.share).key
     for spec in rulebook.tiers:
-        mask = rows[tiers == spec.key]
+        mask = qual & (tier == spec.key)
         share[mask], low[mask], high[mask] = spec.share, spec.min * w[mask], spec.max * w[mask]
         top_tier[mask] = spec.key == top
     r = np.round(reported, 9)
     in_range = qual & (r >= np.round(low, 9)) & (r <= np.round(high, 9))  # NaN compares False
 
+    quant = ~qual & ~unverifiable & ~deadline
+    lower = quant & ((comparator == _LE) | (comparator == _LT))
+    equal_zero = quant & (comparator == _EQ) & (t == 0)
+    higher = quant & ~lower & ~equal_zero
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        met_higher, met_lower = a >= t, a <= t
+        linear = w * (1 - (a - t) / t)
+        ratio_lower = w * t / a if rulebook.reverse == "ratio" else linear
+        completion = np.where(quant & (t != 0), a / t, np.nan)
+        ratio_higher = w * a / t
+    # a missed target that is 0 or negative: no ratio to it means anything
+    nonpositive = t <= 0
+    beyond = (rulebook.reverse == "linear") & (np.round(a, 9) >= np.round(2 * t, 9))
+    has_reported = ~np.isnan(reported)
+    use_reported = rulebook.unverifiable == "reported"
+    per_month = rulebook.deadline_per_month
+
     # one case per indicator: its score and its sentence (TEXTS)
     cases = {
+        "unverifiable_reported": (
+            unverifiable & has_reported & use_reported,
+            np.clip(np.nan_to_num(reported), 0.0, np.maximum(w, 0.0)),
+        ),
+        "unverifiable_rule_zero": (unverifiable & has_reported, 0.0),
+        "unverifiable_zero": (unverifiable, 0.0),
+        "deadline_met": (deadline & dl["met"], w),
+        f"deadline_{rulebook.deadline_missed}": (
+            deadline,
+            np.maximum(0.0, w * (1 - dl["late"] * per_month)),
+        ),
         "qualitative_reported": (in_range, reported),
-        "qualitative_none": (no_tier, 0.0),
-        "qualitative_outside": (qual & ~np.isnan(reported), share * w),
+        "qualitative_outside": (qual & has_reported, share * w),
         "qualitative_tier": (qual, share * w),
         "higher_met": (higher & met_higher, w),
         "higher_nonpositive": (higher & nonpositive, 0.0),
@@ -274,25 +562,43 @@ def _score(
     conditions = [c for c, _ in cases.values()]
     case = np.select(conditions, range(len(cases)), default=-1)
     score = np.select(conditions, [v for _, v in cases.values()], default=0.0)
-    score = round_half_up(np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0)), rulebook.decimals)
+    score = rulebook.indicator_rounding.apply(
+        np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0))
+    )
 
     met = np.select(
-        [qual, lower, equal_zero], [top_tier, met_lower, a == 0], default=met_higher
+        [unverifiable, deadline, qual, lower, equal_zero],
+        [False, dl["met"], top_tier, met_lower, a == 0],
+        default=met_higher,
     ).astype(bool)
     # the first that applies of: in_range, qual, lower, equal_zero, else higher_better
-    rule = np.full(len(w), "higher_better", dtype=object)
+    rule = np.full(n, "higher_better", dtype=object)
     for mask, key in (
         (equal_zero, "equal_zero"),
         (lower, f"lower_better_{rulebook.reverse}"),
         (qual, "qualitative_tier"),
         (in_range, "qualitative_reported"),
+        (deadline, "deadline"),
+        (unverifiable, "unverifiable_zero"),
+        (unverifiable & has_reported & use_reported, "unverifiable_reported"),
     ):
         rule[mask] = key
+    shown = np.where(qual | unverifiable, 0, np.where(deadline, _LE, comparator))
+    readings = {
+        "lower_name": inferred["lower_name"] & quant,
+        "cost": inferred["cost"] & quant,
+        "zero": inferred["zero"] & quant,
+        "deadline": dl["inferred"] & deadline,
+        "year_filled": dl["filled"] & deadline,
+        "converted": converted & quant,
+        "phrase": (target.phrase | actual.phrase) & quant,
+    }
+    reading = _readings(readings, ctx, actual, a, target.unit)
     fields = {
         "a": lambda: strings(a, num),
         "t": lambda: strings(t, num),
         "w": lambda: strings(w, num),
-        "s": lambda: fixed_strings(score, rulebook.decimals),
+        "s": lambda: fixed_strings(score, rulebook.indicator_rounding.decimals),
         "r": lambda: strings(reported, num),
         "lo": lambda: strings(low, num),
         "hi": lambda: strings(high, num),
@@ -300,22 +606,50 @@ def _score(
         "label": lambda: _labels(tier, rulebook),
         "share": lambda: strings(share * 100, num),
         "raw": lambda: actual.raw,
+        "why": lambda: _why(reason, target, actual),
+        "ad": lambda: _date_strings(dl["actual_year"], actual),
+        "td": lambda: _date_strings(dl["target_year"], target),
+        "late": lambda: strings(dl["late"].astype(float), num),
+        "pm": lambda: np.full(n, num(per_month * 100), dtype=object),
     }
     frame = pd.DataFrame(
         {
             "target_value": t,
             "actual_value": a,
             "unit": np.where(target.unit != "", target.unit, actual.unit),
-            "comparator": COMPARATORS[np.where(qual, 0, comparator)],
+            "comparator": COMPARATORS[shown],
             "approx": actual.approx,
             "completion": completion,
             "met": met,
             "tier": tier,
             "rule": rule,
+            "reading": reading,
             "score": score,
         }
     )
-    return frame, lambda: _fill(case, list(cases), fields)
+
+    def texts() -> np.ndarray:
+        sentences = _fill(case, list(cases), fields)
+        return np.where(reading != "", reading + "；" + sentences, sentences)
+
+    return frame, texts
+
+
+def _readings(
+    masks: dict[str, np.ndarray], ctx: Context, actual: _Cells, a: np.ndarray, unit: np.ndarray
+) -> np.ndarray:
+    """Per row, the inferred readings in words, joined by "；" ("" where nothing was inferred)."""
+    out = np.full(len(a), "", dtype=object)
+    for key, mask in masks.items():
+        for i in np.flatnonzero(mask):
+            text = READINGS[key].format(
+                year=int(ctx.year[i]) if not np.isnan(ctx.year[i]) else "",
+                araw=actual.raw[i],
+                aconv=num(a[i]),
+                unit=unit[i],
+            )
+            out[i] = f"{out[i]}；{text}" if out[i] else text
+    return out
 
 
 def _labels(tier: np.ndarray, rulebook: Rulebook) -> np.ndarray:
@@ -361,7 +695,8 @@ def _fill(
 
 
 def execution_score(rate: np.ndarray | pd.Series, rulebook: Rulebook) -> np.ndarray:
-    """The execution score of each 预算执行率 (NaN → 0), rounded half up to the rulebook's decimals.
+    """The execution score of each 预算执行率 (NaN → 0), rounded as the rulebook's ``[execution]``
+    says (half up to 2 decimals by default; some provinces truncate: 9.78 → 9).
 
     ``linear`` (财预〔2020〕10号; Hubei with weight 20): min(rate, 1) × weight.
     ``steps`` (Jiangxi): the score of the first step whose ``min`` the rate reaches, compared
@@ -374,7 +709,7 @@ def execution_score(rate: np.ndarray | pd.Series, rulebook: Rulebook) -> np.ndar
         raw = np.select([rr >= s.min for s in steps], [s.score for s in steps], default=0.0)
     else:
         raw = np.minimum(r, 1.0) * rulebook.execution_weight
-    return round_half_up(np.nan_to_num(np.clip(raw, 0.0, None)), rulebook.decimals)
+    return rulebook.execution_rounding.apply(np.nan_to_num(np.clip(raw, 0.0, None)))
 
 
 NO_BUDGET = "全年预算数为 0 或无预算数据，预算执行率无法计算，得 0 分"
@@ -414,7 +749,7 @@ def execution_texts(
     capped = f"，不低于 100%，得满分 {weight} 分"
     formula = (
         f"，得分 = {weight} × " + percent_strings(r[ok]) + " = "
-        + fixed_strings(np.asarray(score, dtype=float)[ok], rulebook.decimals)
+        + fixed_strings(np.asarray(score, dtype=float)[ok], rulebook.execution_rounding.decimals)
     )  # fmt: skip
     text[ok] = head + np.where(r[ok] >= 1, capped, formula)
     return text
@@ -494,16 +829,53 @@ def _units(
     sums = sums.rename(columns={"weight": "indicator_weight", "score": "indicator_score"})
     # every unit-year with budget rows or indicators, sorted by year and unit code
     out = metrics.execution(budget).merge(sums, on=KEYS, how="outer", sort=True)
-    for col in ("initial_budget", "adjusted_budget", "executed", "indicator_weight"):
+    for col in ("adjusted_budget", "executed", "indicator_weight"):
         out[col] = out[col].fillna(0.0)
-    out["indicator_score"] = round_half_up(out["indicator_score"].fillna(0.0), TOTAL_DECIMALS)
+    score, text = indicator_totals(
+        out["indicator_score"].fillna(0.0).to_numpy(float),
+        out["indicator_weight"].to_numpy(float),
+        book,
+    )
+    out["indicator_score"] = score
+    out["indicator_rule_text"] = text
     out["execution_score"] = execution_score(out["execution_rate"], book)
     out["execution_rule_text"] = execution_texts(
         out["execution_rate"], out["execution_score"], book
     )
-    out["total"] = round_half_up(out["execution_score"] + out["indicator_score"], TOTAL_DECIMALS)
+    out["total"] = book.total_rounding.apply(out["execution_score"] + out["indicator_score"])
     out["grade"] = grade(out["total"], book)
     names = dict(zip(ds.units["unit_code"].tolist(), ds.units["unit_name"].tolist(), strict=False))
     out["unit_name"] = out["unit_code"].map(names).fillna(out["unit_code"])
     out["n_findings"] = 0
     return out
+
+
+def indicator_totals(
+    scores: np.ndarray, weights: np.ndarray, book: Rulebook
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit-year's indicator score from the sum of its indicator scores and weights, and
+    the sentence that says how ("" when the weights add up to the rulebook's total).
+
+    Weights that do not add up to ``indicator_total`` (domain.md §2: indicators that do not apply
+    are dropped and the rest rescaled; real tables of 80 or 100 points, §7): the sum is rescaled,
+    Σ scores × total ÷ Σ weights, unless the rulebook says ``rescale = false``. Rounded as the
+    rulebook's ``[total]``.
+    """
+    total = book.indicator_total
+    off = (np.abs(weights - total) > WEIGHT_TOLERANCE) & (weights > 0)
+    rescaled = off & book.rescale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(rescaled, scores * total / weights, scores)
+    score = book.total_rounding.apply(raw)
+    text = np.full(len(scores), "", dtype=object)
+    decimals = book.total_rounding.decimals
+    for i in np.flatnonzero(off):
+        head = f"各指标分值合计 {num(weights[i])} 分，与指标总分 {num(total)} 分不一致，"
+        if rescaled[i]:
+            text[i] = (
+                f"{head}指标得分合计 {num(scores[i])} 分按 {num(total)} ÷ {num(weights[i])} "
+                f"折算为 {score[i]:.{decimals}f} 分"
+            )
+        else:
+            text[i] = f"{head}按评分规则不折算，指标得分合计 {score[i]:.{decimals}f} 分"
+    return score, text

@@ -28,12 +28,9 @@ import pandas as pd
 
 from perfkit import notation, qualitative, schemas
 from perfkit.contract import NARRATIVE_DIR, TABLES
-from perfkit.problems import Problem
+from perfkit.problems import ERROR, WARNING, Problem
 from perfkit.readers import RawDataset, RawTable
-from perfkit.rulebook import Rulebook
-
-#: how far a unit's indicator weights may be from the rulebook's total
-WEIGHT_TOLERANCE = 0.005
+from perfkit.rulebook import WEIGHT_TOLERANCE, Rulebook
 
 
 def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
@@ -54,6 +51,33 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
     problems += _monthly_items(raw.tables["monthly"], budget, known)
     problems += _narratives(raw, known)
     return _in_order(raw, problems)
+
+
+def _where(t: RawTable, pos: int) -> dict:
+    """Who a row is about (单位编码, 三级指标) and its year, for warnings that become findings."""
+    year = schemas.typed(t, "year")[pos] if t.has("year") else np.nan
+    return {**schemas.context(t, pos), "year": None if np.isnan(year) else int(year)}
+
+
+def _warning(t: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
+    """A warning about one cell: located like an error, scored anyway."""
+    return Problem(
+        t.file,
+        message,
+        int(t.rows[pos]),
+        t.headers[key],
+        t.column(key)[pos],
+        severity=WARNING,
+        code=code,
+        **_where(t, pos),
+    )
+
+
+def unverifiable_policy(rulebook: Rulebook) -> str:
+    """What scoring does with a row it cannot verify (issue 8 §4), as the warnings say it."""
+    if rulebook.unverifiable == "zero":
+        return "得分无法核实，按评分规则计 0 分。"
+    return "得分无法核实，采用单位自评得分（未填自评得分的计 0 分）。"
 
 
 def _fmt(x: float) -> str:
@@ -194,24 +218,51 @@ def _per_unit_year(t: RawTable, key: str) -> pd.DataFrame:
 
 
 def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
-    """财预〔2020〕10号: the indicators of a unit share the rulebook's indicator total (90)."""
+    """财预〔2020〕10号: the indicators of a unit share the rulebook's indicator total (90).
+
+    Real tables often add up to 80 or 100 (domain.md §7): a warning, and scoring rescales the
+    sum of the indicator scores to the total (or keeps it, ``indicators.rescale = false``). Only
+    weights that add up to 0 cannot be scored at all.
+    """
     if not t.has("year", "unit_code", "weight"):
         return []
     groups = _per_unit_year(t, "weight")
     expected = rulebook.indicator_total
     off = groups[~groups["invalid"] & ((groups["total"] - expected).abs() > WEIGHT_TOLERANCE)]
-    return [
-        Problem(
-            t.file,
-            f"{g.year} 年度该单位全部指标的分值合计为 {_fmt(g.total)}，应为 {_fmt(expected)}"
-            f"（评分规则“{rulebook.title}”的指标总分），相差 {_fmt(g.total - expected)}。",
-            int(t.rows[g.first]),
-            t.headers["weight"],
-            _fmt(g.total),
-            unit_code=str(g.unit),
+    problems = []
+    for g in off.itertuples():
+        zero = abs(g.total) < 1e-9
+        if zero:
+            message = (
+                f"{g.year} 年度该单位全部指标的分值合计为 0，无法计算指标得分；"
+                f"应按评分规则“{rulebook.title}”填写各指标的分值（合计 {_fmt(expected)} 分）。"
+            )
+        elif rulebook.rescale:
+            message = (
+                f"{g.year} 年度全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
+                f"“{rulebook.title}”的指标总分 {_fmt(expected)} 分不一致；各指标按所填分值计分，"
+                f"指标得分合计按 {_fmt(expected)} ÷ {_fmt(g.total)} 折算后计入总分。"
+            )
+        else:
+            message = (
+                f"{g.year} 年度全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
+                f"“{rulebook.title}”的指标总分 {_fmt(expected)} 分不一致；按评分规则不折算，"
+                "指标得分按所填分值合计计入总分。"
+            )
+        problems.append(
+            Problem(
+                t.file,
+                message,
+                int(t.rows[g.first]),
+                t.headers["weight"],
+                _fmt(g.total),
+                unit_code=str(g.unit),
+                severity=ERROR if zero else WARNING,
+                code="weights_zero" if zero else "weights_total",
+                year=int(g.year),
+            )
         )
-        for g in off.itertuples()
-    ]
+    return problems
 
 
 def _zero_budgets(t: RawTable) -> list[Problem]:
@@ -326,42 +377,71 @@ def _tiers_text(rulebook: Rulebook) -> str:
 
 
 def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
+    """Cells a careful reader cannot verify are warnings, never errors (issue 8 §4, §6): blank
+    年度指标值 or 实际完成值 (the target is often in the indicator's name), text that cannot be
+    read, units that cannot be compared, a result that names no tier. Scoring takes the unit's
+    reported 得分 for them (or 0, per the rulebook) and says so in the rule text."""
     if not t.has("target", "actual"):
         return []
-    problems = []
+    found: list[tuple[int, str, str, str]] = []  # (row, column key, message, code)
     parsed = {}
     units: dict[str, int] = {}
+    policy = unverifiable_policy(rulebook)
+    blank = {}
     for key, label in (("target", "年度指标值"), ("actual", "实际完成值")):
         values, codes = t.values(key), t.codes(key)
         parsed[key] = _parse_all(values, units)
         cells = parsed[key].cells
+        blank[key] = np.isin(codes, np.flatnonzero(values == ""))
         errors = [i for i, p in enumerate(cells) if isinstance(p, str)]
-        problems += [
-            Problem(
-                t.file,
-                f"{label}无法识别：{cells[codes[pos]]}",
-                int(t.rows[pos]),
-                t.headers[key],
-                values[codes[pos]],
-                **schemas.context(t, pos),
-            )
-            for pos in np.flatnonzero(np.isin(codes, errors))
+        found += [
+            (int(p), key, f"{label}无法识别（{cells[codes[p]]}），{policy}", f"unreadable_{key}")
+            for p in np.flatnonzero(np.isin(codes, errors))
         ]
-    found = _unit_mismatches(t, parsed["target"], parsed["actual"], len(units))
-    found += _untiered(t, parsed["target"], parsed["actual"], rulebook)
-    actual = t.column("actual")
-    problems += [
-        Problem(
-            t.file,
-            message,
-            int(t.rows[pos]),
-            t.headers["actual"],
-            actual[pos],
-            **schemas.context(t, pos),
-        )
-        for pos, message in sorted(found)
+    both = blank["target"] & blank["actual"]
+    for mask, key, what in (
+        (both, "target", "年度指标值和实际完成值均未填写"),
+        (blank["target"] & ~both, "target", "年度指标值未填写"),
+        (blank["actual"] & ~both, "actual", "实际完成值未填写"),
+    ):
+        found += [(int(p), key, f"{what}，{policy}", "blank_cells") for p in np.flatnonzero(mask)]
+    found += [
+        (pos, "actual", f"{message}{policy}", "unit_mismatch")
+        for pos, message in _unit_mismatches(t, parsed["target"], parsed["actual"], len(units))
     ]
-    return problems
+    found += [
+        (pos, "actual", f"{message}{policy}", "no_tier")
+        for pos, message in _untiered(t, parsed["target"], parsed["actual"], rulebook)
+    ]
+    found += _actual_comparators(t, parsed["actual"])
+    found.sort(key=lambda f: (f[0], f[1] != "target"))
+    return [_warning(t, pos, key, message, code) for pos, key, message, code in found]
+
+
+def _actual_comparators(t: RawTable, actuals: _Parsed) -> list[tuple[int, str, str, str]]:
+    """An actual written with a comparator ("≥90%", often the target copied): read as its number,
+    flagged, since it does not say what was achieved (domain.md §7)."""
+    with_comparator = [
+        i
+        for i, p in enumerate(actuals.cells)
+        if isinstance(p, notation.Target) and p.comparator is not None and not p.implicit
+    ]
+    codes = t.codes("actual")
+    return [
+        (
+            int(pos),
+            "actual",
+            f"实际完成值带有比较符号，按数值 {notation.format_target(bare)} 计分；"
+            "实际完成值应填写实际达到的数值。",
+            "actual_with_comparator",
+        )
+        for pos in np.flatnonzero(np.isin(codes, with_comparator))
+        for bare in [_bare(actuals.cells[codes[pos]])]
+    ]
+
+
+def _bare(target: notation.Target) -> notation.Target:
+    return notation.Target(target.raw, ">=", target.value, target.unit, target.approx, True)
 
 
 def _unit_mismatches(
@@ -387,7 +467,7 @@ def _unit_mismatches(
             int(pos),
             f"实际完成值的单位“{actuals.cells[ac[pos]].unit}”与年度指标值"
             f"“{targets.cells[tc[pos]].raw}”的单位“{targets.cells[tc[pos]].unit}”不同，"
-            "无法比较；请用同一单位填写。",
+            "无法换算比较；",
         )
         for pos in np.flatnonzero(both & np.isin(pair, bad))
     ]
@@ -411,26 +491,26 @@ def _untiered(
         [qualitative.classify(av[p % n], tv[p // n], rulebook) is not None for p in distinct],
         dtype=bool,
     )
-    message = "无法判断完成档次：" + _tiers_text(rulebook)
+    message = "无法判断完成档次（" + _tiers_text(rulebook) + "），"
     return [(int(pos), message) for pos in rows[~fits[inverse]]]
 
 
 def _reported_scores(t: RawTable) -> list[Problem]:
-    """A reported 得分 lies between 0 and the indicator's 分值."""
+    """A reported 得分 lies between 0 and the indicator's 分值. Outside, it is the unit's own
+    error (domain.md §7): a warning; perfkit computes its own score and a finding compares."""
     if not t.has("weight", "reported_score"):
         return []
     weight = schemas.typed(t, "weight")
     score = schemas.typed(t, "reported_score")
     bad = (weight >= 0) & ((score < 0) | (score > weight + 1e-9))
-    column = t.column("reported_score")
     return [
-        Problem(
-            t.file,
-            f"得分应在 0 到该指标的分值 {_fmt(weight[pos])} 之间。",
-            int(t.rows[pos]),
-            t.headers["reported_score"],
-            column[pos],
-            **schemas.context(t, pos),
+        _warning(
+            t,
+            pos,
+            "reported_score",
+            f"自评得分应在 0 到该指标的分值 {_fmt(weight[pos])} 之间；"
+            "得分按评分规则重新计算，不采用自评得分。",
+            "reported_score_range",
         )
         for pos in np.flatnonzero(bad)
     ]

@@ -306,7 +306,11 @@ def test_quantitative_target_with_tier_phrase_actual_is_scored_by_tier():
 def test_qualitative_text_that_fits_no_tier_scores_zero():
     row = one(q("效果明显"), q("还行"), 10)
     assert (row["tier"], row["score"], row["met"]) == ("", 0.0, False)
-    assert row["rule_text"] == "定性指标：实际完成值「还行」无法归入任何档次，得 0 分"
+    # an untiered result cannot be verified: no reported 得分, so 0 (issue 8 §4)
+    assert row["rule"] == "unverifiable_zero"
+    assert row["rule_text"] == (
+        "实际完成值「还行」无法归入评分规则的任何档次，无法核实完成情况，且未填自评得分，得 0 分"
+    )
 
 
 def test_qualitative_same_as_target_is_tier_a():

@@ -27,6 +27,16 @@ def only(problems: list[Problem]) -> str:
     return str(problems[0])
 
 
+def only_warning(problems: list[Problem], code: str) -> str:
+    """The one problem, which must be a warning (scored, flagged) with ``code``."""
+    assert len(problems) == 1, [str(p) for p in problems]
+    assert (problems[0].severity, problems[0].code) == ("warning", code), str(problems[0])
+    return str(problems[0])
+
+
+REPORTED = "得分无法核实，采用单位自评得分（未填自评得分的计 0 分）。"
+
+
 def test_the_valid_dataset_has_no_problems(tmp_path: Path) -> None:
     assert problems_of(tmp_path) == []
 
@@ -202,12 +212,20 @@ def test_unknown_unit_code(tmp_path: Path) -> None:
 def test_weights_not_adding_up(tmp_path: Path) -> None:
     data = tables()
     data["indicators"][2][7] = "35"  # A01: 50 + 35 = 85, not 90
-    text = only(problems_of(tmp_path, data))
+    text = only_warning(problems_of(tmp_path, data), "weights_total")
     assert text == (
         "indicators.csv，第2行，列「分值」（单位编码 A01）：值“85”："
-        "2022 年度该单位全部指标的分值合计为 85，"
-        "应为 90（评分规则“财政部 财预〔2020〕10号（默认）”的指标总分），相差 -5。"
+        "2022 年度全部指标的分值合计为 85 分，与评分规则“财政部 财预〔2020〕10号（默认）”的"
+        "指标总分 90 分不一致；各指标按所填分值计分，指标得分合计按 90 ÷ 85 折算后计入总分。"
     )
+
+
+def test_weights_adding_up_to_zero_cannot_be_scored(tmp_path: Path) -> None:
+    data = tables()
+    data["indicators"][1][7:9] = ["0", ""]  # A01: both weights 0
+    data["indicators"][2][7:9] = ["0", ""]
+    problems = problems_of(tmp_path, data)
+    assert [(p.severity, p.code, p.row) for p in problems] == [("error", "weights_zero", 2)]
 
 
 def test_weights_within_the_tolerance(tmp_path: Path) -> None:
@@ -221,9 +239,10 @@ def test_weights_within_the_tolerance(tmp_path: Path) -> None:
 def test_weights_follow_the_rulebook(tmp_path: Path) -> None:
     raw = read_dataset(write_folder(tmp_path / "d"))
     problems = validate(raw, load_rulebook("hubei"))  # 20 points for execution, 80 for indicators
-    # both units add up to 90: reported at each unit's first indicator row
+    # both units add up to 90: reported at each unit's first indicator row, as warnings
     assert [(p.row, p.unit_code, p.value) for p in problems] == [(2, "A01", "90"), (4, "B02", "90")]
-    assert "应为 80" in problems[0].message
+    assert {p.severity for p in problems} == {"warning"}
+    assert "指标总分 80 分不一致" in problems[0].message
 
 
 def test_zero_adjusted_budget(tmp_path: Path) -> None:
@@ -259,31 +278,32 @@ def test_indicators_without_budget_and_budget_without_indicators(tmp_path: Path)
 def test_target_with_a_comparator_but_no_number(tmp_path: Path) -> None:
     data = tables()
     data["indicators"][3][5] = "≥次"  # B02 阅读活动次数, Excel row 4
-    text = only(problems_of(tmp_path, data))
+    text = only_warning(problems_of(tmp_path, data), "unreadable_target")
     assert text.startswith(
         "indicators.csv，第4行，列「年度指标值」（单位编码 B02，三级指标「阅读活动次数」）："
-        "值“≥次”：年度指标值无法识别：有比较符“≥”但没有数值"
+        "值“≥次”：年度指标值无法识别（有比较符“≥”但没有数值"
     )
+    assert text.endswith(REPORTED)
 
 
 def test_unit_mismatch_between_target_and_actual(tmp_path: Path) -> None:
     data = tables()
     data["indicators"][1][6] = "230次"  # target ≥150件, Excel row 2
-    text = only(problems_of(tmp_path, data))
+    text = only_warning(problems_of(tmp_path, data), "unit_mismatch")
     assert text == (
         "indicators.csv，第2行，列「实际完成值」（单位编码 A01，三级指标「办结案件数」）："
         "值“230次”："
-        "实际完成值的单位“次”与年度指标值“≥150件”的单位“件”不同，无法比较；请用同一单位填写。"
+        "实际完成值的单位“次”与年度指标值“≥150件”的单位“件”不同，无法换算比较；" + REPORTED
     )
 
 
 def test_qualitative_actual_that_fits_no_tier(tmp_path: Path) -> None:
     data = tables()
     data["indicators"][2][6] = "还行"  # target 效果明显, Excel row 3
-    text = only(problems_of(tmp_path, data))
+    text = only_warning(problems_of(tmp_path, data), "no_tier")
     assert text.startswith(
         "indicators.csv，第3行，列「实际完成值」（单位编码 A01，三级指标「网络安全」）：值“还行”："
-        "无法判断完成档次：实际完成值应与年度指标值相同，或写作评分规则"
+        "无法判断完成档次（实际完成值应与年度指标值相同，或写作评分规则"
     )
     for phrase in (
         "A 档（达成年度指标）",
@@ -311,10 +331,10 @@ def test_actual_same_as_qualitative_target(tmp_path: Path) -> None:
 def test_reported_score_outside_zero_to_weight(tmp_path: Path, score: str, weight: str) -> None:
     data = tables()
     data["indicators"][1][8] = score  # A01 办结案件数, weight 50, Excel row 2
-    text = only(problems_of(tmp_path, data))
+    text = only_warning(problems_of(tmp_path, data), "reported_score_range")
     assert text == (
         f"indicators.csv，第2行，列「得分」（单位编码 A01，三级指标「办结案件数」）：值“{score}”："
-        f"得分应在 0 到该指标的分值 {weight} 之间。"
+        f"自评得分应在 0 到该指标的分值 {weight} 之间；得分按评分规则重新计算，不采用自评得分。"
     )
 
 
