@@ -83,13 +83,47 @@ RULES_OPT = click.option(
 @cli.command()
 @DATA_ARG
 @RULES_OPT
-def validate(data: str, rules: str | None) -> None:
-    """检查数据集 DATA（CSV 文件夹或 .xlsx 工作簿）是否符合数据约定。"""
-    from perfkit.loading import load
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 为中文说明，json 为每处问题一个对象（含 code、severity）。",
+)
+def validate(data: str, rules: str | None, fmt: str) -> None:
+    """检查数据集 DATA（CSV 文件夹或 .xlsx 工作簿）是否符合数据约定。
 
+    有错误时退出码为 2；只有警告时退出码为 0（警告已按说明评分，请核对）。
+    """
+    from perfkit.loading import load
+    from perfkit.problems import report
+
+    if fmt == "json":
+        _validate_json(data, rules)
+        return
     ds = load(data, rules=rules)
     n_units = len(ds.units)
     click.echo(f"数据有效：{n_units} 个单位，年度 {'、'.join(map(str, ds.years)) or '无'}。")
+    if ds.warnings:
+        click.echo(report(ds.warnings))
+
+
+def _validate_json(data: str, rules: str | None) -> None:
+    """Every problem as a JSON object; exit 2 when any is an error."""
+    import dataclasses
+    import json
+
+    from perfkit.loading import load
+
+    try:
+        problems = load(data, rules=rules).warnings
+    except InvalidInput as err:
+        problems = err.problems
+    out = [{**dataclasses.asdict(p), "text": str(p)} for p in problems]
+    click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    if any(not p.is_warning for p in problems):
+        raise SystemExit(EXIT_INVALID)
 
 
 @cli.command()
@@ -115,6 +149,12 @@ def score(data: str, year: int | None, units: tuple[str, ...], rules: str | None
     rulebook = load_rulebook(rules)
     ds = load(data, rules=rulebook)
     _check_selection(ds, year, units)
+    if ds.warnings:
+        click.echo(
+            f"数据有 {len(ds.warnings)} 处警告，已按说明评分并列入各单位的问题清单"
+            "（perfkit validate 列出全部）。",
+            err=True,
+        )
     scores = score_dataset(ds, rulebook, years=[year] if year else None, units=list(units) or None)
     out = {"table": results.to_table, "json": results.to_json, "csv": results.to_csv}[fmt]
     click.echo(out(scores))

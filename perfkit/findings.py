@@ -13,20 +13,27 @@ their thresholds read from the rulebook's ``[findings]``:
   i.e. the target was set too low (财预〔2020〕10号; Guangxi asks for an explanation from 130%);
 - ``missing_deviation_reason``: under target with no 偏差原因分析及改进措施;
 - ``score_mismatch``: a reported 得分 that differs from the computed score by more than
-  ``score_mismatch`` (0.01).
+  ``score_mismatch`` (0.01);
+- ``data_warning``: a validation warning about the unit (weights that do not add up, blank or
+  unreadable cells, units' own scoring errors …: issue 8), its problem code in ``code``.
+
+Every finding also has ``code``: the kind, or for ``data_warning`` the warning's code.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, strings
+from perfkit.problems import Problem
 from perfkit.qualitative import normalise
 from perfkit.rulebook import Rulebook
 
 KEYS = ["year", "unit_code"]
-COLUMNS = [*KEYS, "kind", "subject", "message", "value"]
+COLUMNS = [*KEYS, "kind", "subject", "message", "value", "code"]
 KINDS = (
     "low_execution",
     "time_progress_lag",
@@ -34,6 +41,7 @@ KINDS = (
     "over_target",
     "missing_deviation_reason",
     "score_mismatch",
+    "data_warning",
 )
 UNIT_SUBJECT = "单位整体"
 
@@ -47,6 +55,7 @@ def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFra
             "subject": np.asarray(subject, dtype=object),
             "message": np.asarray(message, dtype=object),
             "value": np.asarray(value, dtype=float),
+            "code": kind,
         },
         columns=COLUMNS,
     )
@@ -252,18 +261,41 @@ def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame
     return _frame(rows, "score_mismatch", _text(rows, "level3"), message, d)
 
 
+def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFrame:
+    """Validation warnings about a unit, as findings (kind ``data_warning``) of the unit-years in
+    ``units``: of the warning's year, or of every year scored when it names none.
+
+    "「培训人次」年度指标值未填写，得分无法核实，采用单位自评得分（未填自评得分的计 0 分）。"
+    """
+    scored = units[KEYS].drop_duplicates()
+    years: dict[str, list[int]] = {}
+    for year, code in zip(scored["year"].tolist(), scored["unit_code"].tolist(), strict=True):
+        years.setdefault(str(code), []).append(int(year))
+    rows = []
+    for p in problems:
+        if not p.is_warning or not p.unit_code or p.unit_code not in years:
+            continue
+        subject = p.level3 or UNIT_SUBJECT
+        message = f"「{p.level3}」{p.message}" if p.level3 else p.message
+        for year in years[p.unit_code] if p.year is None else [p.year]:
+            if year in years[p.unit_code]:
+                rows.append((year, p.unit_code, "data_warning", subject, message, np.nan, p.code))
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"year": "int64", "value": float})
+
+
 def find(
     indicators: pd.DataFrame,
     units: pd.DataFrame,
     items: pd.DataFrame,
     progress: pd.DataFrame,
     rulebook: Rulebook,
+    warnings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
 
     ``indicators`` are scored indicators, ``units`` has year, unit_code, execution_rate,
     ``items`` is :func:`perfkit.metrics.execution_by` per item, ``progress`` is
-    :func:`perfkit.metrics.time_progress`.
+    :func:`perfkit.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
     """
     parts = [
         low_execution(units, items, rulebook),
@@ -272,6 +304,7 @@ def find(
         over_target(indicators, rulebook),
         missing_deviation_reason(indicators),
         score_mismatch(indicators, rulebook),
+        *([] if warnings is None else [warnings]),
     ]
     out = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
@@ -289,6 +322,7 @@ def count(
     items: pd.DataFrame,
     progress: pd.DataFrame,
     rulebook: Rulebook,
+    warnings: pd.DataFrame | None = None,
 ) -> pd.Series:
     """How many findings :func:`find` gives per (year, unit_code), without writing them.
 
@@ -303,6 +337,8 @@ def count(
     if "reported_score" in indicators:
         masks.append(_mismatch(indicators, rulebook)[2])
     keys = [rows[KEYS] for rows in selected] + [indicators.loc[m, KEYS] for m in masks]
+    if warnings is not None:
+        keys.append(warnings[KEYS])
     keys = [k for k in keys if len(k)]  # as in find: empty parts do not set the dtypes
     frame = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEYS)
     return frame.groupby(KEYS).size()

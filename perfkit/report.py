@@ -47,7 +47,7 @@ FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("预算执行方面", ("low_execution", "time_progress_lag")),
     ("绩效目标设置方面", ("over_target",)),
     ("绩效目标完成方面", ("under_target", "missing_deviation_reason")),
-    ("自评质量方面", ("score_mismatch",)),
+    ("自评质量方面", ("score_mismatch", "data_warning")),
 )
 KIND_LABELS = {
     "low_execution": "预算执行率偏低",
@@ -56,6 +56,7 @@ KIND_LABELS = {
     "over_target": "年度指标值设置偏低",
     "missing_deviation_reason": "未说明偏差原因",
     "score_mismatch": "自评得分有误",
+    "data_warning": "自评表填报不规范",
 }
 #: 改进措施 written when the unit gave none: one per kind of finding present, then the last one
 DEFAULT_MEASURES = (
@@ -72,6 +73,10 @@ DEFAULT_MEASURES = (
         "对未达到年度指标值的指标逐项分析偏差原因，明确改进措施并跟踪落实",
     ),
     (("score_mismatch",), "严格按照评分规则开展自评，认真核对各项指标得分，确保自评结果真实、准确"),
+    (
+        ("data_warning",),
+        "规范填写自评表，逐项填写年度指标值和实际完成值，分值合计与评分规则一致，确保自评数据完整、可核实",
+    ),
 )
 #: the same kinds, short, for a chart's column labels
 KIND_SHORT = {
@@ -81,6 +86,7 @@ KIND_SHORT = {
     "over_target": "目标偏低",
     "missing_deviation_reason": "缺偏差原因",
     "score_mismatch": "得分有误",
+    "data_warning": "填报问题",
 }
 CLOSING_MEASURE = "认真总结，科学客观做出绩效管理评价，做好绩效评价结果运用"
 _CN_DIGITS = "〇一二三四五六七八九"

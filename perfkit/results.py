@@ -38,7 +38,7 @@ INDICATOR_FIELDS = (
     "rule",
     "rule_text",
 )
-FINDING_FIELDS = ("kind", "subject", "message")
+FINDING_FIELDS = ("kind", "code", "subject", "message")
 
 #: Chinese column headers for the table and CSV forms
 UNIT_HEADERS_ZH = {

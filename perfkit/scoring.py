@@ -808,7 +808,8 @@ def _score_dataset(
     items = metrics.execution_by(budget, "item")
     unit_rows = _units(ds, budget, indicators, book)
     progress = metrics.time_progress(monthly, budget)
-    counts = findings.count(indicators, unit_rows, items, progress, book)
+    warnings = findings.data_warnings(ds.warnings, unit_rows)
+    counts = findings.count(indicators, unit_rows, items, progress, book, warnings)
     merged = unit_rows.drop(columns="n_findings").merge(
         counts.rename("n_findings").reset_index(), on=KEYS, how="left"
     )
@@ -816,7 +817,7 @@ def _score_dataset(
     return Scores(
         units=merged[UNIT_COLUMNS],
         indicators=lambda: _with_texts(indicators, texts),
-        findings=lambda: findings.find(indicators, unit_rows, items, progress, book),
+        findings=lambda: findings.find(indicators, unit_rows, items, progress, book, warnings),
         budget_items=items,
         rulebook=book,
     )

@@ -6,6 +6,7 @@ import pytest
 from factories import budget_row, indicator_row, make_dataset, monthly_row
 
 from perfkit.findings import COLUMNS, KINDS
+from perfkit.problems import Problem
 from perfkit.scoring import score_dataset
 
 MET = indicator_row("U1", "达标指标", "≥10件", "10件", 90)
@@ -273,6 +274,11 @@ def test_order_and_counts():
         ],
         monthly=[monthly_row("U1", 3, 1)],
     )
+    # a validation warning about U2 becomes one of its findings; one about no unit does not
+    ds.warnings = [
+        Problem("a.csv", "分值有误。", unit_code="U2", year=2022, severity="warning", code="w"),
+        Problem("a.csv", "文件有误。", severity="warning", code="w"),
+    ]
     scores = score_dataset(ds)
     found = scores.findings
     assert list(zip(found["unit_code"], found["kind"], strict=True)) == [
@@ -285,9 +291,11 @@ def test_order_and_counts():
         ("U2", "low_execution"),
         ("U2", "over_target"),  # 20 / 10 = 200%
         ("U2", "score_mismatch"),  # 80 vs 90
+        ("U2", "data_warning"),
     ]
     assert set(found["kind"]) == set(KINDS)
-    assert scores.units.set_index("unit_code")["n_findings"].to_dict() == {"U1": 5, "U2": 4}
+    assert found["message"].iloc[-1] == "分值有误。"
+    assert scores.units.set_index("unit_code")["n_findings"].to_dict() == {"U1": 5, "U2": 5}
 
 
 def test_thresholds_come_from_the_rulebook(tmp_path):
