@@ -379,12 +379,12 @@ def test_problems_in_a_renamed_sheet_name_the_new_name(forms_copy, tmp_path):
     # header and the two after it, to row 20
     wb = load_workbook(forms_copy / "SZ001.xlsx")
     assert wb["Sheet1"]["D20"].value == "独立配合法官办结案件数"
-    wb["Sheet1"]["F20"] = "abc"
+    wb["Sheet1"]["H20"] = "abc"  # 得分 must be a number
     wb.save(forms_copy / "SZ001.xlsx")
     with pytest.raises(InvalidInput) as err:
         collect_forms(forms_copy, tmp_path / "collected")
     [p] = err.value.problems
-    assert (p.file, p.cell, p.value) == ("SZ001.xlsx", "Sheet1!F20", "abc")
+    assert (p.file, p.cell, p.value) == ("SZ001.xlsx", "Sheet1!H20", "abc")
 
 
 def test_lock_files_are_ignored_and_other_formats_reported(issued, tmp_path):
@@ -416,20 +416,34 @@ def test_a_deleted_required_cell(forms_copy, tmp_path):
     assert str(p).startswith("SZ002.xlsx 自评表!D17")
 
 
-def test_abc_in_actual(forms_copy, tmp_path):
+def test_abc_in_actual_is_collected_and_flagged(forms_copy, tmp_path):
+    # an actual that names no tier cannot be verified: a warning, not a refusal (issue 8 §4)
     _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("F17", "abc"))
+    collect_forms(forms_copy, tmp_path / "out")
+    [w] = loading.load(tmp_path / "out").warnings
+    assert (w.severity, w.code, w.value, w.level3) == (
+        "warning",
+        "no_tier",
+        "abc",
+        "独立配合法官办结案件数",
+    )
+
+
+def test_abc_in_reported_score(forms_copy, tmp_path):
+    _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("H17", "abc"))
     [p] = _problems(forms_copy, tmp_path / "out")
-    assert (p.file, p.cell, p.value) == ("SZ001.xlsx", "自评表!F17", "abc")
-    assert p.message.startswith("无法判断完成档次")
+    assert (p.file, p.cell, p.value) == ("SZ001.xlsx", "自评表!H17", "abc")
+    assert p.message.startswith("应为数字")
     assert p.level3 == "独立配合法官办结案件数"
 
 
 def test_a_weight_typed_over(forms_copy, tmp_path):
-    # 独立配合法官办结案件数 10 → 15: the weights add up to 90 − 10 + 15 = 95
+    # 独立配合法官办结案件数 10 → 15: the weights add up to 90 − 10 + 15 = 95: collected, flagged
     _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("G17", 15))
-    [p] = _problems(forms_copy, tmp_path / "out")
-    assert (p.file, p.cell, p.value) == ("SZ001.xlsx", "自评表!G39", "95")
-    assert "分值合计为 95，应为 90" in p.message
+    collect_forms(forms_copy, tmp_path / "out")
+    [w] = loading.load(tmp_path / "out").warnings
+    assert (w.code, w.value, w.unit_code) == ("weights_total", "95", "SZ001")
+    assert "分值合计为 95 分，与评分规则" in w.message
 
 
 def test_a_budget_figure_typed_over(forms_copy, tmp_path):
@@ -440,12 +454,12 @@ def test_a_budget_figure_typed_over(forms_copy, tmp_path):
 
 
 def test_every_problem_at_once(forms_copy, tmp_path):
-    _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("F17", "abc"))
+    _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("H17", "abc"))
     _edit(forms_copy / "SZ002.xlsx", lambda ws: ws.__setitem__("D17", None))
     (forms_copy / "SZ003.xlsx").write_bytes(b"not a workbook")
     problems = _problems(forms_copy, tmp_path / "out")
     assert {(p.file, p.cell) for p in problems} == {
-        ("SZ001.xlsx", "自评表!F17"),
+        ("SZ001.xlsx", "自评表!H17"),
         ("SZ002.xlsx", "自评表!D17"),
         ("SZ003.xlsx", None),
     }
@@ -471,13 +485,13 @@ def test_two_forms_for_one_unit(forms_copy, tmp_path):
 
 
 def test_skip_invalid_writes_the_rest_and_lists_the_skipped(forms_copy, tmp_path):
-    _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("F17", "abc"))
+    _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("H17", "abc"))
     result = collect_forms(forms_copy, tmp_path / "out", skip_invalid=True)
     assert list(result.skipped) == ["SZ001.xlsx"]
     assert (2022, "SZ001") not in result.collected and len(result.collected) == 11
     back = loading.load(tmp_path / "out")
     assert "SZ001" not in set(back.units["unit_code"])
-    assert "SZ001.xlsx" in result.report() and "自评表!F17" in result.report()
+    assert "SZ001.xlsx" in result.report() and "自评表!H17" in result.report()
 
 
 def test_a_form_without_its_hidden_sheet_needs_base(sample, forms_copy, tmp_path):
@@ -511,9 +525,10 @@ def test_a_base_without_actuals_is_accepted(tmp_path):
     (base / "goals.csv").write_text(
         "年度,单位编码,预期目标,实际完成情况\n2022,U1,办好事,\n", "utf-8"
     )
-    with pytest.raises(InvalidInput):
-        loading.load(base)
+    # a blank actual is a warning for load (scored 0, flagged) and nothing at all for a base
+    assert [w.code for w in loading.load(base).warnings] == ["blank_cells"]
     ds = load_partial(base)
+    assert ds.warnings == []
     [form] = make_forms(ds, 2022, tmp_path / "forms")
     # 3 funding rows (5–7), goals header 8, 1 goal + 2 spare (9–11), indicator header 12
     _edit(form, lambda ws: ws.__setitem__("F13", "80件"))
@@ -540,11 +555,11 @@ def test_cli_make_collect_and_export(tmp_path):
     res = runner.invoke(cli, ["forms", "collect", str(tmp_path / "forms"), "--out",
                               str(tmp_path / "c.xlsx"), "--base", str(SAMPLE)])  # fmt: skip
     assert res.exit_code == 0, res.output
-    _edit(tmp_path / "forms" / "SZ001.xlsx", lambda ws: ws.__setitem__("F17", "abc"))
+    _edit(tmp_path / "forms" / "SZ001.xlsx", lambda ws: ws.__setitem__("H17", "abc"))
     res = runner.invoke(cli, ["forms", "collect", str(tmp_path / "forms"), "--out",
                               str(tmp_path / "d")])  # fmt: skip
     assert res.exit_code == 2
-    assert "SZ001.xlsx 自评表!F17" in res.output
+    assert "SZ001.xlsx 自评表!H17" in res.output
     res = runner.invoke(cli, ["forms", "collect", str(tmp_path / "forms"), "--out",
                               str(tmp_path / "d"), "--skip-invalid"])  # fmt: skip
     assert res.exit_code == 1 and "SZ001.xlsx" in res.output

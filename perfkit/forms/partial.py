@@ -12,7 +12,7 @@ from pathlib import Path
 
 from perfkit import loading
 from perfkit.dataset import Dataset
-from perfkit.problems import InvalidInput, Problem
+from perfkit.problems import InvalidInput, Problem, errors
 from perfkit.readers import RawDataset, read_dataset
 from perfkit.rulebook import Rulebook, load_rulebook
 from perfkit.validation import validate
@@ -33,6 +33,8 @@ def load_partial(path: str | Path, rules: str | Path | Rulebook | None = None) -
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
     raw = read_dataset(path)
     problems = [p for p in validate(raw, rulebook) if not _blank_actual(p, raw)]
-    if problems:
+    if errors(problems):
         raise InvalidInput(problems)
-    return loading.to_dataset(raw)
+    ds = loading.to_dataset(raw)
+    ds.warnings = problems
+    return ds
