@@ -22,7 +22,14 @@ def qual_score(rulebook, actual: str, weight: float, reported: float | None = No
 
 
 def test_shipped_presets():
-    assert presets() == ["grades-80", "hubei", "jiangxi", "mof2020", "mof2020-linear-reverse"]
+    assert presets() == [
+        "grades-80",
+        "hubei",
+        "jiangxi",
+        "mof2020",
+        "mof2020-linear-reverse",
+        "mof2020-truncate",
+    ]
     for name in presets():
         book = load_rulebook(name)
         assert book.name == name
@@ -225,3 +232,28 @@ def test_grades_80_changes_only_grades():
     # 10 + 90 × 75 / 100 = 10 + 67.5 = 77.5 → 良 under grades-80, 中 under mof2020
     assert score_dataset(ds, "grades-80").units.iloc[0][["total", "grade"]].tolist() == [77.5, "良"]
     assert score_dataset(ds, "mof2020").units.iloc[0][["total", "grade"]].tolist() == [77.5, "中"]
+
+
+# --- mof2020-truncate -------------------------------------------------------------------------
+
+
+def test_truncate_preset_prints_scores_as_the_provinces_do():
+    ds = make_dataset(
+        budget=[budget_row("U1", adjusted=100, executed=97.8)],
+        indicators=[
+            indicator_row("U1", "a", "≥150件", "146件", 2),
+            indicator_row("U1", "b", "≥100件", "100件", 88),
+        ],
+    )
+    book = load_rulebook("mof2020-truncate")
+    scores = score_dataset(ds, book)
+    # execution 10 × 97.8% = 9.78 → truncated to 9 (domain.md §7: "9.78 printed as 9")
+    # a: 2 × 146 / 150 = 1.9466… → truncated to 1 decimal: 1.9 ("1.946 as 1.9")
+    # b: met → 88; indicators 1.9 + 88 = 89.9; total 9 + 89.9 = 98.9 → 优
+    assert scores.indicators["score"].tolist() == [1.9, 88]
+    unit = scores.units.iloc[0]
+    assert (unit["execution_score"], unit["indicator_score"], unit["total"]) == (9, 89.9, 98.9)
+    assert unit["grade"] == "优"
+    assert unit["execution_rule_text"] == "预算执行率 97.80%，得分 = 10 × 97.80% = 9"
+    # the same under mof2020 (四舍五入 to 2 decimals): 9.78 + 1.95 + 88 = 99.73
+    assert score_dataset(ds, "mof2020").units.iloc[0]["total"] == 99.73

@@ -1,0 +1,202 @@
+"""Readings a careful reader makes from context (issue 8; domain.md §7), each worked by hand.
+
+A target without a comparator is a cap under 成本指标, "= 0" when it is 0, "≤" for the
+department-wide indicators whose lower values are better; rows that cannot be verified take the
+unit's reported 得分; weights that do not add up are rescaled to the rulebook's total.
+"""
+
+from __future__ import annotations
+
+import pytest
+from factories import budget_row, indicator_row, make_dataset
+
+from perfkit.rulebook import load_rulebook
+from perfkit.scoring import score_dataset
+
+MOF = load_rulebook("mof2020")
+
+
+def scored(*rows, rules=MOF, budget=None):
+    ds = make_dataset(budget=budget or [budget_row("U1")], indicators=list(rows))
+    return score_dataset(ds, rules)
+
+
+def row_of(*rows, **kw) -> dict:
+    return scored(*rows, **kw).indicators.iloc[0].to_dict()
+
+
+# --- cost indicators: a bare amount is a cap ----------------------------------------------------
+
+
+def test_bare_cost_under_cost_indicator_is_a_cap():
+    row = row_of(indicator_row("U1", "单场活动成本", "0.35万元", "0.38万元", 10, level2="成本指标"))
+    # read as ≤0.35万元: 0.38 > 0.35 → 10 × 0.35 / 0.38 = 9.2105… → 9.21
+    assert (row["comparator"], row["rule"], row["score"]) == ("<=", "lower_better_ratio", 9.21)
+    assert row["rule_text"] == (
+        "未写比较符号，按成本指标视为不高于；"
+        "反向指标：实际 0.38 > 目标 0.35，得分 = 10 × 0.35 ÷ 0.38 = 9.21"
+    )
+
+
+def test_bare_cost_met_under_the_2021_cost_levels():
+    # 财预〔2021〕101号: 一级 成本指标, 二级 经济成本指标
+    row = row_of(
+        indicator_row(
+            "U1", "人均成本", "2000元", "1800元", 5, level1="成本指标", level2="经济成本指标"
+        )
+    )
+    # ≤2000元: 1800 ≤ 2000 → full 5
+    assert (row["comparator"], row["score"], row["met"]) == ("<=", 5, True)
+    assert row["reading"] == "未写比较符号，按成本指标视为不高于"
+
+
+def test_a_written_comparator_wins_over_the_context():
+    row = row_of(indicator_row("U1", "成本节约额", "≥10万元", "8万元", 10, level2="成本指标"))
+    # written ≥: 10 × 8 / 10 = 8
+    assert (row["comparator"], row["score"], row["reading"]) == (">=", 8, "")
+
+
+# --- zero targets: must stay zero ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("actual", "score"), [("0起", 5), ("1起", 0)])
+def test_bare_zero_target_means_equal_zero(actual, score):
+    row = row_of(indicator_row("U1", "安全事故", "0起", actual, 5, level2="质量指标"))
+    # "0起" is no "at least 0" (always met): = 0; 0 → 5, 1 → 0
+    assert (row["rule"], row["score"]) == ("equal_zero", score)
+    assert row["rule_text"].startswith("未写比较符号，年度指标值为 0，视为应为 0（不应发生）；")
+
+
+def test_zero_target_can_be_switched_off(tmp_path):
+    rules = tmp_path / "r.toml"
+    rules.write_text('extends = "mof2020"\n[direction]\nzero_means_equal = false\n', "utf-8")
+    row = row_of(indicator_row("U1", "安全事故", "0起", "1起", 5), rules=rules)
+    # back to the bare ≥0 reading: 1 ≥ 0 → full 5
+    assert (row["rule"], row["score"]) == ("higher_better", 5)
+
+
+# --- department-wide indicators whose lower values are better ----------------------------------
+
+
+def test_control_rate_by_name_is_lower_better():
+    row = row_of(indicator_row("U1", "公用经费控制率", "100%", "104%", 10, level2="预算管理"))
+    # ≤100%: 10 × 100 / 104 = 9.615… → 9.62
+    assert (row["comparator"], row["score"]) == ("<=", 9.62)
+    assert row["rule_text"].startswith("未写比较符号，按指标名称视为越低越好（不高于年度指标值）；")
+
+
+@pytest.mark.parametrize(("actual", "score"), [("-5%", 6), ("3%", 0)])
+def test_three_public_expenses_change_rate_in_quotes(actual, score):
+    # “三公经费”变动率 at 0%: full at ≤ 0 (domain.md §3); above 0 against a 0 target → 0
+    row = row_of(indicator_row("U1", "“三公经费”变动率", "0%", actual, 6, level2="预算管理"))
+    assert (row["comparator"], row["score"]) == ("<=", score)
+
+
+def test_other_rates_stay_higher_better():
+    row = row_of(indicator_row("U1", "群众满意率", "95%", "90%", 10, level2="满意度指标"))
+    # ≥95%: 10 × 90 / 95 = 9.4736… → 9.47
+    assert (row["comparator"], row["score"], row["reading"]) == (">=", 9.47, "")
+
+
+# --- rows that cannot be verified --------------------------------------------------------------
+
+
+def test_blank_cells_take_the_reported_score():
+    row = row_of(indicator_row("U1", "培训人次（≥200人次）", "", "", 8, reported=7.5))
+    assert (row["rule"], row["score"]) == ("unverifiable_reported", 7.5)
+    assert row["rule_text"] == (
+        "年度指标值和实际完成值均未填写，无法核实完成情况，采用单位自评得分 7.5 分"
+    )
+
+
+def test_blank_cells_without_reported_score_score_zero():
+    row = row_of(indicator_row("U1", "培训人次", "≥200人次", "", 8))
+    assert (row["rule"], row["score"], row["met"]) == ("unverifiable_zero", 0, False)
+    assert row["rule_text"] == "实际完成值未填写，无法核实完成情况，且未填自评得分，得 0 分"
+
+
+def test_reported_score_above_the_weight_is_capped():
+    row = row_of(indicator_row("U1", "培训人次", "", "230人次", 8, reported=9))
+    # the unit's 9 on a weight of 8: at most the weight, 8
+    assert row["score"] == 8
+
+
+def test_rulebook_can_score_unverifiable_rows_zero(tmp_path):
+    rules = tmp_path / "r.toml"
+    rules.write_text('extends = "mof2020"\n[indicators]\nunverifiable = "zero"\n', "utf-8")
+    row = row_of(indicator_row("U1", "培训人次", "", "", 8, reported=8), rules=rules)
+    assert (row["rule"], row["score"]) == ("unverifiable_zero", 0)
+    assert row["rule_text"] == (
+        "年度指标值和实际完成值均未填写，无法核实完成情况，按评分规则不采用自评得分，得 0 分"
+    )
+
+
+def test_unreadable_and_incomparable_cells_are_unverifiable():
+    frame = scored(
+        indicator_row("U1", "a", "90%-95%", "93%", 30, reported=30),  # a range
+        indicator_row("U1", "b", "≥150件", "230次", 30, reported=28),  # 件 vs 次
+        indicator_row("U1", "c", "效果明显", "还行", 30),  # no tier, no reported 得分
+    ).indicators
+    assert frame["rule"].tolist() == [
+        "unverifiable_reported",
+        "unverifiable_reported",
+        "unverifiable_zero",
+    ]
+    assert frame["score"].tolist() == [30, 28, 0]
+    assert (
+        frame["rule_text"]
+        .iloc[1]
+        .startswith("实际完成值「230次」与年度指标值「≥150件」的单位不同，无法换算")
+    )
+
+
+def test_unverifiable_rows_are_not_under_target_findings():
+    found = scored(indicator_row("U1", "培训人次", "≥200人次", "", 90)).findings
+    assert "under_target" not in set(found["kind"])
+
+
+# --- weights that do not add up ----------------------------------------------------------------
+
+
+def test_weights_of_100_are_rescaled_to_90():
+    units = scored(
+        indicator_row("U1", "a", "≥10件", "10件", 40),
+        indicator_row("U1", "b", "≥10件", "9件", 30),
+        indicator_row("U1", "c", "≥10件", "12件", 30),
+    )
+    # rows keep their own weights: a 40, b 30 × 9 / 10 = 27, c 30; Σ = 97
+    assert units.indicators["score"].tolist() == [40, 27, 30]
+    unit = units.units.iloc[0]
+    # 97 × 90 / 100 = 87.3; total 10 + 87.3 = 97.3 → 优
+    assert (unit["indicator_score"], unit["total"], unit["grade"]) == (87.3, 97.3, "优")
+    assert unit["indicator_rule_text"] == (
+        "各指标分值合计 100 分，与指标总分 90 分不一致，"
+        "指标得分合计 97 分按 90 ÷ 100 折算为 87.30 分"
+    )
+
+
+def test_weights_of_80_are_rescaled_and_rounded_half_up():
+    unit = scored(
+        indicator_row("U1", "a", "≥10件", "10件", 50),
+        indicator_row("U1", "b", "≥10件", "5件", 30),
+    ).units.iloc[0]
+    # a 50, b 30 × 5 / 10 = 15; Σ 65 × 90 / 80 = 73.125 → 73.13; total 83.13 → 良
+    assert (unit["indicator_score"], unit["total"], unit["grade"]) == (73.13, 83.13, "良")
+
+
+def test_rescaling_can_be_switched_off(tmp_path):
+    rules = tmp_path / "r.toml"
+    rules.write_text('extends = "mof2020"\n[indicators]\nrescale = false\n', "utf-8")
+    unit = scored(
+        indicator_row("U1", "a", "≥10件", "10件", 50),
+        indicator_row("U1", "b", "≥10件", "5件", 30),
+        rules=load_rulebook(rules),
+    ).units.iloc[0]
+    # Σ 65 kept as written; total 10 + 65 = 75 → 中
+    assert (unit["indicator_score"], unit["total"], unit["grade"]) == (65, 75, "中")
+    assert unit["indicator_rule_text"].endswith("按评分规则不折算，指标得分合计 65.00 分")
+
+
+def test_weights_that_add_up_have_no_rule_text():
+    unit = scored(indicator_row("U1", "a", "≥10件", "10件", 90)).units.iloc[0]
+    assert (unit["indicator_score"], unit["indicator_rule_text"]) == (90, "")
