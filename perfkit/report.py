@@ -547,19 +547,26 @@ def _indicator_sentences(detail: UnitDetail) -> str:
     ind = detail.indicators
     if ind.empty:
         return _p("本单位未设置绩效指标。")
-    qualitative = ind["rule"].astype(str).str.startswith("qualitative")
+    rule = ind["rule"].astype(str)
+    unverifiable = rule.str.startswith("unverifiable")
+    qualitative = rule.str.startswith("qualitative")
     met = int(ind["met"].sum())
+    missed = len(ind) - met - int(unverifiable.sum())
     first = (
         f"本单位共设置绩效指标 {len(ind)} 个，分值合计 {num(ind['weight'].sum())} 分，其中定量指标 "
-        f"{int((~qualitative).sum())} 个、定性指标 {int(qualitative.sum())} 个；达到年度指标值的 "
-        f"{met} 个，未达到的 {len(ind) - met} 个。"
+        f"{int((~qualitative & ~unverifiable).sum())} 个、定性指标 {int(qualitative.sum())} 个；"
+        f"达到年度指标值的 {met} 个，未达到的 {missed} 个"
+        + (f"，无法核实的 {int(unverifiable.sum())} 个" if unverifiable.any() else "")
+        + "。"
     )
     parts = score_parts(detail).iloc[1:]
     by_level = "，".join(
         f"{esc(r.part)}得 {points(r.score)} 分（分值 {num(r.weight)} 分）"
         for r in parts.itertuples()
     )
-    second = f"绩效指标得分 {points(detail.summary['indicator_score'])} 分，其中{by_level}。"
+    how = str(detail.summary.get("indicator_rule_text") or "")
+    how = f"（{esc(how)}）" if how else ""
+    second = f"绩效指标得分 {points(detail.summary['indicator_score'])} 分{how}，其中{by_level}。"
     return _p(first) + _p(second)
 
 
@@ -696,10 +703,15 @@ def appendix_table(detail: UnitDetail) -> str:
          _td(esc(r.get("deviation_reason")))]
         for levels, r in zip(_level_cells(ind), ind.to_dict("records"), strict=True)
     ]  # fmt: skip
-    total_weight = detail.rulebook.execution_weight + float(s["indicator_weight"])
+    book = detail.rulebook
+    rescaled = bool(s.get("indicator_rule_text")) and book.rescale
+    # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so
+    indicator_weight = book.indicator_total if rescaled else float(s["indicator_weight"])
+    total_weight = book.execution_weight + indicator_weight
+    note = "（指标得分已按指标总分折算）" if rescaled else ""
     rows.append([
         _td("总分", colspan=5, th=True), _n(num(total_weight)),
-        _n(points(s["total"])), _td(f"自评等级：{esc(s['grade'])}"),
+        _n(points(s["total"])), _td(f"自评等级：{esc(s['grade'])}{note}"),
     ])  # fmt: skip
     indicators = _table(
         ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
