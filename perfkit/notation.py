@@ -2,18 +2,24 @@
 
 Real self-evaluation tables (财预〔2020〕10号 自评表; domain notes §5) write a target as a
 comparator, a number and a unit, or as qualitative text. `parse` reads one cell into a `Target`;
-`format_target` writes the canonical form back; `same_unit` says whether a target and an actual
-can be compared.
+`format_target` writes the canonical form back; `same_unit` and `same_per` say whether a target
+and an actual can be compared, `conversion` gives the factor between two units, `known_unit`
+whether a reader recognises a unit. Published tables (domain notes §7) add typesetting
+look-alikes, compound units, qualifiers, phrases and dates: rules 1, 5 and 10–12.
 
 How a cell is read, in order (every decision below has a test in tests/test_notation.py):
 
 1. Normalisation. Full-width ASCII (``０-９ ． ％ ＞ ＜ ＝ ， （ ）``) becomes ASCII, U+2212 "−"
-   becomes "-", zero-width characters are dropped. Whitespace is dropped, except between two
+   becomes "-", zero-width characters are dropped. Typesetting look-alikes (§7): the box-drawing
+   "═" is "="; an angle quote or bracket ``‹ 〈 ⟨`` / ``› 〉 ⟩`` is "<" / ">" only as the first
+   character before an optional "=" and the number ("‹=5%", "〉95%"), never elsewhere, where it
+   is a title mark ("〈规划〉"). Whitespace is dropped, except between two
    digits ("1 000" stays two numbers, so it is never silently read as 1000). Trailing sentence
    punctuation ("。" "，" "；" …) is dropped. Empty or blank text raises NotationError ("为空").
    Only ASCII digits count as digits: "三次" has no number and is qualitative.
 2. Words before the number, in any order:
-   - comparator symbols: ``>= => ≥ ≧ ⩾ ≥= ≧= ≮`` (≥), ``<= =< ≤ ≦ ⩽ ≤= ≦= ≯`` (≤), ``> < = ==``;
+   - comparator symbols: ``>= => ≥ ≧ ⩾ ≥= ≧= ⩾= ≮`` (≥), ``<= =< ≤ ≦ ⩽ ≤= ≦= ⩽= ≯`` (≤),
+     ``> < = ==``; with rule 1 also "＞＝", "≥＝", "> =", "‹=", "〉=", "═";
      "≠" / "<>" / "!=" raise NotationError (no scoring rule compares with "not equal");
    - comparator words: 不低于 不少于 不小于 大于等于 大于或等于 至少 最少 不得低于 不得少于 (≥);
      不高于 不超过 不大于 不多于 小于等于 小于或等于 最多 至多 不得高于 不得超过 控制在
@@ -21,19 +27,33 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    - approximation words: 约 大约 约为 近 将近 接近 逾 (approx=True);
    - neutral verbs that are no comparator: 达到 完成 实现 已 于 在 共 共计 累计 合计 总计 全年
      实际 ("完成200件" is the bare number 200件);
-   - 百分之 ("百分之95" is 95%).
+   - 百分之 ("百分之95" is 95%);
+   - qualifiers (rule 10): "每人每月", "人均".
 3. The number: "98.5", "1,000" (groups of three digits only: "1,0000" and "98,5" are two
    numbers), an optional sign ("≤-5%"). A value that does not fit a float raises NotationError.
 4. After the number: 余 or 多 ("230余件", "10多次"), also after a magnitude ("1万余元" is 1 in the
    unit 万元). Then, from the end, repeatedly: 左右 上下 (approx); 以上 及以上 或以上 (≥);
    以下 及以下 或以下 以内 之内 内 (≤); "以上(不含)" (>), "以下(不含)" (<); "(含)" (no effect).
+   A unit followed by a parenthesised gloss without digits is the unit: "%(比率)", "%（百分比）",
+   "万元（含税）", "个(处)" are %, %, 万元, 个 (the gloss is dropped when what precedes it is a
+   known unit, `known_unit`; "(含)" "(不含)" "(含本数)" are never glosses).
    Decision: 以上 / 以下 / 以内 include the number, as in Chinese official usage
    (《中华人民共和国民法典》第一千二百五十九条: "以上、以下、以内、届满，包括本数"; "超过"
    does not include it, hence >), so "200件以上" is ≥200件 and "5%以下" is ≤5%.
 5. The unit is whatever remains: any text of at most 6 characters without digits, punctuation
    other than "/", "·", "%" and "‰", or the function words of rule 8 ("件", "人次", "万元",
-   "平方公里", "元/人·天", "km"). "百分比" becomes "%". Magnitudes stay in the unit: "5万元" is 5
-   in 万元, and "50000元" against "5万元" is a unit mismatch, not a conversion.
+   "平方公里", "元/人·天", "km"), or a longer compound of known units ("万元/平方公里").
+   "百分比" becomes "%". A compound unit's joiners ``* ・ • ‧ ∙ ⋅ ×`` between two unit parts
+   become "·" and "／" becomes "/": "元/人*年" is "元/人·年" (§7 prints both; × between two units
+   is their product too, and between digits it never reaches the unit). Magnitudes stay in the
+   unit: "5万元" is 5 in 万元, "1.8亿元" 1.8 in 亿元, "3.5万亩" 3.5 in 万亩. Comparing is
+   `conversion`'s business: the factor between units of the same base with magnitude prefixes
+   十 百 千 万 亿 (and 十万 … 万亿) before a count, money, mass, length, area or volume unit,
+   also in a compound's parts ("万元/公里" → "元/公里": 10000); exact metric equivalences
+   (公里 = 千米 = km = 1000 米, 吨 = 1000 公斤, % = 10 ‰); None otherwise ("件"/"次",
+   "%"/"个百分点"). No prefix before time (年 月 天), scores (分) or rates (%): "百年" is prose.
+   `known_unit` says whether a unit is one of these; an unknown unit is still read ("200件套")
+   and a validator may warn.
 6. No comparator written: a bare number, read as ≥ with implicit=True ("98%", "200件", "5").
    The same comparator written twice is fine ("不少于200件以上"); two different ones raise
    NotationError ("≥200件以下").
@@ -41,23 +61,65 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    前/之前/以前 and a completion verb (完成 办结 结束 到位 上线 验收 …): "12月底前", "6月前",
    "2022年12月31日前完成", "11月底", "11月完成". Value = the month, unit "月", comparator "<=",
    with or without 前: a month is a deadline, and no table targets a date *after* which work
-   must end. Decision: the day is dropped, so "11月30日前" is ≤11月, and an actual of 11月20日
-   against a target of 11月15日前 counts as met (both are month 11). A comparator ≥ or > before a
-   month ("≥6月") is a duration in 月 instead. Only months are deadlines: "年底前", "30日前" and
-   "第四季度" are qualitative text.
+   must end. Decision: the value is the month, so "11月30日前" is ≤11月, and an actual of 11月20日
+   against a target of 11月15日前 counts as met by month (both are month 11); the full date is
+   kept in `Target.date` (rule 12) for a scorer that compares dates. A comparator ≥ or > before
+   a month ("≥6月") is a duration in 月 instead. Full dates written with one separator are
+   read the same way: "2022-12-20", "2022/12/20", "2022.12.20", "2022.12" are ≤12月 with date
+   (2022, 12, 20) or (2022, 12, None) ("2022.12" is no longer the number 2022.12; a bare
+   19xx/20xx number with a one- or two-digit month after "." is a date in a table). Only months
+   are deadline values: "年底前", "30日前" and "第四季度" are qualitative text (with a date).
 8. Anything else that holds a number — the number inside prose ("较2021年提升"), several
    numbers ("2022年度完成2项"), a unit that is prose ("200件以上且效果明显", "不低于2021年水平",
    "100%完成") — is
    - a NotationError when a comparator symbol or word occurs anywhere in it: the writer meant a
      quantitative target and it cannot be read unambiguously ("2个以上且效果明显");
-   - qualitative text otherwise ("较2021年提升", "未完成100%").
+   - qualitative text otherwise ("较2021年提升", "未完成100%"),
+   unless rule 11 reads it as a phrase.
    A range ("90-95%", "3至5个") always raises NotationError: no rule scores against a range.
 9. Text with no number: qualitative (comparator None, value None, unit ""): "效果明显",
    "达成年度指标", "有效提升", "年底前完成", and also placeholders such as "-", "/", "无". But it
    raises NotationError when it is notation with the number missing: a comparator symbol anywhere
    ("≥", "≤%", "≥上年"); a comparator word with nothing or only a known unit beside it
    ("不低于件", "件以上", "以内"; but "年内" is qualitative); an approximation word alone ("约",
-   "左右"); a known unit alone ("%", "件"). "不低于上年" and "近期" stay qualitative.
+   "左右"); a known unit alone ("%", "件", "%(比率)"). "不低于上年" and "近期" stay qualitative.
+10. Qualifiers before the number (§7: "每亩…"): 每 + a unit or a counted noun, repeated
+   ("每吨", "每人每月", "每万人", "每村"), and X均 (人均 户均 生均 亩均 村均 校均 日均 月均 年均
+   次均 场均 床均), anywhere among the words of rule 2 ("每人每月不超过500元", "人均≥2000元").
+   The number is read and the qualifier kept in `Target.per` as written ("每人每月");
+   `format_target` writes it after the comparator: "≤每人每月500元". `same_per`: a side without
+   a qualifier matches any ("人均2000元" against "2100元" compares).
+11. A phrase with one number (§7: "…满意率达95%以上"): when rules 2–6 cannot read the text
+   because words stand before the number, it is read as that number with the comparator and
+   approximation words right before it and the suffix words after it, `Target.phrase` = True,
+   if and only if: the text holds exactly one number (or is a deadline of rule 7 after the
+   words: "项目于2022年12月底前完成"); the unit after it is a known unit (`known_unit`), not 月
+   or 日 (a deadline or a date), and not 年 after a 19xx/20xx year ("计划2021年"); nothing
+   follows but rule-4 words and a gloss; the leading words are at most 16 characters without
+   punctuation, comparator words or symbols (those must stand right before the number), without
+   a relative change or comparison (较 同比 环比 相比 比上 上年 去年 增长 下降 提高 降低 增加
+   减少 提升 …), without a negation (未 不 没 无法 尚无; "不" inside "不低于" before the number
+   is a comparator), and not ending in 第 前 后 排名 号 (an ordinal or a rank: "完成第2批",
+   "排名前10"); and the last leading character does not make a word with the first word read
+   ("节约5万元" is a saving, not "约5万元"; "最近完成200件"). Examples: "群众满意度达90%以上"
+   (≥90%), "按合同结算8.6万元" (bare, implicit ≥), "完成培训12期", "满意度≥90%（问卷）". Otherwise
+   rule 8 applies as before. Leading neutral verbs alone ("全年共计230件") are rule 2, not a
+   phrase.
+12. Dates (`Target.date`, (year, month, day), None where not written) for texts that name a
+   point in time, so that a scorer can compare deadlines by date; the scorer fills a missing
+   year from the report's year and compares at the coarsest granularity both sides have. The
+   value reading does not change:
+   - deadlines of rule 7: "12月底前" (None, 12, None), "11月30日前" (None, 11, 30),
+     "2022年12月31日前完成" (2022, 12, 31), "2022年11月" (2022, 11, None), and the full dates
+     of rule 7; 初 上旬 中旬 下旬 add no day; a day the month does not have ("2月30日") gives
+     no date (the month reading stays);
+   - a 19xx/20xx year in 年: "2021年" (bare 2021 in 年) is (2021, None, None); "2021年内"
+     (≤2021年) and the qualitative "2021年底前" are (2021, 12, None), the end of that year;
+   - qualitative periods: 年底 年末 年内 年度内 本年度内 当年 今年 (with 前 or a completion verb
+     or not) are (None, 12, None); 上半年 (None, 6, None); 下半年 (None, 12, None); 第一…第四季度,
+     一季度 … 四季度末, 第3季度 (None, 3q, None); with a year before them, that year.
+   Anything else has no date ("近期", "按时完成"). A year before a period ("2022年上半年",
+   "2022年第三季度") is that period, qualitative, not the number 2022 in the unit "年上半年".
 
 `parse` is cached with functools.lru_cache: a dataset repeats the same few thousand strings.
 """
@@ -385,6 +447,7 @@ def _no_number(s: str, prefix: list[str]) -> None:
     while word := next((w for w in _SUFFIXES if w != "内" and rest.endswith(w)), None):
         suffixes.append(word)
         rest = rest[: -len(word)]
+    alone = rest == s
     if (gloss := _GLOSS_RE.fullmatch(rest)) and gloss[2] not in _NOT_GLOSS:
         rest = gloss[1]  # "%(比率)": a unit with its gloss
     if rest and rest not in KNOWN_UNITS and rest != "百分比":
@@ -397,7 +460,7 @@ def _no_number(s: str, prefix: list[str]) -> None:
             raise NotationError(f"有比较符“{word}”但没有数值，应写成如“200件{word}”")
     if not rest and (approx := next((w for w in (*prefix, *suffixes) if w in _APPROXES), None)):
         raise NotationError(f"有“{approx}”但没有数值，应写成如“约200件”")
-    if rest == s:
+    if alone:
         raise NotationError(f"只有单位“{rest}”但没有数值，应写成如“≥200件”或“200件”")
 
 
@@ -704,7 +767,9 @@ def parse(text: str) -> Target:
         if unit:
             return _mixed(text, s)
         unit = "%"
-    if not _unit_ok(unit):
+    period = None if unit == "年" else _period_date(rest)
+    if not _unit_ok(unit) or period is not None:
+        # "2022年上半年" is a period of rule 12, not 2022 in the unit "年上半年"
         return _mixed(text, s, _period_date(rest))
 
     # rule 6: the comparator
@@ -727,27 +792,36 @@ def _format_number(value: float) -> str:
 
 
 def format_target(t: Target) -> str:
-    """The canonical string of a target: "≥200件", "≤30天", "=0次", "98.5%", "约230件".
+    """The canonical string of a target: "≥200件", "≤30天", "=0次", "98.5%", "约230件",
+    "≤每人每月500元".
 
-    Canonical form: the comparator symbol (≥ ≤ > < =), "约" when approximate, the number without
-    a trailing ".0", the unit. A bare number (implicit ≥) is written without a symbol ("200件",
-    "约230件" for "230余件"), except in the unit 月, where a bare month reads as a deadline
-    (rule 7), so "≥" is written. Qualitative text is given back as written.
-    ``parse(format_target(t))`` gives back t's comparator, value, unit and approx flag.
+    Canonical form: the comparator symbol (≥ ≤ > < =), the qualifier (`Target.per`), "约" when
+    approximate, the number without a trailing ".0", the unit. A bare number (implicit ≥) is
+    written without a symbol ("200件", "约230件" for "230余件"), except in the unit 月, where a
+    bare month reads as a deadline (rule 7), so "≥" is written. Qualitative text is given back
+    as written. ``parse(format_target(t))`` gives back t's comparator, value, unit, approx flag
+    and qualifier; not the phrase flag or the date (a date is written back as its month).
     """
     if t.comparator is None or t.value is None:
         return t.raw
     bare = t.implicit and t.comparator == ">=" and t.unit != "月"
     symbol = "" if bare else _SYMBOL_OUT[t.comparator]
-    return f"{symbol}{'约' if t.approx else ''}{_format_number(t.value)}{t.unit}"
+    return f"{symbol}{t.per}{'约' if t.approx else ''}{_format_number(t.value)}{t.unit}"
 
 
 def same_unit(a: Target, b: Target) -> bool:
-    """Whether a target and an actual are in the same unit (issue 2 §3: compare values in the
-    same unit; a mismatch is a validation error).
+    """Whether a target and an actual can be compared by their units: exactly when
+    ``conversion(a.unit, b.unit) is not None`` (issue 2 §3; rule 5).
 
-    Units are compared as normalised by `parse` ("％" and "百分比" are "%"); no conversion is made
-    ("5万元" and "50000元" differ). A side with no unit written takes the other's unit: a bare
-    "98" actual against a "≥95%" target counts as 98%.
+    The caller converts: a value of ``a`` in ``b``'s unit is ``a.value * conversion(a.unit,
+    b.unit)`` ("5万元" against "50000元": 5 × 10000). A side with no unit written takes the
+    other's unit: a bare "98" actual against a "≥95%" target counts as 98%. The qualifier is
+    checked separately by `same_per`.
     """
-    return a.unit == b.unit or not a.unit or not b.unit
+    return conversion(a.unit, b.unit) is not None
+
+
+def same_per(a: Target, b: Target) -> bool:
+    """Whether two qualifiers (`Target.per`, rule 10) agree: equal, or one side wrote none
+    ("人均2000元" against "2100元" compares; "每人500元" against "每户600元" does not)."""
+    return a.per == b.per or not a.per or not b.per

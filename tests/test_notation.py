@@ -295,7 +295,8 @@ def test_format_target_of_negative_zero_is_zero():
         ("≥100百分比", "98%", True),  # 百分比 is %
         ("≥200件", "230余件", True),
         ("≥200件", "230次", False),
-        ("≥5万元", "50000元", False),  # no conversion of magnitudes
+        ("≥5万元", "50000元", True),  # convertible: the caller converts (conversion() = 10000)
+        ("≥5万元", "5万次", False),
         ("12月底前", "11月完成", True),
     ],
 )
