@@ -689,6 +689,8 @@ def _phrase(text: str, s: str) -> Target | None:
     first = _NUM_RE.search(s)
     assert first is not None
     head = s[: first.start()]
+    if len(head) > 2 * _PHRASE_MAX_LEN + 24:  # no short phrase: spare the scan of a long text
+        return None
     words = next(w for i in range(len(head) + 1) if (w := _Words(head, i)).end == len(head))
     prose = head[: len(head) - sum(map(len, words.prefix))]
     if (
