@@ -2,18 +2,24 @@
 
 Real self-evaluation tables (财预〔2020〕10号 自评表; domain notes §5) write a target as a
 comparator, a number and a unit, or as qualitative text. `parse` reads one cell into a `Target`;
-`format_target` writes the canonical form back; `same_unit` says whether a target and an actual
-can be compared.
+`format_target` writes the canonical form back; `same_unit` and `same_per` say whether a target
+and an actual can be compared, `conversion` gives the factor between two units, `known_unit`
+whether a reader recognises a unit. Published tables (domain notes §7) add typesetting
+look-alikes, compound units, qualifiers, phrases and dates: rules 1, 5 and 10–12.
 
 How a cell is read, in order (every decision below has a test in tests/test_notation.py):
 
 1. Normalisation. Full-width ASCII (``０-９ ． ％ ＞ ＜ ＝ ， （ ）``) becomes ASCII, U+2212 "−"
-   becomes "-", zero-width characters are dropped. Whitespace is dropped, except between two
+   becomes "-", zero-width characters are dropped. Typesetting look-alikes (§7): the box-drawing
+   "═" is "="; an angle quote or bracket ``‹ 〈 ⟨`` / ``› 〉 ⟩`` is "<" / ">" only as the first
+   character before an optional "=" and the number ("‹=5%", "〉95%"), never elsewhere, where it
+   is a title mark ("〈规划〉"). Whitespace is dropped, except between two
    digits ("1 000" stays two numbers, so it is never silently read as 1000). Trailing sentence
    punctuation ("。" "，" "；" …) is dropped. Empty or blank text raises NotationError ("为空").
    Only ASCII digits count as digits: "三次" has no number and is qualitative.
 2. Words before the number, in any order:
-   - comparator symbols: ``>= => ≥ ≧ ⩾ ≥= ≧= ≮`` (≥), ``<= =< ≤ ≦ ⩽ ≤= ≦= ≯`` (≤), ``> < = ==``;
+   - comparator symbols: ``>= => ≥ ≧ ⩾ ≥= ≧= ⩾= ≮`` (≥), ``<= =< ≤ ≦ ⩽ ≤= ≦= ⩽= ≯`` (≤),
+     ``> < = ==``; with rule 1 also "＞＝", "≥＝", "> =", "‹=", "〉=", "═";
      "≠" / "<>" / "!=" raise NotationError (no scoring rule compares with "not equal");
    - comparator words: 不低于 不少于 不小于 大于等于 大于或等于 至少 最少 不得低于 不得少于 (≥);
      不高于 不超过 不大于 不多于 小于等于 小于或等于 最多 至多 不得高于 不得超过 控制在
@@ -21,19 +27,33 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    - approximation words: 约 大约 约为 近 将近 接近 逾 (approx=True);
    - neutral verbs that are no comparator: 达到 完成 实现 已 于 在 共 共计 累计 合计 总计 全年
      实际 ("完成200件" is the bare number 200件);
-   - 百分之 ("百分之95" is 95%).
+   - 百分之 ("百分之95" is 95%);
+   - qualifiers (rule 10): "每人每月", "人均".
 3. The number: "98.5", "1,000" (groups of three digits only: "1,0000" and "98,5" are two
    numbers), an optional sign ("≤-5%"). A value that does not fit a float raises NotationError.
 4. After the number: 余 or 多 ("230余件", "10多次"), also after a magnitude ("1万余元" is 1 in the
    unit 万元). Then, from the end, repeatedly: 左右 上下 (approx); 以上 及以上 或以上 (≥);
    以下 及以下 或以下 以内 之内 内 (≤); "以上(不含)" (>), "以下(不含)" (<); "(含)" (no effect).
+   A unit followed by a parenthesised gloss without digits is the unit: "%(比率)", "%（百分比）",
+   "万元（含税）", "个(处)" are %, %, 万元, 个 (the gloss is dropped when what precedes it is a
+   known unit, `known_unit`; "(含)" "(不含)" "(含本数)" are never glosses).
    Decision: 以上 / 以下 / 以内 include the number, as in Chinese official usage
    (《中华人民共和国民法典》第一千二百五十九条: "以上、以下、以内、届满，包括本数"; "超过"
    does not include it, hence >), so "200件以上" is ≥200件 and "5%以下" is ≤5%.
 5. The unit is whatever remains: any text of at most 6 characters without digits, punctuation
    other than "/", "·", "%" and "‰", or the function words of rule 8 ("件", "人次", "万元",
-   "平方公里", "元/人·天", "km"). "百分比" becomes "%". Magnitudes stay in the unit: "5万元" is 5
-   in 万元, and "50000元" against "5万元" is a unit mismatch, not a conversion.
+   "平方公里", "元/人·天", "km"), or a longer compound of known units ("万元/平方公里").
+   "百分比" becomes "%". A compound unit's joiners ``* ・ • ‧ ∙ ⋅ ×`` between two unit parts
+   become "·" and "／" becomes "/": "元/人*年" is "元/人·年" (§7 prints both; × between two units
+   is their product too, and between digits it never reaches the unit). Magnitudes stay in the
+   unit: "5万元" is 5 in 万元, "1.8亿元" 1.8 in 亿元, "3.5万亩" 3.5 in 万亩. Comparing is
+   `conversion`'s business: the factor between units of the same base with magnitude prefixes
+   十 百 千 万 亿 (and 十万 … 万亿) before a count, money, mass, length, area or volume unit,
+   also in a compound's parts ("万元/公里" → "元/公里": 10000); exact metric equivalences
+   (公里 = 千米 = km = 1000 米, 吨 = 1000 公斤, % = 10 ‰); None otherwise ("件"/"次",
+   "%"/"个百分点"). No prefix before time (年 月 天), scores (分) or rates (%): "百年" is prose.
+   `known_unit` says whether a unit is one of these; an unknown unit is still read ("200件套")
+   and a validator may warn.
 6. No comparator written: a bare number, read as ≥ with implicit=True ("98%", "200件", "5").
    The same comparator written twice is fine ("不少于200件以上"); two different ones raise
    NotationError ("≥200件以下").
@@ -41,38 +61,84 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    前/之前/以前 and a completion verb (完成 办结 结束 到位 上线 验收 …): "12月底前", "6月前",
    "2022年12月31日前完成", "11月底", "11月完成". Value = the month, unit "月", comparator "<=",
    with or without 前: a month is a deadline, and no table targets a date *after* which work
-   must end. Decision: the day is dropped, so "11月30日前" is ≤11月, and an actual of 11月20日
-   against a target of 11月15日前 counts as met (both are month 11). A comparator ≥ or > before a
-   month ("≥6月") is a duration in 月 instead. Only months are deadlines: "年底前", "30日前" and
-   "第四季度" are qualitative text.
+   must end. Decision: the value is the month, so "11月30日前" is ≤11月, and an actual of 11月20日
+   against a target of 11月15日前 counts as met by month (both are month 11); the full date is
+   kept in `Target.date` (rule 12) for a scorer that compares dates. A comparator ≥ or > before
+   a month ("≥6月") is a duration in 月 instead. Full dates written with one separator are
+   read the same way: "2022-12-20", "2022/12/20", "2022.12.20", "2022.12" are ≤12月 with date
+   (2022, 12, 20) or (2022, 12, None) ("2022.12" is no longer the number 2022.12; a bare
+   19xx/20xx number with a one- or two-digit month after "." is a date in a table). Only months
+   are deadline values: "年底前", "30日前" and "第四季度" are qualitative text (with a date).
 8. Anything else that holds a number — the number inside prose ("较2021年提升"), several
    numbers ("2022年度完成2项"), a unit that is prose ("200件以上且效果明显", "不低于2021年水平",
    "100%完成") — is
    - a NotationError when a comparator symbol or word occurs anywhere in it: the writer meant a
      quantitative target and it cannot be read unambiguously ("2个以上且效果明显");
-   - qualitative text otherwise ("较2021年提升", "未完成100%").
+   - qualitative text otherwise ("较2021年提升", "未完成100%"),
+   unless rule 11 reads it as a phrase.
    A range ("90-95%", "3至5个") always raises NotationError: no rule scores against a range.
 9. Text with no number: qualitative (comparator None, value None, unit ""): "效果明显",
    "达成年度指标", "有效提升", "年底前完成", and also placeholders such as "-", "/", "无". But it
    raises NotationError when it is notation with the number missing: a comparator symbol anywhere
    ("≥", "≤%", "≥上年"); a comparator word with nothing or only a known unit beside it
    ("不低于件", "件以上", "以内"; but "年内" is qualitative); an approximation word alone ("约",
-   "左右"); a known unit alone ("%", "件"). "不低于上年" and "近期" stay qualitative.
+   "左右"); a known unit alone ("%", "件", "%(比率)"). "不低于上年" and "近期" stay qualitative.
+10. Qualifiers before the number (§7: "每亩…"): 每 + a unit or a counted noun, repeated
+   ("每吨", "每人每月", "每万人", "每村"), and X均 (人均 户均 生均 亩均 村均 校均 日均 月均 年均
+   次均 场均 床均), anywhere among the words of rule 2 ("每人每月不超过500元", "人均≥2000元").
+   The number is read and the qualifier kept in `Target.per` as written ("每人每月");
+   `format_target` writes it after the comparator: "≤每人每月500元". `same_per`: a side without
+   a qualifier matches any ("人均2000元" against "2100元" compares).
+11. A phrase with one number (§7: "…满意率达95%以上"): when rules 2–6 cannot read the text
+   because words stand before the number, it is read as that number with the comparator and
+   approximation words right before it and the suffix words after it, `Target.phrase` = True,
+   if and only if: the text holds exactly one number (or is a deadline of rule 7 after the
+   words: "项目于2022年12月底前完成"); the unit after it is a known unit (`known_unit`), not 月
+   or 日 (a deadline or a date), and not 年 after a 19xx/20xx year ("计划2021年"); nothing
+   follows but rule-4 words and a gloss; the leading words are at most 16 characters without
+   punctuation, comparator words or symbols (those must stand right before the number), without
+   a relative change or comparison (较 同比 环比 相比 比上 上年 去年 增长 下降 提高 降低 增加
+   减少 提升 …), without a negation (未 不 没 无法 尚无; "不" inside "不低于" before the number
+   is a comparator), and not ending in 第 前 后 排名 号 (an ordinal or a rank: "完成第2批",
+   "排名前10"); and the last leading character does not make a word with the first word read
+   ("节约5万元" is a saving, not "约5万元"; "最近完成200件"). Examples: "群众满意度达90%以上"
+   (≥90%), "按合同结算8.6万元" (bare, implicit ≥), "完成培训12期", "满意度≥90%（问卷）". Otherwise
+   rule 8 applies as before. Leading neutral verbs alone ("全年共计230件") are rule 2, not a
+   phrase.
+12. Dates (`Target.date`, (year, month, day), None where not written) for texts that name a
+   point in time, so that a scorer can compare deadlines by date; the scorer fills a missing
+   year from the report's year and compares at the coarsest granularity both sides have. The
+   value reading does not change:
+   - deadlines of rule 7: "12月底前" (None, 12, None), "11月30日前" (None, 11, 30),
+     "2022年12月31日前完成" (2022, 12, 31), "2022年11月" (2022, 11, None), and the full dates
+     of rule 7; 初 上旬 中旬 下旬 add no day; a day the month does not have ("2月30日") gives
+     no date (the month reading stays);
+   - a 19xx/20xx year in 年: "2021年" (bare 2021 in 年) is (2021, None, None); "2021年内"
+     (≤2021年) and the qualitative "2021年底前" are (2021, 12, None), the end of that year;
+   - qualitative periods: 年底 年末 年内 年度内 本年度内 当年 今年 (with 前 or a completion verb
+     or not) are (None, 12, None); 上半年 (None, 6, None); 下半年 (None, 12, None); 第一…第四季度,
+     一季度 … 四季度末, 第3季度 (None, 3q, None); with a year before them, that year.
+   Anything else has no date ("近期", "按时完成"). A year before a period ("2022年上半年",
+   "2022年第三季度") is that period, qualitative, not the number 2022 in the unit "年上半年".
 
 `parse` is cached with functools.lru_cache: a dataset repeats the same few thousand strings.
 """
 
 from __future__ import annotations
 
+import calendar
 import functools
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
+#: (year, month, day) of rule 12; None where not written
+_Date = tuple[int | None, int | None, int | None]
 
 
 class NotationError(ValueError):
@@ -96,6 +162,14 @@ class Target:
     approx: bool = False
     #: a bare number (no comparator written) that counts as ">="
     implicit: bool = False
+    #: the qualifier written before the number (rule 10): "每人每月", "人均", "每吨"; "" if none
+    per: str = ""
+    #: the number was read out of a short phrase of words (rule 11): "满意率达95%以上"
+    phrase: bool = False
+    #: (year, month, day) for a text that names a point in time (rule 12), None parts unwritten:
+    #: "2022年12月31日前" → (2022, 12, 31), "12月底前" → (None, 12, None), "年底前" →
+    #: (None, 12, None), "2021年" → (2021, None, None)
+    date: _Date | None = None
 
     @property
     def qualitative(self) -> bool:
@@ -105,8 +179,10 @@ class Target:
 # --- vocabulary ---------------------------------------------------------------------------------
 
 _SYMBOLS: dict[str, Comparator] = {
-    ">=": ">=", "=>": ">=", "≥=": ">=", "≧=": ">=", "≥": ">=", "≧": ">=", "⩾": ">=", "≮": ">=",
-    "<=": "<=", "=<": "<=", "≤=": "<=", "≦=": "<=", "≤": "<=", "≦": "<=", "⩽": "<=", "≯": "<=",
+    ">=": ">=", "=>": ">=", "≥=": ">=", "≧=": ">=", "⩾=": ">=", "≥": ">=", "≧": ">=", "⩾": ">=",
+    "≮": ">=",
+    "<=": "<=", "=<": "<=", "≤=": "<=", "≦=": "<=", "⩽=": "<=", "≤": "<=", "≦": "<=", "⩽": "<=",
+    "≯": "<=",
     "==": "=", ">": ">", "<": "<", "=": "=",
 }  # fmt: skip
 _UNSUPPORTED = ("<>", "!=", "≠")
@@ -143,9 +219,33 @@ KNOWN_UNITS = frozenset(
         "年", "月", "日", "周", "公里", "平方米", "亩", "吨", "个百分点", "百分点", "万人次",
         "万人", "千米", "米", "平方公里", "立方米", "公斤", "千克", "克", "张", "本", "部", "辆",
         "所", "座", "栋", "间", "床", "只", "株", "棵", "课时", "学时", "节", "轮", "届", "个月",
-        "元/人", "次/年", "km", "kg",
+        "元/人", "次/年", "km", "kg", "亿元", "千元", "万亩", "万吨", "户次",
     )
 )  # fmt: skip
+
+#: magnitude prefixes of rule 5 and their factors ("5万元" is 5 in 万元 = 50000 in 元)
+_MAGNITUDES = {
+    "十": 10, "百": 100, "千": 1000, "万": 10**4, "十万": 10**5, "百万": 10**6, "千万": 10**7,
+    "亿": 10**8, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
+}  # fmt: skip
+#: units a magnitude prefix may stand before: money, counts, mass, length, area, volume; never
+#: time (年 月 天 小时 …), scores (分) or rates (% 个百分点), where "万" / "百" would be prose
+_PREFIXABLE = frozenset(
+    (
+        "元", "人", "人次", "户", "户次", "家", "家次", "亩", "吨", "件", "个", "次", "册", "本",
+        "份", "套", "株", "棵", "台", "张", "条", "名", "只", "头", "座", "辆", "床", "所", "处",
+        "项", "篇", "场", "米", "平方米", "立方米", "公里", "平方公里", "克", "公斤", "千克",
+    )
+)  # fmt: skip
+#: units that are a fixed multiple of another (exact, by definition): unit → (factor, base)
+_EQUIVALENT = {
+    "公里": (1000, "米"), "千米": (1000, "米"), "km": (1000, "米"),
+    "公斤": (1000, "克"), "千克": (1000, "克"), "kg": (1000, "克"), "吨": (10**6, "克"),
+    "平方公里": (10**6, "平方米"), "%": (10, "‰"), "个百分点": (1, "百分点"),
+}  # fmt: skip
+#: joiners of a compound unit's factors, all read as "·" ("元/人*年" is "元/人·年"); "×" is the
+#: multiplication sign, which between two units means the same product
+_JOINER_RE = re.compile(r"(?<=[^\s/·])[*・•‧∙⋅×](?=[^\s/·*・•‧∙⋅×])")
 
 _UNIT_MAX_LEN = 6
 #: characters and words that make a "unit" prose (rule 5 and rule 8)
@@ -163,19 +263,34 @@ _DEADLINE_VERBS = "完成|办结|结束|到位|上线|验收|竣工|建成|交�
 
 _TRANSLATE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII
 _TRANSLATE.update(
-    {0x3000: " ", 0x2212: "-", 0xFE6A: "%", 0xFE64: "<", 0xFE65: ">", 0xFE66: "="}
+    {0x3000: " ", 0x2212: "-", 0xFE6A: "%", 0xFE64: "<", 0xFE65: ">", 0xFE66: "=", 0x2550: "="}
     | dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))
 )
 _SPACE_RE = re.compile(r"(?<![0-9])\s+|\s+(?![0-9])")
 _TRAIL_RE = re.compile(r"[。.,;；、!！?？]+$")
+#: angle quotes and brackets typeset for < and >, only where they stand as a comparator: first,
+#: before an optional "=" and the number ("‹=5%", "〉95%"), never as title marks ("〈规划〉")
+_ANGLE_RE = re.compile(r"^([‹〈⟨])(?==?[-+约0-9])|^([›〉⟩])(?==?[-+约0-9])")
 
 
 def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+_PER_NOUNS = (
+    *(u for u in KNOWN_UNITS if "/" not in u and u not in ("%", "‰", "km", "kg")),
+    "村", "校", "乡", "镇", "县", "区", "班", "生", "学生", "标段", "单位", "企业", "家庭",
+    "季度", "学期", "年度", "例", "宗", "车", "船",
+)  # fmt: skip
+_QUALIFIER = (
+    rf"(?:每(?:个|位|名|一)?(?:{_alternation(_MAGNITUDES)})?(?:{_alternation(_PER_NOUNS)})"
+    r"|[人户生亩村校日月年次场床]均)"
+)
+_QUALIFIER_RE = re.compile(_QUALIFIER)
 _PREFIX_RE = re.compile(
-    _alternation(
+    _QUALIFIER
+    + "|"
+    + _alternation(
         [*_UNSUPPORTED, *_SYMBOLS, *_PREFIX_WORDS, *_APPROX_PREFIX, *_FILLERS, _PERCENT_PREFIX]
     )
 )
@@ -184,11 +299,26 @@ _NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
 _NUM_RE = re.compile(_NUM)
 _SIGNED_NUM_RE = re.compile(rf"[-+]?{_NUM}")
 _INFIX_APPROX_RE = re.compile(r"([万千百亿]*)[余多]")
+_DEADLINE_TAIL = rf"(?:之前|以前|前)?(?:已|全部|按时|如期)?(?:{_DEADLINE_VERBS})?"
 _DEADLINE_RE = re.compile(
-    r"(?:(?:19|20)[0-9]{2}年|当年|本年)?(?P<month>[0-9]{1,2})月份?"
-    r"(?:底|末|初|上旬|中旬|下旬)?(?:(?P<day>[0-9]{1,2})[日号])?(?:之前|以前|前)?"
-    rf"(?:已|全部|按时|如期)?(?:{_DEADLINE_VERBS})?"
+    r"(?:(?P<year>(?:19|20)[0-9]{2})年|当年|本年)?(?P<month>[0-9]{1,2})月份?"
+    r"(?:底|末|初|上旬|中旬|下旬)?(?:(?P<day>[0-9]{1,2})[日号])?" + _DEADLINE_TAIL
 )
+#: "2022-12-20", "2022/12/20", "2022.12.20", "2022.12" (one separator throughout; rule 12)
+_NUMERIC_DATE_RE = re.compile(
+    r"(?P<year>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<month>[0-9]{1,2})"
+    r"(?:(?P=sep)(?P<day>[0-9]{1,2})日?)?(?:底|末)?" + _DEADLINE_TAIL
+)
+_YEAR = r"(?:(?P<year>(?:19|20)[0-9]{2})年度?|当年度?|本年度?|今年)"
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+#: periods that end at a known month (rule 12): (pattern, month; None = the year's number only)
+_PERIODS = [
+    (re.compile(rf"(?:{_YEAR}|年度?)(?:底|末|内|之内|以内){_DEADLINE_TAIL}"), 12),
+    (re.compile(rf"{_YEAR}{_DEADLINE_TAIL}"), None),
+    (re.compile(rf"{_YEAR}?上半年(?:底|末)?{_DEADLINE_TAIL}"), 6),
+    (re.compile(rf"{_YEAR}?下半年(?:底|末)?{_DEADLINE_TAIL}"), 12),
+    (re.compile(rf"{_YEAR}?第?(?P<q>[一二三四1-4])季度(?:底|末)?{_DEADLINE_TAIL}"), 0),
+]
 _RANGE_RE = re.compile(
     rf"[-+]?{_NUM}[^0-9\-~—–至到]{{0,6}}(?:-{{1,2}}|~|—{{1,2}}|–|至|到)[-+]?{_NUM}"
     rf"[^0-9]{{0,8}}"
@@ -209,6 +339,7 @@ _SYMBOL_OUT = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 def _normalise(text: str) -> str:
     s = _SPACE_RE.sub("", text.translate(_TRANSLATE))
+    s = _ANGLE_RE.sub(lambda m: "<" if m.group(1) else ">", s)
     return _TRAIL_RE.sub("", s)
 
 
@@ -229,10 +360,80 @@ def _merge(found: list[tuple[str, Comparator]]) -> Comparator | None:
 
 def _unit_ok(unit: str) -> bool:
     return (
-        len(unit) <= _UNIT_MAX_LEN
+        (len(unit) <= _UNIT_MAX_LEN or known_unit(unit))
         and not any(c in _UNIT_BAD_CHARS for c in unit)
         and not any(w in unit for w in _UNIT_BAD_WORDS)
     )
+
+
+def _simple(unit: str) -> tuple[int, str] | None:
+    """A simple (non-compound) unit as (factor, base unit): "万元" → (10000, "元"), "吨" →
+    (1000000, "克"), "件" → (1, "件"); None when it is not a known unit."""
+    if unit in _EQUIVALENT:
+        return _EQUIVALENT[unit]
+    for magnitude, factor in sorted(_MAGNITUDES.items(), key=lambda m: -len(m[0])):
+        base = unit[len(magnitude) :] if unit.startswith(magnitude) else ""
+        if base in _PREFIXABLE and base not in _MAGNITUDES:
+            inner = _EQUIVALENT.get(base, (1, base))
+            return factor * inner[0], inner[1]
+    return (1, unit) if unit in KNOWN_UNITS or unit in _PREFIXABLE else None
+
+
+def _factors(unit: str) -> list[list[str]] | None:
+    """A unit's parts (split at "/") and each part's factors (split at "·"); None when a part or
+    factor is empty ("件/", "/年")."""
+    parts = [part.split("·") for part in unit.split("/")]
+    return None if any(not f for part in parts for f in part) else parts
+
+
+@functools.lru_cache(maxsize=4096)
+def known_unit(unit: str) -> bool:
+    """Whether a reader recognises the unit (rule 5): "" (none written), a unit of KNOWN_UNITS,
+    a magnitude prefix (十 百 千 万 亿 …) before a count, money, mass, length, area or volume unit
+    ("万亩", "亿元", "千人次"), or a compound of such units joined by "/" or "·" ("元/人·年",
+    "万元/公里", "人次/年"). Unknown units are still read (a validator may warn): "200件套"."""
+    if unit == "" or unit in KNOWN_UNITS:
+        return True
+    parts = _factors(unit)
+    return parts is not None and all(_simple(f) is not None for part in parts for f in part)
+
+
+def _decompose(unit: str) -> tuple[Fraction, tuple[tuple[str, ...], ...]] | None:
+    """(factor, bases) of a unit: "万元/公里" → (10, (("元",), ("米",))); a factor that is no
+    known unit is its own base with factor 1, so an unknown unit matches only itself."""
+    parts = _factors(unit)
+    if parts is None:
+        return (Fraction(1), ((unit,),))
+    factor = Fraction(1)
+    bases: list[tuple[str, ...]] = []
+    for i, part in enumerate(parts):
+        names = []
+        for f in part:
+            mult, base = _simple(f) or (1, f)
+            factor = factor * mult if i == 0 else factor / mult
+            names.append(base)
+        bases.append(tuple(names))
+    return factor, tuple(bases)
+
+
+@functools.lru_cache(maxsize=4096)
+def conversion(from_unit: str, to_unit: str) -> float | None:
+    """The factor that turns a value in ``from_unit`` into ``to_unit``, or None when the units
+    cannot be converted (rule 5).
+
+    1.0 for the same unit, and when either side is "" (no unit written: it takes the other's).
+    Magnitude prefixes of the same base: conversion("万元", "元") == 10000.0, conversion("元",
+    "亿元") == 1e-8, conversion("万元/公里", "元/公里") == 10000.0, conversion("元/万人", "元/人")
+    == 1e-4; exact metric equivalences: conversion("公里", "米") == 1000.0, conversion("吨",
+    "公斤") == 1000.0, conversion("%", "‰") == 10.0. None otherwise: conversion("件", "次"),
+    conversion("%", "个百分点") (a percentage point is no percent), conversion("月", "天").
+    """
+    if from_unit == to_unit or not from_unit or not to_unit:
+        return 1.0
+    a, b = _decompose(from_unit), _decompose(to_unit)
+    if a is None or b is None or a[1] != b[1]:
+        return None
+    return float(a[0] / b[0])
 
 
 def _no_number(s: str, prefix: list[str]) -> None:
@@ -246,6 +447,9 @@ def _no_number(s: str, prefix: list[str]) -> None:
     while word := next((w for w in _SUFFIXES if w != "内" and rest.endswith(w)), None):
         suffixes.append(word)
         rest = rest[: -len(word)]
+    alone = rest == s
+    if (gloss := _GLOSS_RE.fullmatch(rest)) and gloss[2] not in _NOT_GLOSS:
+        rest = gloss[1]  # "%(比率)": a unit with its gloss
     if rest and rest not in KNOWN_UNITS and rest != "百分比":
         return
     for word in prefix:
@@ -256,11 +460,11 @@ def _no_number(s: str, prefix: list[str]) -> None:
             raise NotationError(f"有比较符“{word}”但没有数值，应写成如“200件{word}”")
     if not rest and (approx := next((w for w in (*prefix, *suffixes) if w in _APPROXES), None)):
         raise NotationError(f"有“{approx}”但没有数值，应写成如“约200件”")
-    if rest == s:
+    if alone:
         raise NotationError(f"只有单位“{rest}”但没有数值，应写成如“≥200件”或“200件”")
 
 
-def _mixed(raw: str, s: str) -> Target:
+def _mixed(raw: str, s: str, date: _Date | None = None) -> Target:
     """Rule 8: a number that cannot be read unambiguously."""
     found = _COMPARATOR_TEXT_RE.search(s)
     if found is not None:
@@ -268,7 +472,7 @@ def _mixed(raw: str, s: str) -> Target:
             f"有比较符“{found.group()}”，但除一个数值和单位外还有其他文字或数值，无法确定指标值；"
             "应写成如“≥200件”，定性表述不要带比较符"
         )
-    return Target(raw, None, None, "")
+    return Target(raw, None, None, "", date=date)
 
 
 def _number(text: str) -> float:
@@ -278,19 +482,35 @@ def _number(text: str) -> float:
     return value
 
 
+_GLOSS_RE = re.compile(r"(.+?)\(([^()0-9]{1,8})\)")
+#: parenthesised words that say whether the number is included, never a gloss (rule 4)
+_NOT_GLOSS = frozenset(("含", "不含", "含本数", "不含本数", "包含", "不包含"))
+
+
 def _after_number(tail: str) -> tuple[str, list[str], bool]:
-    """Rule 4 on the text after the number: (what is left for the unit, the words read from the
-    end in reading order, whether 余 / 多 / 左右 / 上下 made it approximate)."""
+    """Rules 4 and 5 on the text after the number: (what is left for the unit, the words read
+    from the end in reading order, whether 余 / 多 / 左右 / 上下 made it approximate)."""
     approx = False
     if infix := _INFIX_APPROX_RE.match(tail):
         approx = True
         tail = infix.group(1) + tail[infix.end() :]
     suffixes: list[str] = []
-    while suffix := next((w for w in _SUFFIXES if tail.endswith(w)), None):
-        tail = tail[: -len(suffix)]
-        suffixes.append(suffix)
-        approx |= suffix in _APPROX_SUFFIX
-    return tail, suffixes, approx
+    while True:
+        while suffix := next((w for w in _SUFFIXES if tail.endswith(w)), None):
+            tail = tail[: -len(suffix)]
+            suffixes.append(suffix)
+            approx |= suffix in _APPROX_SUFFIX
+        gloss = _GLOSS_RE.fullmatch(tail)
+        if gloss is None or gloss[2] in _NOT_GLOSS or not known_unit(_unit_of(gloss[1])):
+            break
+        tail = gloss[1]  # rule 5: "%(比率)", "万元（含税）": the gloss is dropped
+    return _unit_of(tail), suffixes, approx
+
+
+def _unit_of(tail: str) -> str:
+    """Rule 5: joiners of a compound unit become "·" ("元/人*年" → "元/人·年"), 百分比 is %."""
+    tail = _JOINER_RE.sub("·", tail)
+    return "%" if tail == "百分比" else tail
 
 
 # --- the common forms at once -------------------------------------------------------------------
@@ -333,6 +553,7 @@ def _fast_units() -> list[str]:
         for u in KNOWN_UNITS
         if _unchanged(u)
         and "月" not in u
+        and "年" not in u
         and u != "百分比"
         and _unit_ok(u)
         and all(
@@ -355,6 +576,7 @@ _FAST_TAILS: dict[str, tuple[str, Comparator | None, bool]] = {
     for written, unit in (("", ""), ("％", "%"), *((u, u) for u in _fast_units()))
     for w in ("", *_FAST_SUFFIXES)
 }
+_DATE_NUMBER_RE = re.compile(r"(?:19|20)[0-9]{2}\.")  # "2022.12" may be a date (rule 12)
 _FAST_RE = re.compile(r"([^0-9]*?)(约)?([0-9]+(?:\.[0-9]+)?)([余多])?([^0-9]*)")
 
 
@@ -364,7 +586,7 @@ def _fast(text: str) -> Target | None:
     if m is None:
         return None
     prefix, about, number, infix, tail = m.groups()
-    if prefix not in _FAST_PREFIXES or tail not in _FAST_TAILS:
+    if prefix not in _FAST_PREFIXES or tail not in _FAST_TAILS or _DATE_NUMBER_RE.match(number):
         return None
     before = _FAST_PREFIXES[prefix]
     unit, after, approx = _FAST_TAILS[tail]
@@ -377,9 +599,132 @@ def _fast(text: str) -> Target | None:
     return Target(text, ">=", value, unit, approx, True)  # a bare number (rule 6)
 
 
+def _valid_date(year: int | None, month: int, day: int | None) -> bool:
+    if not 1 <= month <= 12:
+        return False
+    last = calendar.monthrange(year or 2000, month)[1]  # no year: 29 days in February
+    return day is None or 1 <= day <= last
+
+
+def _period_date(rest: str) -> _Date | None:
+    """Rule 12: the point in time a text without a month number names ("年底前", "2021年内",
+    "第三季度末"), or None."""
+    for pattern, month in _PERIODS:
+        if (m := pattern.fullmatch(rest)) is None:
+            continue
+        year = int(m["year"]) if m["year"] else None
+        if month is None:  # a year alone: "2021年" names the year; "当年" its end
+            return (year, None, None) if year else (None, 12, None)
+        return year, (3 * _QUARTERS[m["q"]] if month == 0 else month), None
+    return None
+
+
+class _Words:
+    """Rule 2 (and 10): the words read before a number, from ``pos`` on."""
+
+    def __init__(self, s: str, pos: int = 0) -> None:
+        self.prefix: list[str] = []
+        self.comparators: list[tuple[str, Comparator]] = []
+        self.approx = self.percent = False
+        self.per = ""
+        while m := _PREFIX_RE.match(s, pos):
+            word = m.group()
+            self.prefix.append(word)
+            if (c := _comparator_of(word)) is not None:
+                self.comparators.append((word, c))
+            self.approx |= word in _APPROX_PREFIX
+            self.percent |= word == _PERCENT_PREFIX
+            if _QUALIFIER_RE.fullmatch(word):
+                self.per += word
+            pos = m.end()
+        self.end = pos
+
+
+def _deadline(text: str, rest: str, words: _Words, phrase: bool = False) -> Target | None:
+    """Rule 7 (and 12): a month, with or without year and day, as a deadline."""
+    written = _merge(words.comparators)
+    if written not in (None, "<=", "<") or words.percent:
+        return None
+    d = _DEADLINE_RE.fullmatch(rest) or _NUMERIC_DATE_RE.fullmatch(rest)
+    if d is None:
+        return None
+    year = int(d["year"]) if d["year"] else None
+    month, day = int(d["month"]), int(d["day"]) if d["day"] else None
+    if not 1 <= month <= 12 or not 1 <= (day or 1) <= 31:
+        return None
+    date = (year, month, day) if _valid_date(year, month, day) else None
+    return Target(
+        text, written or "<=", float(month), "月", words.approx, per=words.per, phrase=phrase,
+        date=date,
+    )  # fmt: skip
+
+
+def _year_date(number: str, unit: str, rest: str) -> _Date | None:
+    """Rule 12: a year written as a number in 年 ("2021年", "2021年内") also names that year."""
+    if unit != "年" or not re.fullmatch(r"(?:19|20)[0-9]{2}", number):
+        return None
+    return _period_date(rest) or (int(number), None, None)
+
+
+_PHRASE_MAX_LEN = 16
+#: words that make a number in a phrase a relative change or a comparison with another period
+_RELATIVE_RE = re.compile(
+    "较|同比|环比|相比|比上|比去|比前|比往|比同|上年|去年|往年|前年|基期|增长|下降|提高|降低|"
+    "增加|减少|提升|上升|增幅|降幅|减幅|增速|缩短|压缩|翻番|翻一番"
+)
+#: negations; "不" inside a comparator word ("不低于") is read before the prose is looked at
+_NEGATION_RE = re.compile("未|不|没|无法|尚无")
+#: words right before a number that make it an ordinal, a rank or a label: "第2批", "前10名"
+#: a word of the prose's last character and the first word read before the number: "节约5万元"
+#: is a saving of 5万元, not about 5万元; "最近完成200件" is recent, not nearly 200
+_AMBIGUOUS = frozenset(
+    ("节约", "合约", "预约", "签约", "履约", "违约", "制约", "集约", "简约", "公约", "条约",
+     "特约", "邀约", "最近", "附近", "邻近", "就近", "靠近", "临近", "逼近", "迫近")
+)  # fmt: skip
+_LABEL_ENDS = ("第", "前", "后", "排名", "号", "编号", "No", "NO", "no")
+
+
+def _phrase(text: str, s: str) -> Target | None:
+    """Rule 11: the one number of a short phrase ("群众满意度达90%以上"), or None."""
+    first = _NUM_RE.search(s)
+    assert first is not None
+    head = s[: first.start()]
+    if len(head) > 2 * _PHRASE_MAX_LEN + 24:  # no short phrase: spare the scan of a long text
+        return None
+    words = next(w for i in range(len(head) + 1) if (w := _Words(head, i)).end == len(head))
+    prose = head[: len(head) - sum(map(len, words.prefix))]
+    if (
+        not prose
+        or len(prose) > _PHRASE_MAX_LEN
+        or any(c in _UNIT_BAD_CHARS or c.isspace() for c in prose)
+        or _COMPARATOR_TEXT_RE.search(prose)
+        or _RELATIVE_RE.search(prose)
+        or _NEGATION_RE.search(prose)
+        or prose.endswith(_LABEL_ENDS)
+        or (words.prefix and prose[-1] + words.prefix[0] in _AMBIGUOUS)
+    ):
+        return None
+    if (deadline := _deadline(text, s[first.start() :], words, phrase=True)) is not None:
+        return deadline
+    if len(_NUM_RE.findall(s)) != 1:
+        return None
+    unit, suffixes, approx = _after_number(s[first.end() :])
+    if words.percent:
+        unit = "" if unit else "%"
+    year = unit == "年" and re.fullmatch(r"(?:19|20)[0-9]{2}", first.group())
+    if not unit or not known_unit(unit) or unit in ("月", "日") or year:
+        return None
+    comparators = words.comparators + [(w, c) for w in suffixes if (c := _SUFFIX_WORDS.get(w))]
+    comparator = _merge(comparators)
+    return Target(
+        text, comparator or ">=", _number(first.group()), unit, words.approx or approx,
+        comparator is None, words.per, phrase=True,
+    )  # fmt: skip
+
+
 @functools.lru_cache(maxsize=65536)
 def parse(text: str) -> Target:
-    """Parse one cell (rules 1–9 of the module docstring). Raises NotationError, and only that,
+    """Parse one cell (rules 1–12 of the module docstring). Raises NotationError, and only that,
     for empty text and for malformed quantitative text."""
     if not isinstance(text, str):
         raise NotationError("指标值应为文本，如“≥200件”或“达成年度指标”")
@@ -390,61 +735,52 @@ def parse(text: str) -> Target:
         raise NotationError("指标值为空，应填写如“≥200件”的数值或“达成年度指标”等定性表述")
 
     # rule 2: words before the number
-    pos = 0
-    prefix: list[str] = []
-    comparators: list[tuple[str, Comparator]] = []
-    approx = percent = False
-    while m := _PREFIX_RE.match(s, pos):
-        word = m.group()
-        if word in _UNSUPPORTED:
-            raise NotationError(f"比较符“{word}”无法用于评分，应使用 ≥、≤、>、<、= 之一")
-        prefix.append(word)
-        if (c := _comparator_of(word)) is not None:
-            comparators.append((word, c))
-        approx |= word in _APPROX_PREFIX
-        percent |= word == _PERCENT_PREFIX
-        pos = m.end()
-    rest = s[pos:]
+    words = _Words(s)
+    if unsupported := next((w for w in words.prefix if w in _UNSUPPORTED), None):
+        raise NotationError(f"比较符“{unsupported}”无法用于评分，应使用 ≥、≤、>、<、= 之一")
+    prefix, comparators, approx = words.prefix, list(words.comparators), words.approx
+    rest = s[words.end :]
 
     numbers = _NUM_RE.findall(s)
     if not numbers:
         _no_number(s, prefix)
-        return Target(text, None, None, "")
+        return Target(text, None, None, "", date=_period_date(rest))
 
-    # rule 7: deadlines
-    written = _merge(comparators)
-    if written in (None, "<=", "<") and not percent and (d := _DEADLINE_RE.fullmatch(rest)):
-        month, day = int(d["month"]), int(d["day"] or 1)
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return Target(text, written or "<=", float(month), "月", approx)
+    # rules 7 and 12: deadlines and dates
+    if (deadline := _deadline(text, rest, words)) is not None:
+        return deadline
 
     if len(numbers) == 2 and _RANGE_RE.fullmatch(rest):
         raise NotationError("写的是一个区间，无法判断是否达成；应写成单一界限，如“≥90%”或“≤95%”")
 
     number = _SIGNED_NUM_RE.match(rest)
+    if number is None and (phrase := _phrase(text, s)) is not None:
+        return phrase
     if len(numbers) != 1 or number is None:
-        return _mixed(text, s)
+        return _mixed(text, s, _period_date(rest))
 
     # rule 4: after the number
-    tail, suffixes, approx_after = _after_number(rest[number.end() :])
+    unit, suffixes, approx_after = _after_number(rest[number.end() :])
     approx |= approx_after
     comparators += [(w, c) for w in suffixes if (c := _SUFFIX_WORDS.get(w)) is not None]
 
     # rule 5: the unit
-    unit = "%" if tail == "百分比" else tail
-    if percent:
+    if words.percent:
         if unit:
             return _mixed(text, s)
         unit = "%"
-    if not _unit_ok(unit):
-        return _mixed(text, s)
+    period = None if unit == "年" else _period_date(rest)
+    if not _unit_ok(unit) or period is not None:
+        # "2022年上半年" is a period of rule 12, not 2022 in the unit "年上半年"
+        return _mixed(text, s, _period_date(rest))
 
     # rule 6: the comparator
     comparator = _merge(comparators)
     value = _number(number.group())
+    date = _year_date(number.group(), unit, rest)
     if comparator is None:
-        return Target(text, ">=", value, unit, approx, implicit=True)
-    return Target(text, comparator, value, unit, approx)
+        return Target(text, ">=", value, unit, approx, True, words.per, date=date)
+    return Target(text, comparator, value, unit, approx, per=words.per, date=date)
 
 
 # --- writing back -------------------------------------------------------------------------------
@@ -458,27 +794,36 @@ def _format_number(value: float) -> str:
 
 
 def format_target(t: Target) -> str:
-    """The canonical string of a target: "≥200件", "≤30天", "=0次", "98.5%", "约230件".
+    """The canonical string of a target: "≥200件", "≤30天", "=0次", "98.5%", "约230件",
+    "≤每人每月500元".
 
-    Canonical form: the comparator symbol (≥ ≤ > < =), "约" when approximate, the number without
-    a trailing ".0", the unit. A bare number (implicit ≥) is written without a symbol ("200件",
-    "约230件" for "230余件"), except in the unit 月, where a bare month reads as a deadline
-    (rule 7), so "≥" is written. Qualitative text is given back as written.
-    ``parse(format_target(t))`` gives back t's comparator, value, unit and approx flag.
+    Canonical form: the comparator symbol (≥ ≤ > < =), the qualifier (`Target.per`), "约" when
+    approximate, the number without a trailing ".0", the unit. A bare number (implicit ≥) is
+    written without a symbol ("200件", "约230件" for "230余件"), except in the unit 月, where a
+    bare month reads as a deadline (rule 7), so "≥" is written. Qualitative text is given back
+    as written. ``parse(format_target(t))`` gives back t's comparator, value, unit, approx flag
+    and qualifier; not the phrase flag or the date (a date is written back as its month).
     """
     if t.comparator is None or t.value is None:
         return t.raw
     bare = t.implicit and t.comparator == ">=" and t.unit != "月"
     symbol = "" if bare else _SYMBOL_OUT[t.comparator]
-    return f"{symbol}{'约' if t.approx else ''}{_format_number(t.value)}{t.unit}"
+    return f"{symbol}{t.per}{'约' if t.approx else ''}{_format_number(t.value)}{t.unit}"
 
 
 def same_unit(a: Target, b: Target) -> bool:
-    """Whether a target and an actual are in the same unit (issue 2 §3: compare values in the
-    same unit; a mismatch is a validation error).
+    """Whether a target and an actual can be compared by their units: exactly when
+    ``conversion(a.unit, b.unit) is not None`` (issue 2 §3; rule 5).
 
-    Units are compared as normalised by `parse` ("％" and "百分比" are "%"); no conversion is made
-    ("5万元" and "50000元" differ). A side with no unit written takes the other's unit: a bare
-    "98" actual against a "≥95%" target counts as 98%.
+    The caller converts: a value of ``a`` in ``b``'s unit is ``a.value * conversion(a.unit,
+    b.unit)`` ("5万元" against "50000元": 5 × 10000). A side with no unit written takes the
+    other's unit: a bare "98" actual against a "≥95%" target counts as 98%. The qualifier is
+    checked separately by `same_per`.
     """
-    return a.unit == b.unit or not a.unit or not b.unit
+    return conversion(a.unit, b.unit) is not None
+
+
+def same_per(a: Target, b: Target) -> bool:
+    """Whether two qualifiers (`Target.per`, rule 10) agree: equal, or one side wrote none
+    ("人均2000元" against "2100元" compares; "每人500元" against "每户600元" does not)."""
+    return a.per == b.per or not a.per or not b.per

@@ -38,11 +38,13 @@ def _parsed(text: str) -> tuple[str, object]:
         return "error", str(err)
 
 
-PREFIXES = ["", *notation._fast_prefixes(), "约为", "百分之", "完成", "＞＝", "<>", "≠"]
+PREFIXES = ["", *notation._fast_prefixes(), "约为", "百分之", "完成", "＞＝", "<>", "≠", "═", "〉",
+            "人均", "每人每月", "满意度达"]  # fmt: skip
 ABOUT = ["", "约"]
-NUMBERS = ["0", "7", "200", "18960", "3.5", "0.25", "007", "9" * 400, "1,000", "1.", "-5"]
+NUMBERS = ["0", "7", "200", "18960", "3.5", "0.25", "007", "9" * 400, "1,000", "1.", "-5", "2022",
+           "2022.12", "2021.5"]  # fmt: skip
 INFIXES = ["", "余", "多", "万余"]
-UNITS = ["", *sorted(KNOWN_UNITS), "％", "百分比", "件以", "万"]
+UNITS = ["", *sorted(KNOWN_UNITS), "％", "百分比", "件以", "万", "元/人*年", "%(比率)", "年底前"]
 SUFFIXES = ["", *notation._FAST_SUFFIXES, "以上(不含)", "(含)", "。", " "]
 
 
@@ -72,7 +74,9 @@ def test_common_forms_are_read_by_the_fast_path(text, expected):
     assert _general(text) == ("ok", expected)
 
 
-@pytest.mark.parametrize("text", ["12月底前", "1,000件", "≥200件以下", "２００件", "200 件", "-5%"])
+@pytest.mark.parametrize(
+    "text", ["12月底前", "1,000件", "≥200件以下", "２００件", "200 件", "-5%", "2022.12", "2021年"]
+)
 def test_other_forms_take_the_general_path(text):
     assert notation._fast(text) is None
 
