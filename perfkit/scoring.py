@@ -99,7 +99,7 @@ _COMPARATOR_NUMBER = {c: i for i, c in enumerate(COMPARATORS)}
 
 
 def _date_part(targets: Sequence[Target], i: int) -> np.ndarray:
-    dates = (getattr(t, "date", None) for t in targets)
+    dates = (t.date for t in targets)
     return np.array([np.nan if d is None or d[i] is None else d[i] for d in dates], float)
 
 
@@ -123,6 +123,8 @@ class _Cells:
     day: np.ndarray
     #: the number was read out of a phrase ("群众满意度达90%以上")
     phrase: np.ndarray
+    #: the qualifier written before the number ("人均", "每人每月"; notation ``Target.per``)
+    per: np.ndarray
 
     @classmethod
     def of(cls, targets: Sequence[Target], unreadable: Sequence[bool] | None = None) -> _Cells:
@@ -140,7 +142,8 @@ class _Cells:
             year=_date_part(targets, 0),
             month=_date_part(targets, 1),
             day=_date_part(targets, 2),
-            phrase=np.array([bool(getattr(t, "phrase", False)) for t in targets], dtype=bool),
+            phrase=np.array([bool(t.phrase) for t in targets], dtype=bool),
+            per=np.array([t.per for t in targets], dtype=object),
         )
 
     def take(self, index: np.ndarray) -> _Cells:
@@ -216,13 +219,8 @@ def unit_factor(from_units: np.ndarray, to_units: np.ndarray) -> np.ndarray:
     pairs = pd.Series(list(zip(from_units, to_units, strict=True)))
     codes, uniques = pd.factorize(pairs)
     factors = []
-    convert = getattr(notation, "conversion", None)
     for a, b in uniques:
-        if convert is None:  # TODO(notation merge)
-            same = notation.same_unit(Target("", ">=", 1.0, str(a)), Target("", ">=", 1.0, str(b)))
-            f = 1.0 if same else None
-        else:
-            f = convert(str(a), str(b))
+        f = notation.conversion(str(a), str(b))
         factors.append(np.nan if f is None else float(f))
     return np.array(factors, dtype=float)[codes]
 
@@ -382,7 +380,8 @@ READINGS: dict[str, str] = {
     "deadline": "按时效指标，年度指标值视为完成时限",
     "year_filled": "未写年份，按 {year} 年计",
     "converted": "实际完成值 {araw} 换算为 {aconv}{unit}",
-    "phrase": "从文字中读出数值",
+    "target_phrase": "从年度指标值「{traw}」中读出 {tfmt}",
+    "actual_phrase": "从实际完成值「{araw}」中读出 {afmt}",
 }
 
 
@@ -493,7 +492,9 @@ def _score(
     factor = np.ones(n)
     rows = np.flatnonzero(quantitative)
     factor[rows] = unit_factor(actual.unit[rows], target.unit[rows])
-    reason[quantitative & np.isnan(factor)] = 6
+    # "人均2000元" and "每户2000元" differ; a side without a qualifier takes the other's
+    other_per = (target.per != "") & (actual.per != "") & (target.per != actual.per)
+    reason[quantitative & (np.isnan(factor) | other_per)] = 6
     a = actual.value * np.where(np.isnan(factor), 1.0, factor)
     converted = quantitative & ~np.isnan(factor) & (factor != 1.0)
 
@@ -544,7 +545,9 @@ def _score(
         "deadline_met": (deadline & dl["met"], w),
         f"deadline_{rulebook.deadline_missed}": (
             deadline,
-            np.maximum(0.0, w * (1 - dl["late"] * per_month)),
+            0.0
+            if rulebook.deadline_missed == "zero"
+            else np.maximum(0.0, w * (1 - dl["late"] * per_month)),
         ),
         "qualitative_reported": (in_range, reported),
         "qualitative_outside": (qual & has_reported, share * w),
@@ -591,9 +594,10 @@ def _score(
         "deadline": dl["inferred"] & deadline,
         "year_filled": dl["filled"] & deadline,
         "converted": converted & quant,
-        "phrase": (target.phrase | actual.phrase) & quant,
+        "target_phrase": target.phrase & quant,
+        "actual_phrase": actual.phrase & quant,
     }
-    reading = _readings(readings, ctx, actual, a, target.unit)
+    reading = _readings(readings, ctx, target, actual, a)
     fields = {
         "a": lambda: strings(a, num),
         "t": lambda: strings(t, num),
@@ -636,7 +640,7 @@ def _score(
 
 
 def _readings(
-    masks: dict[str, np.ndarray], ctx: Context, actual: _Cells, a: np.ndarray, unit: np.ndarray
+    masks: dict[str, np.ndarray], ctx: Context, target: _Cells, actual: _Cells, a: np.ndarray
 ) -> np.ndarray:
     """Per row, the inferred readings in words, joined by "；" ("" where nothing was inferred)."""
     out = np.full(len(a), "", dtype=object)
@@ -645,11 +649,32 @@ def _readings(
             text = READINGS[key].format(
                 year=int(ctx.year[i]) if not np.isnan(ctx.year[i]) else "",
                 araw=actual.raw[i],
+                traw=target.raw[i],
                 aconv=num(a[i]),
-                unit=unit[i],
+                unit=target.unit[i],
+                tfmt=_formatted(target, i),
+                afmt=_formatted(actual, i),
             )
             out[i] = f"{out[i]}；{text}" if out[i] else text
     return out
+
+
+def _formatted(cells: _Cells, i: int) -> str:
+    """The canonical form of one parsed cell ("≥90%")."""
+    if np.isnan(cells.value[i]):
+        return str(cells.raw[i])
+    comparator = COMPARATORS[cells.comparator[i]] or None
+    return notation.format_target(
+        Target(
+            str(cells.raw[i]),
+            comparator,
+            float(cells.value[i]),
+            str(cells.unit[i]),
+            bool(cells.approx[i]),
+            bool(cells.implicit[i]),
+            per=str(cells.per[i]),
+        )
+    )
 
 
 def _labels(tier: np.ndarray, rulebook: Rulebook) -> np.ndarray:

@@ -200,3 +200,102 @@ def test_rescaling_can_be_switched_off(tmp_path):
 def test_weights_that_add_up_have_no_rule_text():
     unit = scored(indicator_row("U1", "a", "≥10件", "10件", 90)).units.iloc[0]
     assert (unit["indicator_score"], unit["indicator_rule_text"]) == (90, "")
+
+
+# --- deadlines: full dates, year included ------------------------------------------------------
+
+TIMELY = {"level1": "产出指标", "level2": "时效指标"}
+
+
+def test_a_deadline_missed_by_months_scores_zero():
+    row = row_of(indicator_row("U1", "项目完工时间", "2022年11月", "2023年3月", 8, **TIMELY))
+    # 2023-03 is after 2022-11: not on time → 0 (mof2020: deadline_missed = "zero")
+    assert (row["rule"], row["met"], row["score"]) == ("deadline", False, 0)
+    assert row["rule_text"] == (
+        "时效指标：实际完成时间 2023年3月 晚于时限 2022年11月，未按时完成，得 0 分"
+    )
+
+
+def test_a_deadline_missed_with_a_deduction_per_month(tmp_path):
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        'extends = "mof2020"\n[indicators]\ndeadline_missed = "per_month"\n'
+        "deadline_per_month = 0.25\n",
+        "utf-8",
+    )
+    row = row_of(
+        indicator_row("U1", "项目完工时间", "2022年11月", "2023年1月", 8, **TIMELY), rules=rules
+    )
+    # (2023 × 12 + 1) − (2022 × 12 + 11) = 2 months late: 8 × (1 − 2 × 25%) = 4
+    assert row["score"] == 4
+    assert row["rule_text"] == (
+        "时效指标：实际完成时间 2023年1月 晚于时限 2022年11月，逾期 2 个月，"
+        "得分 = 8 × (1 − 2 × 25%) = 4.00"
+    )
+
+
+def test_a_month_without_a_year_takes_the_report_year():
+    row = row_of(indicator_row("U1", "完成时间", "12月底前", "11月20日", 5, year=2022))
+    # both in 2022: November is before the end of December → full 5
+    assert (row["rule"], row["met"], row["score"]) == ("deadline", True, 5)
+    assert row["rule_text"] == (
+        "未写年份，按 2022 年计；时效指标：实际完成时间 2022年11月20日 不晚于时限 2022年12月，"
+        "得满分 5 分"
+    )
+
+
+def test_a_year_under_timeliness_is_a_deadline():
+    late = row_of(indicator_row("U1", "建成时间", "2021年", "2022年3月", 6, year=2021, **TIMELY))
+    # the year 2022 is after 2021 → 0; elsewhere "2021年" would be a bare number ≥ 2021
+    assert (late["rule"], late["score"]) == ("deadline", 0)
+    assert late["reading"] == "按时效指标，年度指标值视为完成时限"
+    on_time = row_of(
+        indicator_row("U1", "建成时间", "2021年", "2021年12月", 6, year=2021, **TIMELY)
+    )
+    assert (on_time["rule"], on_time["score"]) == ("deadline", 6)
+
+
+@pytest.mark.parametrize(
+    ("actual", "rule", "score"),
+    [
+        ("2022年12月28日", "deadline", 4),  # before the end of the report year
+        ("2023年1月5日", "deadline", 0),  # after it
+        ("按时完成", "qualitative_tier", 4),  # tier A: 4 × 100%
+    ],
+)
+def test_end_of_year_under_timeliness(actual, rule, score):
+    row = row_of(indicator_row("U1", "完成时限", "年底前", actual, 4, year=2022, **TIMELY))
+    assert (row["rule"], row["score"]) == (rule, score)
+
+
+@pytest.mark.parametrize(("actual", "met"), [("2023年10月25日", True), ("2023年11月2日", False)])
+def test_deadline_with_days(actual, met):
+    row = row_of(indicator_row("U1", "验收时间", "2023年10月31日前", actual, 5, year=2023))
+    assert (row["met"], row["score"]) == (met, 5 if met else 0)
+
+
+# --- units converted, numbers read from phrases -------------------------------------------------
+
+
+def test_amounts_in_other_magnitudes_are_converted():
+    row = row_of(indicator_row("U1", "投资完成额", "≥1.8亿元", "17500万元", 10))
+    # 17500万元 = 1.75亿元: 10 × 1.75 / 1.8 = 9.7222… → 9.72
+    assert (row["score"], row["reading"]) == (9.72, "实际完成值 17500万元 换算为 1.75亿元")
+
+
+def test_a_number_read_out_of_a_phrase():
+    row = row_of(indicator_row("U1", "群众满意度", "群众满意度达90%以上", "92%", 10))
+    # ≥90%: 92 ≥ 90 → full 10
+    assert (row["comparator"], row["score"]) == (">=", 10)
+    assert row["reading"] == "从年度指标值「群众满意度达90%以上」中读出 ≥90%"
+
+
+def test_a_qualifier_before_the_number_under_cost():
+    row = row_of(indicator_row("U1", "人均补助", "人均2000元", "人均2100元", 10, level2="成本指标"))
+    # ≤ by cost: 10 × 2000 / 2100 = 9.5238… → 9.52
+    assert (row["comparator"], row["score"]) == ("<=", 9.52)
+
+
+def test_different_qualifiers_cannot_be_compared():
+    row = row_of(indicator_row("U1", "补助标准", "人均2000元", "每户2000元", 10, reported=9))
+    assert (row["rule"], row["score"]) == ("unverifiable_reported", 9)
