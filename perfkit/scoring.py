@@ -414,13 +414,19 @@ def _deadlines(
 ) -> dict[str, np.ndarray]:
     """Deadline rows (时效): the target names a time and the actual a date (notation rule 7).
 
-    A target is a deadline when written as one (a month with 前/底, ≤ a month) or under a
-    timeliness 二级指标 (then also "2021年" or "年底前"). A missing year is the report's year.
+    A target is a deadline when written as one (a month with 前/底, ≤ a month, "年底前"), under a
+    timeliness 二级指标 (then also "2021年"), or when target and actual are dates that compare
+    only as dates ("2021年" against "2022年3月"). A missing year is the report's year.
     Dates are compared at the finest precision both sides have (year, month, then day).
     """
     ctx_deadline = _contains(ctx.level2, rulebook.direction.deadline_levels)
     written = (comparator == _LE) | (comparator == _LT) | np.isnan(target.value)
-    rows = target.dated & actual.dated & (written | ctx_deadline)
+    both = target.dated & actual.dated
+    # a year against a month ("2021年" and "2022年3月") compares only as dates
+    apart = np.zeros(len(both), dtype=bool)
+    rows = np.flatnonzero(both & ~written & ~ctx_deadline)
+    apart[rows] = np.isnan(unit_factor(actual.unit[rows], target.unit[rows]))
+    rows = both & (written | ctx_deadline | apart)
     ty = np.where(np.isnan(target.year), ctx.year, target.year)
     ay = np.where(np.isnan(actual.year), ctx.year, actual.year)
     filled = rows & (np.isnan(target.year) | np.isnan(actual.year))
@@ -565,9 +571,9 @@ def _score(
     conditions = [c for c, _ in cases.values()]
     case = np.select(conditions, range(len(cases)), default=-1)
     score = np.select(conditions, [v for _, v in cases.values()], default=0.0)
-    score = rulebook.indicator_rounding.apply(
-        np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0))
-    )
+    score = np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0))
+    # full marks are the weight as written, whatever the rounding (2.35 truncated is not 2.3)
+    score = np.where(score >= w - 1e-9, score, rulebook.indicator_rounding.apply(score))
 
     met = np.select(
         [unverifiable, deadline, qual, lower, equal_zero],

@@ -332,6 +332,8 @@ class _Parsed:
     #: per distinct text: the number of its unit when quantitative (numbered across columns by
     #: the ``units`` given to :func:`_parse_all`), else -1
     unit: np.ndarray
+    #: per distinct text: whether it names a point in time (notation ``Target.date``)
+    dated: np.ndarray
 
     def first_by_unit(self) -> dict[int, notation.Target]:
         """The first quantitative Target written in each unit, by unit number."""
@@ -364,7 +366,13 @@ def _parse_all(values: np.ndarray, units: dict[str, int]) -> _Parsed:
         else:
             kind.append(1)
             unit.append(units.setdefault(target.unit, len(units)))
-    return _Parsed(cells, np.array(kind, dtype=np.int8), np.array(unit, dtype=np.int64))
+    dated = [isinstance(c, notation.Target) and c.date is not None for c in cells]
+    return _Parsed(
+        cells,
+        np.array(kind, dtype=np.int8),
+        np.array(unit, dtype=np.int64),
+        np.array(dated, dtype=bool),
+    )
 
 
 def _tiers_text(rulebook: Rulebook) -> str:
@@ -414,6 +422,7 @@ def _targets_and_actuals(t: RawTable, rulebook: Rulebook) -> list[Problem]:
         for pos, message in _untiered(t, parsed["target"], parsed["actual"], rulebook)
     ]
     found += _actual_comparators(t, parsed["actual"])
+    found += _unknown_units(t, parsed)
     found.sort(key=lambda f: (f[0], f[1] != "target"))
     return [_warning(t, pos, key, message, code) for pos, key, message, code in found]
 
@@ -440,6 +449,31 @@ def _actual_comparators(t: RawTable, actuals: _Parsed) -> list[tuple[int, str, s
     ]
 
 
+def _unknown_units(t: RawTable, parsed: dict[str, _Parsed]) -> list[tuple[int, str, str, str]]:
+    """A number read with a unit no reader would recognise ("95分值"): scored as read, flagged
+    with the reading used (issue 8 §6)."""
+    found = []
+    for key, label in (("target", "年度指标值"), ("actual", "实际完成值")):
+        cells, codes = parsed[key].cells, t.codes(key)
+        odd = {
+            i: c
+            for i, c in enumerate(cells)
+            if isinstance(c, notation.Target) and c.value is not None and c.date is None
+            and not notation.known_unit(c.unit)
+        }  # fmt: skip
+        found += [
+            (
+                int(pos),
+                key,
+                f"{label}按“{notation.format_target(odd[codes[pos]])}”读取，其单位"
+                f"“{odd[codes[pos]].unit}”不是常用计量单位，请核对。",
+                "unknown_unit",
+            )
+            for pos in np.flatnonzero(np.isin(codes, list(odd)))
+        ]
+    return found
+
+
 def _bare(target: notation.Target) -> notation.Target:
     return notation.Target(target.raw, ">=", target.value, target.unit, target.approx, True)
 
@@ -454,7 +488,7 @@ def _unit_mismatches(
     """
     tc, ac = t.codes("target"), t.codes("actual")
     target_unit, actual_unit = targets.unit[tc], actuals.unit[ac]
-    both = (target_unit >= 0) & (actual_unit >= 0)
+    both = (target_unit >= 0) & (actual_unit >= 0) & ~(targets.dated[tc] & actuals.dated[ac])
     pair = target_unit * max(n_units, 1) + actual_unit
     first_target, first_actual = targets.first_by_unit(), actuals.first_by_unit()
     bad = [
@@ -462,7 +496,7 @@ def _unit_mismatches(
         for p in np.unique(pair[both])
         if not notation.same_unit(first_target[int(p) // n_units], first_actual[int(p) % n_units])
     ]
-    return [
+    found = [
         (
             int(pos),
             f"实际完成值的单位“{actuals.cells[ac[pos]].unit}”与年度指标值"
@@ -471,6 +505,18 @@ def _unit_mismatches(
         )
         for pos in np.flatnonzero(both & np.isin(pair, bad))
     ]
+    # "人均2000元" against "每户2100元": the same unit, not the same thing
+    rows = np.flatnonzero(both & ~np.isin(pair, bad))
+    found += [
+        (
+            int(pos),
+            f"实际完成值按“{actuals.cells[ac[pos]].per}”计，年度指标值“{targets.cells[tc[pos]].raw}”"
+            f"按“{targets.cells[tc[pos]].per}”计，无法比较；",
+        )
+        for pos in rows
+        if not notation.same_per(targets.cells[tc[pos]], actuals.cells[ac[pos]])
+    ]
+    return found
 
 
 def _untiered(
@@ -480,7 +526,8 @@ def _untiered(
     a tier of the rulebook (财预〔2020〕10号: 达成 / 部分达成 / 未达成年度指标)."""
     tc, ac = t.codes("target"), t.codes("actual")
     tk, ak = targets.kind[tc], actuals.kind[ac]
-    rows = np.flatnonzero((tk > 0) & (ak > 0) & ((tk == 2) | (ak == 2)))
+    dated = targets.dated[tc] & actuals.dated[ac]  # "年底前" against "2022年12月28日": a deadline
+    rows = np.flatnonzero((tk > 0) & (ak > 0) & ((tk == 2) | (ak == 2)) & ~dated)
     if not len(rows):
         return []
     n = len(actuals.cells)
