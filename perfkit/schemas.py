@@ -17,8 +17,9 @@ The raw tables (:mod:`perfkit.readers`) hold text as written, so the checks read
   ("100-200");
 - amounts and 分值 are not negative (whether a 得分 lies between 0 and its 分值 is a cross-row
   check in :mod:`perfkit.validation`);
-- the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``) are
-  not needed for scoring: an unreadable one is a warning, never an error (:func:`reported_execution`);
+- the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``)
+  are not needed for scoring: an unreadable one is a warning, never an error
+  (:func:`reported_execution`);
 - per :attr:`perfkit.contract.Table.unique`, no two rows share a key (a unit listed twice, an
   indicator repeated for the same unit and year).
 
@@ -93,7 +94,7 @@ def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
 
 
 def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as an amount in 万元 (NaN when blank or not an amount), see :func:`amount_value`."""
+    """Each text as an amount in 万元 (NaN: blank or not an amount), see :func:`amount_value`."""
     if header_unit == AMOUNT_UNIT:
         text = np.asarray(values, dtype=object)
         out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float)
@@ -491,7 +492,8 @@ def _amount_message(raw: RawTable, key: str, message: str) -> str:
 
 _REPORTED_MESSAGES = {
     ("reported_rate", "reported_execution_unreadable"): (
-        "无法识别执行率，应为百分数（如 95.5%）；该值不参与评分，仅用于与计算结果核对，已按空白处理。"
+        "无法识别执行率，应为百分数（如 95.5%）；该值不参与评分，仅用于与计算结果核对，"
+        "已按空白处理。"
     ),
     ("reported_execution_score", "reported_execution_unreadable"): (
         "无法识别得分，应为不小于 0 的数字（如 9.5 或 9.5分）；该值不参与评分，仅用于与计算结果"

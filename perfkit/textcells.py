@@ -126,7 +126,7 @@ def formula_problems(raw: RawTable) -> list[Problem]:
 
 
 def _context(raw: RawTable):  # type: ignore[no-untyped-def]
-    """Per row position: its 单位编码 and 三级指标 (indicators) or 单位编码 (other tables), and 年度."""
+    """Per row position: its 单位编码, 三级指标 (indicators only) and 年度, where known."""
     columns = raw.frame.columns
     code = raw.column("unit_code") if "unit_code" in columns else None
     level3 = raw.column("level3") if "level3" in columns else None
