@@ -75,7 +75,8 @@ def test_1200_yuan_is_exactly_0_12_wan_yuan(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "header", ["全年预算数（元）", "全年预算数(元)", " 全年预算数 （ 元 ） ", "adjusted_budget (元)"]
+    "header",
+    ["全年预算数（元）", "全年预算数(元)", " 全年预算数 （ 元 ） ", "adjusted_budget (元)"],
 )
 def test_headers_may_name_their_unit(tmp_path, header):
     data = tables()
