@@ -120,7 +120,8 @@ def test_unreadable_amounts_stay_errors(tmp_path, value):
     data = tables()
     data["budget"][2][7] = value
     assert _problems(tmp_path, data) == [
-        f"budget.csv，第3行，列「全年执行数」：值“{value}”：应为数字，单位万元（如 120.5 或 1,234.5）"
+        f"budget.csv，第3行，列「全年执行数」：值“{value}”："
+        "应为数字，单位万元（如 120.5 或 1,234.5）"
     ]
 
 

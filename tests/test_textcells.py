@@ -159,7 +159,7 @@ def test_forms_collect_keeps_hostile_text_as_text(tmp_path):
     shutil.copytree(issued, returned)
     collect_forms(returned, tmp_path / "collected")
     units = _csv_cells(tmp_path / "collected" / "units.csv")
-    assert ["SZ001", "'" + DDE] == units[1][:2]
+    assert units[1][:2] == ["SZ001", "'" + DDE]
     indicators = _csv_cells(tmp_path / "collected" / "indicators.csv")
     assert any(row[4] == "'" + LINK for row in indicators)
     back = loading.load(tmp_path / "collected")
