@@ -167,6 +167,8 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
     budget = _rows(ds.budget, year, unit_code)
     monthly = _rows(ds.monthly, year, unit_code)
     unit_metrics = metrics.unit_metrics(budget)
+    if len(unit_metrics):  # NaN when 年初预算数 is blank in any row (scores.units keeps 0)
+        summary["initial_budget"] = unit_metrics["initial_budget"].iloc[0]
     return UnitDetail(
         year=year,
         unit_code=unit_code,

@@ -10,6 +10,7 @@ English aliases are matched case-insensitively. See docs/data-contract.md for th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 Kind = Literal["text", "code", "number", "year", "month"]
@@ -26,6 +27,10 @@ class Column:
     aliases: tuple[str, ...] = ()
     #: a required column may still be left blank in a row (e.g. 内设机构)
     allow_blank: bool = False
+    #: the unit of a number column's values in the Dataset: "万元" (amounts; the header and the
+    #: values may name another amount unit, see AMOUNT_UNITS), "分" (points) or "%" (a rate,
+    #: kept as a fraction); "" for other columns
+    unit: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -55,6 +60,16 @@ class Table:
         raise KeyError(key)
 
 
+#: amount units a header or a value may name, and what one of them is in 万元
+AMOUNT_UNITS: dict[str, Decimal] = {
+    "元": Decimal("0.0001"),
+    "千元": Decimal("0.1"),
+    "万元": Decimal(1),
+    "亿元": Decimal(10000),
+}
+#: the unit amounts are kept in
+AMOUNT_UNIT = "万元"
+
 YEAR = Column("year", "年度", "year")
 UNIT_CODE = Column("unit_code", "单位编码", "code")
 
@@ -78,12 +93,34 @@ BUDGET = Table(
     (
         YEAR,
         UNIT_CODE,
-        Column("fund_source", "资金来源"),
-        Column("expense_type", "支出类型"),
+        Column("fund_source", "资金来源", required=False, allow_blank=True),
+        Column("expense_type", "支出类型", required=False, allow_blank=True),
         Column("item", "项目"),
-        Column("initial_budget", "年初预算数", "number"),
-        Column("adjusted_budget", "全年预算数", "number"),
-        Column("executed", "全年执行数", "number"),
+        Column(
+            "initial_budget", "年初预算数", "number", required=False, allow_blank=True, unit="万元"
+        ),
+        Column("adjusted_budget", "全年预算数", "number", unit="万元", aliases=("调整后预算数",)),
+        Column("executed", "全年执行数", "number", unit="万元"),
+        # the unit's own printed 执行率 and 得分 (given on one row of the unit-year): compared
+        # with perfkit's, never used for scoring; unreadable values are warnings
+        Column(
+            "reported_rate",
+            "执行率",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="%",
+            aliases=("预算执行率",),
+        ),
+        Column(
+            "reported_execution_score",
+            "得分",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="分",
+            aliases=("执行率得分",),
+        ),
     ),
 )
 
@@ -98,8 +135,8 @@ INDICATORS = Table(
         Column("level3", "三级指标"),
         Column("target", "年度指标值", allow_blank=True),
         Column("actual", "实际完成值", allow_blank=True),
-        Column("weight", "分值", "number"),
-        Column("reported_score", "得分", "number", required=False, allow_blank=True),
+        Column("weight", "分值", "number", unit="分"),
+        Column("reported_score", "得分", "number", required=False, allow_blank=True, unit="分"),
         Column(
             "deviation_reason",
             "偏差原因分析及改进措施",
@@ -130,7 +167,7 @@ MONTHLY = Table(
         UNIT_CODE,
         Column("item", "项目"),
         Column("month", "月份", "month"),
-        Column("executed", "当月执行数", "number"),
+        Column("executed", "当月执行数", "number", unit="万元"),
     ),
     required=False,
     unique=("year", "unit_code", "item", "month"),

@@ -88,8 +88,14 @@ def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray
 
 
 def _sums(budget: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Σ of the three amounts per group; Σ年初预算数 is NaN for a group with any blank 年初预算数
+    (the column is optional: a careful reader does not add a blank as 0)."""
     cols = ["initial_budget", "adjusted_budget", "executed"]
-    return budget.groupby(keys, sort=True, observed=True)[cols].sum().reset_index()
+    grouped = budget.groupby(keys, sort=True, observed=True)
+    out = grouped[cols].sum()
+    known = grouped["initial_budget"].count() == grouped.size()
+    out["initial_budget"] = out["initial_budget"].where(known)
+    return out.reset_index()
 
 
 def execution(budget: pd.DataFrame) -> pd.DataFrame:
@@ -116,7 +122,9 @@ def execution_by(budget: pd.DataFrame, column: BudgetColumn = "item") -> pd.Data
 def adjustment_rate(budget: pd.DataFrame) -> pd.DataFrame:
     """预算调整率 = 预算调整数 / 预算数 (财预〔2013〕53号).
 
-    Per unit-year: (Σ全年预算数 − Σ年初预算数) / Σ年初预算数; NaN when Σ年初预算数 is 0.
+    Per unit-year: (Σ全年预算数 − Σ年初预算数) / Σ年初预算数; NaN when Σ年初预算数 is 0, and
+    ``adjustment`` and ``adjustment_rate`` NaN when any row of the unit-year leaves 年初预算数
+    blank (it cannot be computed).
 
     Columns: year, unit_code, initial_budget, adjusted_budget, adjustment, adjustment_rate.
     """

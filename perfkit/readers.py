@@ -31,9 +31,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from perfkit.contract import NARRATIVE_DIR, TABLES, UNIT_CODE, YEAR, Column, Narrative, Table
+from perfkit.contract import (
+    AMOUNT_UNITS,
+    NARRATIVE_DIR,
+    TABLES,
+    UNIT_CODE,
+    YEAR,
+    Column,
+    Narrative,
+    Table,
+)
 from perfkit.narratives import parse_narrative
 from perfkit.problems import Problem, UsageError
+from perfkit.textcells import unescape_csv_cell
 
 #: stripped from every header and value: ASCII white space, no-break space, full-width space, BOM
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
@@ -77,6 +87,9 @@ class RawTable:
     #: absent (no such file or sheet), empty (nothing in it), header_only, unreadable
     status: Status = "ok"
     header_row: int = 1
+    #: canonical key → the unit its header names ("全年预算数（元）" → "元"; "执行率（%）" → "%");
+    #: only for headers that name a valid unit. A bare amount follows it (万元 when absent).
+    units: dict[str, str] = field(default_factory=dict)
     #: parsed values per key, filled by :func:`perfkit.schemas.typed`
     cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _texts: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -213,7 +226,7 @@ def _read_csv(data: bytes, file: str, table: Table) -> tuple[RawTable, list[Prob
     grid = _csv_grid(data)
     if isinstance(grid, str):
         return _absent(table, file, "unreadable"), [Problem(file, grid)]
-    return _from_grid(grid, table, file)
+    return _from_grid(grid, table, file, csv_cells=True)
 
 
 def _csv_grid(data: bytes) -> pd.DataFrame | str:
@@ -423,8 +436,21 @@ def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
     )
 
 
-def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, list[Problem]]:
+def _unescaped(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A CSV column with perfkit's formula escaping undone ("'=x" → "=x"; see textcells)."""
+    texts = [unescape_csv_cell(v) for v in values.tolist()]
+    if all(a is b for a, b in zip(texts, values.tolist(), strict=True)):
+        return codes, values
+    remap, distinct = pd.factorize(np.array(texts, dtype=object))
+    return remap[codes], distinct.astype(object)
+
+
+def _from_grid(
+    grid: pd.DataFrame, table: Table, file: str, csv_cells: bool = False
+) -> tuple[RawTable, list[Problem]]:
     columns = [_stripped(grid[c]) for c in grid.columns]
+    if csv_cells:
+        columns = [_unescaped(codes, values) for codes, values in columns]
     blanks = [int(np.flatnonzero(values == "")[0]) for _, values in columns]
     filled = np.zeros(len(grid), dtype=bool)
     for (codes, _), blank in zip(columns, blanks, strict=True):
@@ -436,11 +462,17 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
     problems: list[Problem] = []
     found: dict[str, int] = {}
     headers: dict[str, str] = {}
+    units: dict[str, str] = {}
     for j, (codes, values) in enumerate(columns):
         written = values[codes[header]]
         key = names.get(_fold(written))
+        unit = None
         if key is None:
-            continue
+            key, unit, problem = _header_with_unit(written, names, table)
+            if problem:
+                problems.append(Problem(file, problem, row=header + 1, column=written))
+            if key is None:
+                continue
         if key in found:
             first = _letter(found[key])
             message = (
@@ -451,6 +483,8 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
             continue
         found[key] = j
         headers[key] = written
+        if unit:
+            units[key] = unit
     used = np.zeros(len(grid), dtype=bool)
     for j in found.values():
         used |= columns[j][0] != blanks[j]
@@ -461,8 +495,46 @@ def _from_grid(grid: pd.DataFrame, table: Table, file: str) -> tuple[RawTable, l
     )
     missing = tuple(c.key for c in table.columns if c.required and c.key not in found)
     status: Status = "ok" if len(positions) else "header_only"
-    raw = RawTable(table, file, frame, positions + 1, headers, missing, status, header + 1)
+    raw = RawTable(table, file, frame, positions + 1, headers, missing, status, header + 1, units)
     return raw, problems
+
+
+#: a header with its unit in brackets: "全年预算数（元）", "全年执行数 (万元)", "执行率【%】"
+_HEADER_UNIT = re.compile(r"^(.*?)\s*[(\[【]\s*([^()\[\]【】]*?)\s*[)\]】]$")
+#: units accepted in a header, per the column's unit, as the header unit they mean
+_HEADER_UNITS: dict[str, dict[str, str]] = {
+    "万元": {u: u for u in AMOUNT_UNITS},
+    "%": {"%": "%", "百分比": "%", "百分数": "%"},
+    "分": {"分": "分"},
+}
+
+
+def _header_with_unit(
+    written: str, names: dict[str, str], table: Table
+) -> tuple[str | None, str | None, str | None]:
+    """(key, unit, problem) of a header that names its unit, e.g. "全年预算数（元）".
+
+    The key is None when the header without its bracket is not a column of the table (or the
+    column has no unit); a unit that the column cannot take gives a problem (Chinese).
+    """
+    match = _HEADER_UNIT.fullmatch(_fold(written))
+    if match is None or match[1] not in names:
+        return None, None, None
+    col = table.column(names[match[1]])
+    if not col.unit:
+        return None, None, None
+    written_unit = re.sub(f"[{WHITESPACE}]", "", match[2])
+    unit = _HEADER_UNITS[col.unit].get(written_unit)
+    if unit is not None:
+        return col.key, unit, None
+    if col.unit == "万元":
+        expected = "金额单位：元、千元、万元或亿元（如“全年预算数（元）”），或不注单位（按万元计）"
+    elif col.unit == "%":
+        expected = "“%”（如“执行率（%）”），或不注单位"
+    else:
+        expected = "“分”，或不注单位"
+    problem = f"表头所注单位“{match[2]}”不是{col.zh}可用的单位：应为{expected}。"
+    return col.key, None, problem
 
 
 def _letter(index: int) -> str:

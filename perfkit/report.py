@@ -347,7 +347,7 @@ def _budget_groups(detail: UnitDetail, column: BudgetColumn) -> pd.DataFrame:
 def _budget_table(detail: UnitDetail, column: BudgetColumn, label: str, caption: str) -> str:
     groups = _budget_groups(detail, column)
     rows = [
-        [_td(esc(r[column])), _n(money(r["initial_budget"])),
+        [_td(esc(r[column]) or DASH), _n(money(r["initial_budget"])),
          _n(money(r["adjusted_budget"])), _n(money(r["executed"])),
          _n(rate(r["execution_rate"]))]
         for r in groups.to_dict("records")
@@ -364,13 +364,19 @@ def _budget_table(detail: UnitDetail, column: BudgetColumn, label: str, caption:
 
 def _budget_sentences(detail: UnitDetail) -> str:
     s, m = detail.summary, detail.metrics
+    initial = s.get("initial_budget")
+    # 年初预算数 may be left blank (then NaN): the sentence leaves it and the adjustment out
+    known = not _missing(initial)
     text = (
-        f"{detail.year}年度，本单位年初预算数 {wan(s['initial_budget'])}，全年预算数 "
-        f"{wan(s['adjusted_budget'])}，全年执行数 {wan(s['executed'])}，预算执行率 "
+        f"{detail.year}年度，本单位"
+        + (f"年初预算数 {wan(initial)}，" if known else "")
+        + f"全年预算数 {wan(s['adjusted_budget'])}，全年执行数 {wan(s['executed'])}，预算执行率 "
         f"{rate(s['execution_rate'])}。"
     )
     adjustment = m.get("adjustment", 0.0)
-    if not _missing(adjustment) and half_up(adjustment, 2) != 0:
+    if not known or _missing(adjustment):
+        pass
+    elif half_up(adjustment, 2) != 0:
         way = "增加" if adjustment > 0 else "减少"
         text += f"全年预算数较年初预算数{way} {wan(abs(adjustment))}"
         adj_rate = m.get("adjustment_rate")
@@ -665,7 +671,7 @@ def _funding_rows(detail: UnitDetail) -> list[list[str]]:
         for i, r in enumerate(groups):
             head = [_td(label, rowspan=len(groups))] if i == 0 else []
             rows.append([
-                *head, _td(esc(r[column])), *amounts(r), _n(DASH),
+                *head, _td(esc(r[column]) or DASH), *amounts(r), _n(DASH),
                 _n(rate(r["execution_rate"])), _n(DASH),
             ])  # fmt: skip
     return rows

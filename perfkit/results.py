@@ -10,6 +10,7 @@ import pandas as pd
 
 from perfkit.metrics import round_half_up
 from perfkit.scoring import Scores
+from perfkit.textcells import escape_frame
 
 UNIT_FIELDS = (
     "unit_code",
@@ -83,12 +84,30 @@ def _records(frame: pd.DataFrame, fields: tuple[str, ...]) -> dict[tuple[int, st
     return out
 
 
+def _units(scores: Scores) -> pd.DataFrame:
+    """The units frame with Σ年初预算数 NaN (null, an empty CSV cell) for a unit-year whose budget
+    rows leave 年初预算数 blank, as :mod:`perfkit.metrics` sums it."""
+    units = scores.units
+    items = scores.budget_items
+    if units.empty or items.empty or "initial_budget" not in units.columns:
+        return units
+    blank = items["initial_budget"].isna().groupby([items["year"], items["unit_code"]]).any()
+    if not blank.any():
+        return units
+    keys = pd.MultiIndex.from_frame(units[["year", "unit_code"]])
+    unknown = blank.reindex(keys, fill_value=False).to_numpy()
+    units = units.copy()
+    units["initial_budget"] = units["initial_budget"].mask(unknown)
+    return units
+
+
 def to_records(scores: Scores) -> list[dict[str, Any]]:
-    """One dict per unit-year: the unit's figures, its indicators and its findings."""
+    """One dict per unit-year: the unit's figures, its indicators and its findings
+    (``initial_budget`` null when the unit left 年初预算数 blank)."""
     indicators = _records(scores.indicators, INDICATOR_FIELDS)
     findings = _records(scores.findings, FINDING_FIELDS)
     records = []
-    for row in scores.units.to_dict("records"):
+    for row in _units(scores).to_dict("records"):
         key = (int(row["year"]), str(row["unit_code"]))
         record = {f: _clean(row.get(f)) for f in UNIT_FIELDS}
         record["rulebook"] = scores.rulebook.name
@@ -104,15 +123,17 @@ def to_json(scores: Scores) -> str:
 
 def unit_table(scores: Scores) -> pd.DataFrame:
     """The units frame with Chinese headers, rates as percentages, for the table and CSV forms."""
-    cols = [c for c in UNIT_HEADERS_ZH if c in scores.units.columns]
-    table = scores.units[cols].copy()
+    units = _units(scores)
+    cols = [c for c in UNIT_HEADERS_ZH if c in units.columns]
+    table = units[cols].copy()
     # 四舍五入 like the report, not pandas' round-half-even
     table["execution_rate"] = round_half_up(table["execution_rate"] * 100, 2)
     return table.rename(columns={**UNIT_HEADERS_ZH, "execution_rate": "预算执行率(%)"})
 
 
 def to_csv(scores: Scores) -> str:
-    return unit_table(scores).to_csv(index=False)
+    """The unit table as CSV; text a spreadsheet would evaluate gets a leading apostrophe."""
+    return escape_frame(unit_table(scores)).to_csv(index=False)
 
 
 def to_table(scores: Scores) -> str:

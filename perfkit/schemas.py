@@ -7,12 +7,19 @@ The raw tables (:mod:`perfkit.readers`) hold text as written, so the checks read
 - 月份 is a month 1–12 ("3", "03", "3月");
 - 单位编码 matches :data:`perfkit.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_"),
   because a unit code becomes a report's file name;
-- amounts (万元) and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
+- amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
   separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
-  ("1e3"), and the column's own unit written after the number ("120万元", "10分"). Not accepted:
-  another unit ("1200元" would be ten thousand times too much), "%", or words ("约100");
+  ("1e3"), and for points the unit "分" written after the number ("10分"). An amount may name its
+  unit: "1200元", "1,200.50 元", "0.12万元", "1.2亿元", "12千元" (:data:`AMOUNT_UNITS`); a bare
+  amount is in the header's unit ("全年预算数（元）", :attr:`RawTable.units`), 万元 when the
+  header names none. Every amount is converted to 万元 with decimal arithmetic, so that 1200元
+  is exactly the float 0.12. Not accepted: "12万" (万 of what?), "%", words ("约100"), ranges
+  ("100-200");
 - amounts and 分值 are not negative (whether a 得分 lies between 0 and its 分值 is a cross-row
   check in :mod:`perfkit.validation`);
+- the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``)
+  are not needed for scoring: an unreadable one is a warning, never an error
+  (:func:`reported_execution`);
 - per :attr:`perfkit.contract.Table.unique`, no two rows share a key (a unit listed twice, an
   indicator repeated for the same unit and year).
 
@@ -28,20 +35,24 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from perfkit.contract import TABLES_BY_NAME, UNIT_CODE_PATTERN, Column
-from perfkit.problems import Problem
+from perfkit.contract import AMOUNT_UNIT, AMOUNT_UNITS, TABLES_BY_NAME, UNIT_CODE_PATTERN, Column
+from perfkit.problems import WARNING, Problem
 from perfkit.readers import RawTable
 
-AMOUNT_UNIT = "万元"
 POINTS_UNIT = "分"
 #: number columns counted in points (分); every other number column is an amount in 万元
-POINTS_COLUMNS = frozenset({"weight", "reported_score"})
+POINTS_COLUMNS = frozenset({"weight", "reported_score", "reported_execution_score"})
+#: number columns whose unreadable values are warnings (scoring does not need them)
+REPORTED_EXECUTION = ("reported_rate", "reported_execution_score")
+#: a rate without "%" (and no "%" in its header) above this is read as a percentage
+RATE_PERCENT_ABOVE = 1.5
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
 _YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
@@ -61,8 +72,49 @@ def _number(text: str, unit: str) -> float:
     return float(folded.replace(",", "")) if _NUMBER.fullmatch(folded) else math.nan
 
 
+_AMOUNT = re.compile(
+    r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
+    r"\s*(?P<unit>" + "|".join(sorted(AMOUNT_UNITS, key=len, reverse=True)) + ")?"
+)
+
+
+def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
+    """An amount as 万元: "1200元" → 0.12, "1.2亿元" → 12000, "1200" under a 元 header → 0.12.
+
+    NaN when blank or not an amount (see the module's notation). Decimal arithmetic, so the
+    result is the float nearest to the exact 万元 figure.
+    """
+    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
+    match = _AMOUNT.fullmatch(folded)
+    if match is None:
+        return math.nan
+    factor = AMOUNT_UNITS[match["unit"] or header_unit]
+    number = Decimal(match["number"].replace(",", "")) * factor
+    return float(number) if number.is_finite() else math.nan
+
+
+def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:
+    """Each text as an amount in 万元 (NaN: blank or not an amount), see :func:`amount_value`."""
+    if header_unit == AMOUNT_UNIT:
+        text = np.asarray(values, dtype=object)
+        out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float)
+        out = out.copy()
+        out[~np.isfinite(out)] = np.nan
+        for i in np.flatnonzero(np.isnan(out)):
+            if text[i]:
+                out[i] = amount_value(text[i], header_unit)
+        return out
+    return np.array([amount_value(v, header_unit) if v else math.nan for v in values], dtype=float)
+
+
 def parse_numbers(values: Values, unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as a float (NaN when blank or not a number in the notation above)."""
+    """Each text as a float (NaN when blank or not a number in the notation above).
+
+    ``unit`` "万元" (or another amount unit, the header's) reads amounts, converted to 万元;
+    "分" reads points.
+    """
+    if unit in AMOUNT_UNITS:
+        return parse_amounts(values, unit)
     text = np.asarray(values, dtype=object)
     out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float, copy=True)
     out[~np.isfinite(out)] = np.nan  # "inf" and "nan" are not amounts
@@ -108,23 +160,62 @@ def valid_code_values(raw: RawTable) -> np.ndarray:
     return raw.cache["unit_code valid"]
 
 
-def parser(column: Column) -> Callable[[Values], np.ndarray]:
-    """The function that turns a column's texts into floats, by the column's kind."""
+_RATE = re.compile(r"(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%)?")
+
+
+def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
+    """A printed 执行率 as a fraction, and "" or the warning code it earns.
+
+    "95.5%" → 0.955; "95.5" → 0.955 when the header says "%" ("执行率（%）"). A bare number
+    without "%" anywhere is doubtful (``rate_without_percent``): above
+    :data:`RATE_PERCENT_ABOVE` it is read as a percentage ("95.5" → 0.955), otherwise as a
+    fraction ("0.955" → 0.955; "1" → 1.0); 0 is 0 either way and not flagged. Anything else
+    ("约95%", "-5%", "95-100%") is NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
+    """
+    if not text:
+        return math.nan, ""
+    folded = unicodedata.normalize("NFKC", text).strip().replace("百分比", "%")
+    match = _RATE.fullmatch(folded)
+    if match is None:
+        return math.nan, "reported_execution_unreadable"
+    number = Decimal(match["number"])
+    if match["percent"] or header_percent:
+        return float(number / 100), ""
+    if number == 0:
+        return 0.0, ""
+    if number > Decimal(str(RATE_PERCENT_ABOVE)):
+        return float(number / 100), "rate_without_percent"
+    return float(number), "rate_without_percent"
+
+
+def parse_rates(values: Values, header_percent: bool = False) -> np.ndarray:
+    """Each printed 执行率 as a fraction (NaN when blank or unreadable), see :func:`rate`."""
+    return np.array([rate(v, header_percent)[0] for v in values], dtype=float)
+
+
+def parser(column: Column, header_unit: str | None = None) -> Callable[[Values], np.ndarray]:
+    """The function that turns a column's texts into floats, by the column's kind and unit
+    (``header_unit``: the unit the header names, :attr:`RawTable.units`)."""
     if column.kind == "year":
         return parse_years
     if column.kind == "month":
         return parse_months
-    unit = POINTS_UNIT if column.key in POINTS_COLUMNS else AMOUNT_UNIT
-    return lambda values: parse_numbers(values, unit)
+    if column.unit == "%":
+        return lambda values: parse_rates(values, header_unit == "%")
+    if column.key in POINTS_COLUMNS or column.unit == POINTS_UNIT:
+        return lambda values: parse_numbers(values, POINTS_UNIT)
+    unit = header_unit or AMOUNT_UNIT
+    return lambda values: parse_amounts(values, unit)
 
 
 def typed(raw: RawTable, key: str) -> np.ndarray:
     """A number, year or month column of ``raw`` as floats per row (NaN: blank or invalid).
 
-    Parses each distinct value once; the result is cached on ``raw``.
+    Amounts are in 万元 whatever unit the header or the value names. Parses each distinct
+    value once; the result is cached on ``raw``.
     """
     if key not in raw.cache:
-        per_value = parser(raw.table.column(key))(raw.values(key))
+        per_value = parser(raw.table.column(key), raw.units.get(key))(raw.values(key))
         raw.cache[key] = per_value[raw.codes(key)]
     return raw.cache[key]
 
@@ -207,8 +298,8 @@ def unit_code() -> pa.Column:
     return _column(SAFE_UNIT_CODE)
 
 
-def amount() -> pa.Column:
-    return _column(AMOUNT_IS_NUMBER, AMOUNT_NOT_NEGATIVE)
+def amount(blank_ok: bool = False) -> pa.Column:
+    return _column(AMOUNT_IS_NUMBER, AMOUNT_NOT_NEGATIVE, blank_ok=blank_ok)
 
 
 def weight() -> pa.Column:
@@ -238,12 +329,15 @@ BUDGET = pa.DataFrameSchema(
     {
         "year": year(),
         "unit_code": unit_code(),
-        "fund_source": text(),
-        "expense_type": text(),
+        "fund_source": text(blank_ok=True),
+        "expense_type": text(blank_ok=True),
         "item": text(),
-        "initial_budget": amount(),
+        "initial_budget": amount(blank_ok=True),
         "adjusted_budget": amount(),
         "executed": amount(),
+        # read by reported_execution: doubtful or unreadable values are warnings
+        "reported_rate": text(blank_ok=True),
+        "reported_execution_score": text(blank_ok=True),
     },
     name="budget",
 )
@@ -360,6 +454,7 @@ def check(raw: RawTable) -> list[Problem]:
         cases = _failures(_columns_schema(raw.table.name, tuple(keys)), distinct)
         for (key, message), failing in cases.groupby(["column", "check"], sort=False)["index"]:
             values, codes, header = raw.values(key), raw.codes(key), raw.headers[key]
+            message = _amount_message(raw, key, str(message))
             if failing.isna().any():  # the check itself could not run
                 found.append((-1, order[key], Problem(raw.file, str(message), column=header)))
             bad = np.unique(failing.dropna().astype(np.int64).to_numpy() % len(values))
@@ -379,8 +474,93 @@ def check(raw: RawTable) -> list[Problem]:
                 for pos in np.flatnonzero(np.isin(codes, bad))
             ]
     found += _duplicates(raw)
+    found += [(pos, order[key], p) for pos, key, p in reported_execution(raw)]
     found.sort(key=lambda f: (f[0], f[1]))
     return [problem for _, _, problem in found]
+
+
+def _amount_message(raw: RawTable, key: str, message: str) -> str:
+    """The amount check's message, naming the header's unit when the header names one."""
+    unit = raw.units.get(key)
+    if message != AMOUNT_IS_NUMBER.error or not unit or unit == AMOUNT_UNIT:
+        return message
+    return (
+        f"应为数字，单位{unit}（按表头所注；如 1200 或 1,200.50），或在数字后注明单位"
+        "元、千元、万元或亿元（如 1200元、0.12万元）"
+    )
+
+
+_REPORTED_MESSAGES = {
+    ("reported_rate", "reported_execution_unreadable"): (
+        "无法识别执行率，应为百分数（如 95.5%）；该值不参与评分，仅用于与计算结果核对，"
+        "已按空白处理。"
+    ),
+    ("reported_execution_score", "reported_execution_unreadable"): (
+        "无法识别得分，应为不小于 0 的数字（如 9.5 或 9.5分）；该值不参与评分，仅用于与计算结果"
+        "核对，已按空白处理。"
+    ),
+}
+
+
+def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
+    """Warnings about the budget table's printed 执行率 and 得分: (row position, key, problem).
+
+    Unreadable values (``reported_execution_unreadable``) and rates written without "%" under a
+    header without "%" (``rate_without_percent``, with the fraction perfkit read).
+    """
+    if raw.table.name != "budget" or raw.status != "ok":
+        return []
+    found = []
+    year = raw.column("year") if "year" in raw.frame.columns else None
+    unit = raw.column("unit_code") if "unit_code" in raw.frame.columns else None
+    for key in REPORTED_EXECUTION:
+        if key not in raw.frame.columns:
+            continue
+        values, codes = raw.values(key), raw.codes(key)
+        if key == "reported_rate":
+            percent = raw.units.get(key) == "%"
+            read = [rate(v, percent) for v in values.tolist()]
+        else:
+            points = parse_numbers(values, POINTS_UNIT)
+            read = [
+                (p, "reported_execution_unreadable" if v and not p >= 0 else "")
+                for v, p in zip(values.tolist(), points.tolist(), strict=True)
+            ]
+        flagged = [i for i, (_, code) in enumerate(read) if code]
+        for pos in np.flatnonzero(np.isin(codes, flagged)):
+            value, code = read[codes[pos]]
+            if code == "rate_without_percent":
+                message = (
+                    f"执行率未写“%”，表头也未注明“（%）”：已按 {_percent_text(value)} 读取"
+                    f"（大于 {RATE_PERCENT_ABOVE:g} 的数按百分数读，其余按小数读），请核对；"
+                    "可写作 95.5% 或在表头写“执行率（%）”。"
+                )
+            else:
+                message = _REPORTED_MESSAGES[(key, code)]
+            years = _parse_year_text(year[pos]) if year is not None else None
+            problem = Problem(
+                raw.file,
+                message,
+                int(raw.rows[pos]),
+                raw.headers[key],
+                values[codes[pos]],
+                unit_code=(unit[pos] or None) if unit is not None else None,
+                severity=WARNING,
+                code=code,
+                year=years,
+            )
+            found.append((int(pos), key, problem))
+    return found
+
+
+def _percent_text(fraction: float) -> str:
+    text = f"{Decimal(repr(fraction)) * 100:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+
+def _parse_year_text(text: str) -> int | None:
+    year = parse_years([text])[0]
+    return None if math.isnan(year) else int(year)
 
 
 def _duplicates(raw: RawTable) -> list[tuple[int, int, Problem]]:

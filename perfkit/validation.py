@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit import notation, qualitative, schemas
+from perfkit import notation, qualitative, schemas, textcells
 from perfkit.contract import NARRATIVE_DIR, TABLES
 from perfkit.problems import ERROR, WARNING, Problem
 from perfkit.readers import RawDataset, RawTable
@@ -40,6 +40,7 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
     for table in raw.tables.values():
         problems += _file_problems(table, workbook)
         problems += schemas.check(table)
+        problems += textcells.formula_problems(table)
     budget, indicators = raw.tables["budget"], raw.tables["indicators"]
     known = _known_units(raw.tables["units"])
     problems += _unit_references(raw, known)

@@ -1,7 +1,9 @@
 """Writing a dataset in the contract: a CSV folder or one .xlsx workbook (``perfkit export``).
 
 The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM,
-Chinese headers (the contract's ``zh`` names), one file per table,
+Chinese headers (the contract's ``zh`` names), one file per table, text that a spreadsheet would
+take for a formula written with a leading apostrophe (:mod:`perfkit.textcells`; the reader takes
+it off again),
 ``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The workbook
 holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
 ``dataset`` sheet with the same metadata. Both are written to a temporary place beside the
@@ -38,6 +40,7 @@ from perfkit.contract import (
 )
 from perfkit.dataset import Dataset
 from perfkit.problems import UsageError
+from perfkit.textcells import escape_frame
 
 METADATA_FILE = "dataset.toml"
 METADATA_SHEET = "dataset"
@@ -87,6 +90,15 @@ def format_number(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def format_rate(value: Any) -> str:
+    """A rate kept as a fraction, written as a percentage: 0.955 → "95.5%" (blank: "")."""
+    text = format_number(value)
+    if not text or text.endswith("%"):
+        return text
+    percent = format(Decimal(text) * 100, "f")
+    return (percent.rstrip("0").rstrip(".") if "." in percent else percent) + "%"
+
+
 def format_text(value: Any) -> str:
     """A text cell: None and NaN become "", everything else is stripped ``str``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -133,6 +145,8 @@ def text_frame(frame: pd.DataFrame | None, table: Table) -> pd.DataFrame:
             out[col.key] = [""] * len(frame)
             continue
         fmt = format_number if col.kind in ("number", "year", "month") else format_text
+        if col.unit == "%":
+            fmt = format_rate
         out[col.key] = [fmt(v) for v in frame[col.key].tolist()]
     return pd.DataFrame(out, columns=keys, dtype=object)
 
@@ -163,7 +177,7 @@ def _write_folder(tables: Tables, folder: Path) -> None:
         frame = tables.frames.get(table.name)
         if not table.required and (frame is None or frame.empty):
             continue
-        text = text_frame(frame, table)
+        text = escape_frame(text_frame(frame, table))
         text.columns = [c.zh for c in table.columns]
         text.to_csv(folder / table.filename, index=False, encoding="utf-8-sig", lineterminator="\n")
     for (year, code), markdown in sorted(tables.narratives.items()):
@@ -241,8 +255,9 @@ def _write_workbook(tables: Tables, path: Path) -> None:
         frame = tables.frames.get(table.name)
         if not table.required and (frame is None or frame.empty):
             continue
-        numeric = [c.kind in ("number", "year", "month") for c in table.columns]
-        text = [c.kind in ("text", "code") for c in table.columns]
+        # rates are written as "95.5%" text: a bare 0.955 would read back as doubtful
+        numeric = [c.kind in ("number", "year", "month") and c.unit != "%" for c in table.columns]
+        text = [c.kind in ("text", "code") or c.unit == "%" for c in table.columns]
         widths = [24 if c.kind == "text" else 14 for c in table.columns]
         sheet = _SheetWriter(wb, table.zh, [c.zh for c in table.columns], widths)
         for record in text_frame(frame, table).itertuples(index=False):

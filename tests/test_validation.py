@@ -114,11 +114,12 @@ def test_not_a_number(tmp_path: Path) -> None:
     )
 
 
-def test_an_amount_in_yuan_is_not_an_amount_in_wan_yuan(tmp_path: Path) -> None:
+def test_an_amount_in_wan_without_yuan_is_an_error(tmp_path: Path) -> None:
+    # "4200000元" is read as 420 万元 now (tests/test_units.py); "420万" names no unit
     data = tables()
-    data["budget"][1][5] = "4200000元"
+    data["budget"][1][5] = "420万"
     text = only(problems_of(tmp_path, data))
-    assert text.startswith("budget.csv，第2行，列「年初预算数」：值“4200000元”：应为数字，单位万元")
+    assert text.startswith("budget.csv，第2行，列「年初预算数」：值“420万”：应为数字，单位万元")
 
 
 def test_negative_amount(tmp_path: Path) -> None:

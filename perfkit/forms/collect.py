@@ -14,6 +14,7 @@ and listed.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -131,7 +132,8 @@ def _meta_budget(form: Form) -> pd.DataFrame:
     rows = [values for values, _ in _meta_rows(form, "budget")]
     frame = pd.DataFrame(rows, columns=[c.key for c in TABLES_BY_NAME["budget"].columns])
     for key in L.FUNDING_COLUMNS:
-        frame[key] = [amount(v) or 0.0 for v in frame[key]]
+        blank = math.nan if key == "initial_budget" else 0.0  # 年初预算数 may be blank
+        frame[key] = [blank if (a := amount(v)) is None else a for v in frame[key]]
     return frame
 
 

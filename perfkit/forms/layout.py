@@ -160,7 +160,8 @@ class FundingRow:
     """One row of the funding block: a label and the three sums (万元)."""
 
     label: str
-    initial_budget: float
+    #: None when a budget row of the unit-year leaves 年初预算数 blank (the cell stays blank)
+    initial_budget: float | None
     adjusted_budget: float
     executed: float
 
@@ -185,14 +186,16 @@ def funding_rows(budget: pd.DataFrame) -> list[FundingRow]:
     """The funding block of one unit-year from its item-level budget rows.
 
     年度资金总额 sums every row; then one row per 资金来源 present (财政拨款, 上年结转, 其他资金 …)
-    and one per 支出类型 (基本支出, 项目支出 …), each the sum of its items. Amounts are floats.
+    and one per 支出类型 (基本支出, 项目支出 …), each the sum of its items. Amounts are floats;
+    a sum over a blank 年初预算数 is None.
     """
     cols = list(FUNDING_COLUMNS)
     amounts = budget[cols].astype(float)
 
-    def sums(part: pd.DataFrame) -> list[float]:
-        # rounded far below the 0.01 shown, so that 768.0000000000001 reads 768
-        return [round(float(part[c].sum()), 6) for c in cols]
+    def sums(part: pd.DataFrame) -> list[float | None]:
+        # rounded far below the 0.01 shown, so that 768.0000000000001 reads 768; a blank
+        # 年初预算数 is not added as 0: the sum is unknown
+        return [None if part[c].isna().any() else round(float(part[c].sum()), 6) for c in cols]
 
     rows = [FundingRow(FUNDING_TOTAL, *sums(amounts))]
     for key, order in (("fund_source", _FUND_SOURCE_ORDER), ("expense_type", _EXPENSE_TYPE_ORDER)):

@@ -60,7 +60,7 @@ def write_meta(
         ws.append([f"[{name}]"])
         ws.append(list(text.columns))
         for record in text.itertuples(index=False):
-            ws.append(list(record))
+            ws.append([value if value != "" else None for value in record])
     ws.append([])
     ws.append([f"[{_NARRATIVE}]"])
     for start in range(0, len(narrative), _CHUNK):
@@ -68,6 +68,8 @@ def write_meta(
     for row in ws.iter_rows():
         for cell in row:
             cell.number_format = "@"
+            if cell.data_type == "f":  # text such as "=HYPERLINK(…)" or "=0次" stays text
+                cell.data_type = "s"
     ws.sheet_state = "veryHidden"
     return ws
 

@@ -316,9 +316,14 @@ def check_funding(form: Form, budget: pd.DataFrame) -> None:
         for key, (cell, value) in shown.items():
             expected = getattr(row, key)
             number = amount(value)
-            if number is None or abs(number - expected) > 1e-6 * max(1.0, abs(expected)):
+            if expected is None:
+                changed = number is not None
+            else:
+                changed = number is None or abs(number - expected) > 1e-6 * max(1.0, abs(expected))
+            if changed:
+                issued = "空白" if expected is None else f"{expected:.2f}"
                 form.problem(
-                    f"预算执行数据由财政部门提供，不在表中修改：此处下发时为 {expected:.2f}。"
+                    f"预算执行数据由财政部门提供，不在表中修改：此处下发时为 {issued}。"
                     "如数字有误，请与财政部门联系更正预算数据。",
                     cell,
                     text_value(value),
