@@ -13,7 +13,8 @@ their thresholds read from the rulebook's ``[findings]``:
   i.e. the target was set too low (财预〔2020〕10号; Guangxi asks for an explanation from 130%);
 - ``missing_deviation_reason``: under target with no 偏差原因分析及改进措施;
 - ``score_mismatch``: a reported 得分 that differs from the computed score by more than
-  ``score_mismatch`` (0.01);
+  ``score_mismatch`` (0.01); likewise the unit's printed 执行率 (by more than 0.05 points) and
+  execution 得分 (the budget table's ``reported_rate`` and ``reported_execution_score``);
 - ``data_warning``: a validation warning about the unit (weights that do not add up, blank or
   unreadable cells, units' own scoring errors …: issue 8), its problem code in ``code``.
 
@@ -261,6 +262,57 @@ def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame
     return _frame(rows, "score_mismatch", _text(rows, "level3"), message, d)
 
 
+#: printed and computed 预算执行率 differ when more than this apart (0.05 percentage points: a
+#: rate printed with one decimal, 95.2% for 95.23%, is not a mismatch; 100% for 80% is)
+RATE_TOLERANCE = 0.0005
+
+
+def _execution_mismatch_rows(units: pd.DataFrame, rulebook: Rulebook) -> list[pd.DataFrame]:
+    """The unit-years whose printed 执行率, then those whose printed execution 得分, differ from
+    the computed ones (the 年度资金总额 row of the 自评表: issue 8 §3)."""
+    if "reported_execution_rate" not in units:
+        return [units.iloc[:0], units.iloc[:0]]
+    rate = units["reported_execution_rate"] - units["execution_rate"]
+    score = units["reported_execution_score"] - units["execution_score"]
+    return [
+        units[np.round(rate.abs(), 9) > RATE_TOLERANCE],
+        units[np.round(score.abs(), 9) > rulebook.score_mismatch],
+    ]
+
+
+def execution_mismatch(units: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
+    """The unit's printed 执行率 or execution 得分 against the computed ones (``score_mismatch``).
+
+    "预算执行率自评为 100.00%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。"
+    "预算执行率得分自评 10 分，按评分规则计算为 8.00 分，相差 2.00 分。"
+    """
+    rates, scores = _execution_mismatch_rows(units, rulebook)
+    printed, computed = rates["reported_execution_rate"], rates["execution_rate"]
+    points = np.abs(
+        round_half_up(printed * 100, 2) - round_half_up(computed.to_numpy(float) * 100, 2)
+    )
+    rate_message = (
+        "预算执行率自评为 " + percent_strings(printed) + "，按全年执行数 ÷ 全年预算数计算为 "
+        + percent_strings(computed) + "，相差 " + fixed_strings(points) + " 个百分点。"
+    )  # fmt: skip
+    decimals = rulebook.execution_rounding.decimals
+    diff = scores["reported_execution_score"] - scores["execution_score"]
+    score_message = (
+        "预算执行率得分自评 " + strings(scores["reported_execution_score"], num)
+        + " 分，按评分规则计算为 " + fixed_strings(scores["execution_score"], decimals)
+        + " 分，相差 " + fixed_strings(np.abs(diff), decimals) + " 分。"
+    )  # fmt: skip
+    return pd.concat(
+        [
+            _frame(rates, "score_mismatch", np.full(len(rates), "预算执行率"), rate_message,
+                   printed - computed),
+            _frame(scores, "score_mismatch", np.full(len(scores), "预算执行率得分"),
+                   score_message, diff),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+
+
 def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFrame:
     """Validation warnings about a unit, as findings (kind ``data_warning``) of the unit-years in
     ``units``: of the warning's year, or of every year scored when it names none.
@@ -303,6 +355,7 @@ def find(
         under_target(indicators, rulebook),
         over_target(indicators, rulebook),
         missing_deviation_reason(indicators),
+        execution_mismatch(units, rulebook),
         score_mismatch(indicators, rulebook),
         *([] if warnings is None else [warnings]),
     ]
@@ -331,6 +384,7 @@ def count(
     selected = [
         *_low_execution_rows(units, items, rulebook),
         _time_progress_rows(progress, rulebook),
+        *_execution_mismatch_rows(units, rulebook),
     ]
     missed = _missed(indicators)
     masks = [missed, _over(indicators, rulebook), _missing_reason(indicators, missed)]

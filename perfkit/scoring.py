@@ -863,6 +863,7 @@ def _units(
     out = metrics.execution(budget).merge(sums, on=KEYS, how="outer", sort=True)
     for col in ("adjusted_budget", "executed", "indicator_weight"):
         out[col] = out[col].fillna(0.0)
+    out = out.merge(printed_execution(budget), on=KEYS, how="left")
     score, text = indicator_totals(
         out["indicator_score"].fillna(0.0).to_numpy(float),
         out["indicator_weight"].to_numpy(float),
@@ -879,6 +880,22 @@ def _units(
     names = dict(zip(ds.units["unit_code"].tolist(), ds.units["unit_name"].tolist(), strict=False))
     out["unit_name"] = out["unit_code"].map(names).fillna(out["unit_code"])
     out["n_findings"] = 0
+    return out
+
+
+def printed_execution(budget: pd.DataFrame) -> pd.DataFrame:
+    """Per unit-year, the 执行率 and execution 得分 the unit printed (the 年度资金总额 row of its
+    自评表; issue 8 §3): the first value given on any of its budget rows, NaN when none is.
+
+    Columns: year, unit_code, reported_execution_rate, reported_execution_score.
+    """
+    columns = {"reported_rate": "reported_execution_rate"}
+    keep = [c for c in ("reported_rate", "reported_execution_score") if c in budget]
+    out = budget[[*KEYS, *keep]].groupby(KEYS, sort=False).first().reset_index()
+    out = out.rename(columns=columns)
+    for column in ("reported_execution_rate", "reported_execution_score"):
+        if column not in out:
+            out[column] = np.nan
     return out
 
 

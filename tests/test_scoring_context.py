@@ -299,3 +299,34 @@ def test_a_qualifier_before_the_number_under_cost():
 def test_different_qualifiers_cannot_be_compared():
     row = row_of(indicator_row("U1", "补助标准", "人均2000元", "每户2000元", 10, reported=9))
     assert (row["rule"], row["score"]) == ("unverifiable_reported", 9)
+
+
+# --- the unit's printed 执行率 and execution 得分 ---------------------------------------------
+
+
+def test_printed_execution_rate_and_score_are_checked():
+    printed = {"reported_rate": 1.0, "reported_execution_score": 10.0}
+    found = scored(
+        indicator_row("U1", "a", "≥10件", "10件", 90),
+        budget=[budget_row("U1", adjusted=100, executed=80) | printed],
+    ).findings
+    mismatch = found[found["kind"] == "score_mismatch"]
+    # computed: 80 ÷ 100 = 80.00%, 10 × 80% = 8.00; printed 100% and 10
+    assert mismatch["message"].tolist() == [
+        "预算执行率自评为 100.00%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。",
+        "预算执行率得分自评 10 分，按评分规则计算为 8.00 分，相差 2.00 分。",
+    ]
+    assert mismatch["subject"].tolist() == ["预算执行率", "预算执行率得分"]
+
+
+def test_printed_execution_rounded_to_one_decimal_is_no_mismatch():
+    # 95.23% printed as 95.2%: 0.03 points apart, within 0.05; the score 9.52 as printed
+    printed = {"reported_rate": 0.952, "reported_execution_score": 9.52}
+    found = scored(
+        indicator_row("U1", "a", "≥10件", "10件", 90),
+        budget=[
+            budget_row("U1", item="a", adjusted=100, executed=95.23) | printed,
+            budget_row("U1", item="b", adjusted=0, executed=0),  # the printed values on one row
+        ],
+    ).findings
+    assert "score_mismatch" not in set(found["kind"])
