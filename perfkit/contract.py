@@ -79,10 +79,11 @@ UNITS = Table(
     (
         UNIT_CODE,
         Column("unit_name", "单位名称"),
-        Column("department", "主管部门"),
-        Column("functions", "主要职能", allow_blank=True),
-        Column("internal_bodies", "内设机构", allow_blank=True),
-        Column("subordinate_units", "下属单位", allow_blank=True),
+        # descriptive: published tables often lack them (domain.md §7); the report says so
+        Column("department", "主管部门", required=False, allow_blank=True),
+        Column("functions", "主要职能", required=False, allow_blank=True),
+        Column("internal_bodies", "内设机构", required=False, allow_blank=True),
+        Column("subordinate_units", "下属单位", required=False, allow_blank=True),
     ),
     unique=("unit_code",),
 )

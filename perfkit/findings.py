@@ -153,6 +153,7 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
 
     ≥: "「办结案件数」实际完成 180件，未达到年度指标值（≥200件），完成率为 90.00%。"
     ≤: "「平均办理时长」实际完成 12天，超出年度指标值（≤10天）。"
+    deadline: "「完成时间」实际完成时间为 2022年12月，未在时限（2022年11月）内完成。"
     qualitative: "「群众满意度」实际完成情况为“基本达成”（B 档：部分达成年度指标并具有一定效果），
     未完全达成年度指标值（达成年度指标）。"
     """
@@ -162,12 +163,17 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     completion = rows["completion"].to_numpy(float)
     lower = (rule == "lower_better_ratio") | (rule == "lower_better_linear")
     qual = (rule == "qualitative_tier") | (rule == "qualitative_reported")
-    has_rate = ~lower & ~qual & np.isfinite(completion)
-    plain = ~lower & ~qual & ~has_rate
+    deadline = rule == "deadline"
+    has_rate = ~lower & ~qual & ~deadline & np.isfinite(completion)
+    plain = ~lower & ~qual & ~deadline & ~has_rate
     message = np.empty(len(rows), dtype=object)
 
     def rows_of(mask: np.ndarray, *columns: np.ndarray):
         return zip(level3[mask], actual[mask], target[mask], *columns, strict=True)
+
+    message[deadline] = [
+        f"「{n}」实际完成时间为 {a}，未在时限（{t}）内完成。" for n, a, t in rows_of(deadline)
+    ]
 
     message[lower] = [f"「{n}」实际完成 {a}，超出年度指标值（{t}）。" for n, a, t in rows_of(lower)]
     message[plain] = [

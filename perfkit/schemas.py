@@ -316,7 +316,7 @@ UNITS = pa.DataFrameSchema(
     {
         "unit_code": unit_code(),
         "unit_name": text(),
-        "department": text(),
+        "department": text(blank_ok=True),
         "functions": text(blank_ok=True),
         "internal_bodies": text(blank_ok=True),
         "subordinate_units": text(blank_ok=True),

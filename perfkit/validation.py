@@ -434,7 +434,10 @@ def _actual_comparators(t: RawTable, actuals: _Parsed) -> list[tuple[int, str, s
     with_comparator = [
         i
         for i, p in enumerate(actuals.cells)
-        if isinstance(p, notation.Target) and p.comparator is not None and not p.implicit
+        if isinstance(p, notation.Target)
+        and p.comparator is not None
+        and not p.implicit
+        and p.date is None  # "2022年12月" reads as ≤12月 (a deadline form), not a copied target
     ]
     codes = t.codes("actual")
     return [
