@@ -292,6 +292,8 @@ def execution_mismatch(units: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     "预算执行率自评为 100.00%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。"
     "预算执行率得分自评 10 分，按评分规则计算为 8.00 分，相差 2.00 分。"
     """
+    if "reported_execution_rate" not in units:
+        return _frame(units.iloc[:0], "score_mismatch", [], [], [])
     rates, scores = _execution_mismatch_rows(units, rulebook)
     printed, computed = rates["reported_execution_rate"], rates["execution_rate"]
     points = np.abs(

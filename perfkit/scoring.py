@@ -41,7 +41,8 @@ KEYS = ["year", "unit_code"]
 TOTAL_DECIMALS = 2
 UNIT_COLUMNS = [
     "year", "unit_code", "unit_name", "initial_budget", "adjusted_budget", "executed",
-    "execution_rate", "execution_score", "execution_rule_text", "indicator_weight",
+    "execution_rate", "execution_score", "execution_rule_text", "reported_execution_rate",
+    "reported_execution_score", "indicator_weight",
     "indicator_score", "indicator_rule_text", "total", "grade", "n_findings",
 ]  # fmt: skip
 RESULT_COLUMNS = [
