@@ -419,14 +419,14 @@ def test_a_deleted_required_cell(forms_copy, tmp_path):
 def test_abc_in_actual_is_collected_and_flagged(forms_copy, tmp_path):
     # an actual that names no tier cannot be verified: a warning, not a refusal (issue 8 §4)
     _edit(forms_copy / "SZ001.xlsx", lambda ws: ws.__setitem__("F17", "abc"))
-    collect_forms(forms_copy, tmp_path / "out")
+    result = collect_forms(forms_copy, tmp_path / "out")
     [w] = loading.load(tmp_path / "out").warnings
-    assert (w.severity, w.code, w.value, w.level3) == (
-        "warning",
-        "no_tier",
-        "abc",
-        "独立配合法官办结案件数",
-    )
+    assert (w.severity, w.code, w.value) == ("warning", "no_tier", "abc")
+    assert w.level3 == "独立配合法官办结案件数"
+    # collect says so, at the form's cell
+    [shown] = result.warnings
+    assert (shown.file, shown.cell, shown.code) == ("SZ001.xlsx", "自评表!F17", "no_tier")
+    assert "SZ001.xlsx 自评表!F17" in result.report()
 
 
 def test_abc_in_reported_score(forms_copy, tmp_path):

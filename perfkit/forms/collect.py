@@ -60,10 +60,15 @@ class CollectResult:
     collected: list[tuple[int, str]]
     #: workbooks left out under ``skip_invalid``, with their problems
     skipped: dict[str, list[Problem]] = field(default_factory=dict)
+    #: warnings of the forms collected (scored, flagged), located in their workbooks
+    warnings: list[Problem] = field(default_factory=list)
 
     def report(self) -> str:
         """A Chinese summary for the command line."""
         lines = [f"已回收 {len(self.collected)} 个单位的自评表，写入 {self.out}。"]
+        if self.warnings:
+            lines.append(f"其中 {len(self.warnings)} 处警告（已收入，评分时按说明处理，请核对）：")
+            lines += [f"  - {p}" for p in self.warnings]
         if self.skipped:
             lines.append(f"以下 {len(self.skipped)} 份自评表有问题，未收入：")
             for file, problems in self.skipped.items():
@@ -250,7 +255,9 @@ def _validate(cand: _Candidate, rb: Rulebook, forms: dict[str, Form], source: st
     try:
         folder = write_dataset(cand.tables(source), tmp / "dataset")
         try:
-            return load(folder, rb), []
+            ds = load(folder, rb)
+            ds.warnings = [_relocate(p, cand, forms) for p in ds.warnings]
+            return ds, []
         except InvalidInput as err:
             return None, [_relocate(p, cand, forms) for p in err.problems]
     finally:
@@ -325,4 +332,5 @@ def collect_forms(
     tables.source = str(folder)
     written = write_dataset(tables, out)
     collected = sorted((int(f.year or 0), f.unit_code) for f in live.values())
-    return CollectResult(written, [p.name for p in paths], collected, skipped)
+    warnings = sorted(ds.warnings, key=_reading_order)
+    return CollectResult(written, [p.name for p in paths], collected, skipped, warnings)
