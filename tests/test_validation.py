@@ -364,7 +364,7 @@ def test_every_problem_at_once_in_file_then_row_order(tmp_path: Path) -> None:
     data["goals"][2][1] = "C03"  # goals row 3
     data["budget"][3][5] = "abc"  # budget row 4
     data["budget"][1][7] = "-1"  # budget row 2
-    data["units"][1][2] = ""  # units row 2
+    data["units"][1][1] = ""  # units row 2, 单位名称
     data["indicators"][2][6] = "还行"  # indicators row 3
     problems = problems_of(tmp_path, data)
     assert [(p.file, p.row) for p in problems] == [

@@ -138,7 +138,7 @@ def test_garbage_in_any_workbook_cell_loads_or_is_a_located_problem(data, value)
 #: (table, column index, header, canonical key, required) of every free-text column
 FREE_TEXT = [
     ("units", 1, "单位名称", "unit_name", True),
-    ("units", 2, "主管部门", "department", True),
+    ("units", 2, "主管部门", "department", False),
     ("units", 3, "主要职能", "functions", False),
     ("units", 4, "内设机构", "internal_bodies", False),
     ("units", 5, "下属单位", "subordinate_units", False),
