@@ -63,8 +63,8 @@ def _load() -> str:
 
 
 def _units(data: Path) -> list[tuple[int, str]]:
-    from perfkit.loading import load
-    from perfkit.render import _units_by_year
+    from perfkit.data.loading import load
+    from perfkit.rendering.pipeline import _units_by_year
 
     plan = _units_by_year(load(data), None, None)
     return [(year, code) for year, entries in plan.items() for code, _ in entries]
@@ -105,7 +105,7 @@ def naive(data: Path, units: list[tuple[int, str]], out: Path) -> tuple[Timing, 
 def fast(data: Path, out: Path, jobs: int, reuse: bool = True, repeat: int = 1) -> Timing:
     """perfkit's render() in a fresh interpreter, as the CLI runs it; the best of ``repeat``."""
     code = (
-        "import sys\nfrom perfkit.render import render\n"
+        "import sys\nfrom perfkit.rendering.pipeline import render\n"
         f"r = render({str(data)!r}, out={str(out)!r}, jobs={jobs}, progress=False, "
         f"reuse_kernels={reuse})\n"
         "print(r.summary(), file=sys.stderr)\nsys.exit(r.exit_code)\n"

@@ -63,17 +63,18 @@ def run_child(args: list[str]) -> tuple[float, float, int]:
 
 def run_stages(folder: Path) -> dict[str, tuple[float, float]]:
     """(wall, CPU) seconds of each stage of `perfkit score`, run in this process as the command
-    runs them (read, validate and type are `perfkit.loading.load`, with its garbage-collector
+    runs them (read, validate and type are `perfkit.data.loading.load`, with its garbage-collector
     pause). Meant for a fresh process (``--stages``): caches such as the notation parser's start
     empty, as in the command. What the start-up floor already counts (one pandera validation,
     which loads pandera's backends) is done first, untimed."""
     exec(FLOOR)
-    from perfkit import gcpause, results
-    from perfkit.loading import to_dataset
-    from perfkit.readers import read_dataset
-    from perfkit.rulebook import load_rulebook
-    from perfkit.scoring import score_dataset
-    from perfkit.validation import validate
+    from perfkit.core import gcpause
+    from perfkit.data.loading import to_dataset
+    from perfkit.data.readers import read_dataset
+    from perfkit.data.validation import validate
+    from perfkit.rules.rulebook import load_rulebook
+    from perfkit.scoring import results
+    from perfkit.scoring.scores import score_dataset
 
     rulebook = load_rulebook(None)
     out: dict[str, tuple[float, float]] = {}

@@ -1,8 +1,13 @@
 """perfkit: budget performance self-evaluation (预算绩效自评) for many units at once.
 
-The notebook API (``perfkit.load``, ``perfkit.score``, ``perfkit.unit_detail``,
-``perfkit.overview``) lives in :mod:`perfkit.api`; it is imported on first use so that the
-command line starts fast.
+The public API (``perfkit.load``, ``perfkit.score``, ``perfkit.unit_detail``,
+``perfkit.overview`` from :mod:`perfkit.api`, and ``perfkit.rendering.pipeline`` from
+:mod:`perfkit.rendering.pipeline`) is imported on first use so that the command line starts fast.
+
+The package shows the flow, each layer importing only those below it::
+
+    core  ←  rules  ←  data  ←  scoring  ←  report  ←  rendering  ←  api, cli
+                                              forms (data, rules)
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,13 +18,24 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+local"
 
-_API = ("load", "score", "unit_detail", "overview")
+#: public name → the module that defines it
+_API = {
+    "load": "perfkit.api",
+    "score": "perfkit.api",
+    "unit_detail": "perfkit.api",
+    "overview": "perfkit.api",
+    "render": "perfkit.rendering.pipeline",
+}
 __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        from perfkit import api
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'perfkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

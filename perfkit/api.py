@@ -18,12 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from perfkit import loading, metrics
-from perfkit.contract import TABLES, Narrative
-from perfkit.dataset import Dataset
-from perfkit.problems import UsageError
-from perfkit.rulebook import Rulebook, load_rulebook
-from perfkit.scoring import Scores, score_dataset
+from perfkit.core.problems import UsageError
+from perfkit.data import loading
+from perfkit.data.contract import TABLES, Narrative
+from perfkit.data.dataset import Dataset
+from perfkit.rules.rulebook import Rulebook, load_rulebook
+from perfkit.scoring import metrics
+from perfkit.scoring.scores import Scores, score_dataset
 
 #: the source tree (when perfkit runs from a checkout): relative data paths are tried here too
 _ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def resolve_path(path: str | Path) -> Path:
 def load(path: str | Path, rules: Rules = None) -> Dataset:
     """Read and validate a dataset (a CSV folder or an .xlsx workbook); see :func:`loading.load`.
 
-    Raises :class:`perfkit.problems.InvalidInput` listing every problem found.
+    Raises :class:`perfkit.core.problems.InvalidInput` listing every problem found.
 
     A batch render runs one notebook per unit in the same kernel, each loading the same dataset:
     the validated dataset is kept for as long as its files are unchanged (same paths, sizes and
@@ -110,7 +111,7 @@ def score(
 ) -> pd.DataFrame:
     """One row per (year, unit): budget, execution rate and score, indicator score, total, grade.
 
-    Rates are fractions (0.9523). See :func:`perfkit.scoring.score_dataset`.
+    Rates are fractions (0.9523). See :func:`perfkit.scoring.scores.score_dataset`.
     """
     return score_dataset(ds, _rulebook(rules), years=year, units=unit).units
 
@@ -123,8 +124,8 @@ class UnitDetail:
     ``internal_bodies`` and ``subordinate_units`` from the units table; ``indicators`` are scored
     (rule, rule_text, completion, score …); ``budget`` holds the unit's budget rows,
     ``budget_items`` the execution per 项目; ``progress`` is
-    :func:`perfkit.metrics.time_progress` (empty without monthly data); ``metrics`` is the
-    unit's row of :func:`perfkit.metrics.unit_metrics`.
+    :func:`perfkit.scoring.metrics.time_progress` (empty without monthly data); ``metrics`` is the
+    unit's row of :func:`perfkit.scoring.metrics.unit_metrics`.
     """
 
     year: int

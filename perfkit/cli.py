@@ -11,7 +11,7 @@ import sys
 import click
 
 from perfkit import __version__
-from perfkit.problems import InvalidInput, UsageError
+from perfkit.core.problems import InvalidInput, UsageError
 
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -96,8 +96,8 @@ def validate(data: str, rules: str | None, fmt: str) -> None:
 
     有错误时退出码为 2；只有警告时退出码为 0（警告已按说明评分，请核对）。
     """
-    from perfkit.loading import load
-    from perfkit.problems import report
+    from perfkit.core.problems import report
+    from perfkit.data.loading import load
 
     if fmt == "json":
         _validate_json(data, rules)
@@ -114,7 +114,7 @@ def _validate_json(data: str, rules: str | None) -> None:
     import dataclasses
     import json
 
-    from perfkit.loading import load
+    from perfkit.data.loading import load
 
     try:
         problems = load(data, rules=rules).warnings
@@ -141,10 +141,10 @@ def _validate_json(data: str, rules: str | None) -> None:
 )
 def score(data: str, year: int | None, units: tuple[str, ...], rules: str | None, fmt: str) -> None:
     """为 DATA 中的每个单位计算预算执行率、指标得分、总分和等级。"""
-    from perfkit import results
-    from perfkit.loading import load
-    from perfkit.rulebook import load_rulebook
-    from perfkit.scoring import score_dataset
+    from perfkit.data.loading import load
+    from perfkit.rules.rulebook import load_rulebook
+    from perfkit.scoring import results
+    from perfkit.scoring.scores import score_dataset
 
     rulebook = load_rulebook(rules)
     ds = load(data, rules=rulebook)
@@ -176,7 +176,7 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int) -> 
     """生成一个确定性的虚构数据集（同一 --seed 得到相同文件），用于基准测试和演示。"""
     from pathlib import Path
 
-    from perfkit.demo import write_demo
+    from perfkit.data.demo import write_demo
 
     write_demo(Path(out), units=n_units, seed=seed, indicators_per_unit=indicators, year=year)
     click.echo(f"已生成 {n_units} 个单位的虚构数据：{out}")
@@ -219,7 +219,7 @@ def render(
     no_progress: bool,
 ) -> None:
     """把 DATA 中每个单位的自评报告生成为独立的 HTML 文件，并生成每个年度的汇总页 index.html。"""
-    from perfkit.render import render as render_reports
+    from perfkit.rendering.pipeline import render as render_reports
 
     result = render_reports(
         data,

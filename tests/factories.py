@@ -1,6 +1,6 @@
-"""Build a :class:`perfkit.dataset.Dataset` directly from lists of dicts, for tests.
+"""Build a :class:`perfkit.data.dataset.Dataset` directly from lists of dicts, for tests.
 
-Keys are the canonical ones of :mod:`perfkit.contract`; columns left out get a default (""
+Keys are the canonical ones of :mod:`perfkit.data.contract`; columns left out get a default (""
 for text, NaN for numbers); ``_row`` is the Excel row (header = row 1, so 2, 3, …). Units that
 are referred to but not listed are added with their code as name.
 
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit.contract import TABLES_BY_NAME
-from perfkit.dataset import Dataset
+from perfkit.data.contract import TABLES_BY_NAME
+from perfkit.data.dataset import Dataset
 
 Rows = list[dict[str, Any]] | None
 

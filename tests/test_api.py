@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from perfkit import api
-from perfkit.problems import UsageError
+from perfkit.core.problems import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -120,7 +120,8 @@ def test_a_broken_status_file_is_a_clear_error(tmp_path):
 def test_load_reuses_the_validated_dataset_until_a_file_changes(tmp_path, monkeypatch):
     import shutil
 
-    from perfkit import api, loading
+    from perfkit import api
+    from perfkit.data import loading
 
     data = tmp_path / "data"
     shutil.copytree(api.resolve_path("data/sample"), data)

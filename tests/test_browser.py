@@ -1,7 +1,7 @@
 """Reports seen in a real browser (issue 5 §1, §2): Debian's Chromium, headless, via Playwright.
 
-Two sets of pages are rendered once per session with :func:`perfkit.render.render`: two units of
-data/sample with their index, and the same two units from :mod:`hostile` (every user text carries
+Two sets of pages are rendered once per session with :func:`perfkit.rendering.pipeline.render`:
+two units of data/sample with their index, and the same two units from :mod:`hostile` (every user text carries
 scripts, markup, ``javascript:`` links, ``</table>``, ``$\\alpha$`` and very long names), with
 theirs.
 Every page is opened from ``file://`` and must:
@@ -42,8 +42,8 @@ from xml.sax.saxutils import escape
 import hostile
 import pytest
 
-from perfkit import htmlexport, pdf
-from perfkit.render import render
+from perfkit.rendering import htmlexport, pdf
+from perfkit.rendering.pipeline import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from csvdata import tables, write_folder, write_workbook
 
-from perfkit import api, loading, metrics, report, results
-from perfkit.problems import InvalidInput
-from perfkit.readers import read_dataset
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
-from perfkit.validation import validate
+from perfkit import api, report
+from perfkit.core.problems import InvalidInput
+from perfkit.data import loading
+from perfkit.data.readers import read_dataset
+from perfkit.data.validation import validate
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring import metrics, results
+from perfkit.scoring.scores import score_dataset
 
 MOF = load_rulebook()
 AMOUNTS = ["initial_budget", "adjusted_budget", "executed"]
@@ -254,7 +256,7 @@ def test_an_unreadable_printed_rate_or_score_is_a_warning(tmp_path):
 def test_printed_rates_survive_export_to_csv_and_workbook(tmp_path):
     data = _printed(tables(), ["96.49%", "", "91.67%"], ["9.65", "", "9.17"])
     ds = _budget(tmp_path, data)
-    from perfkit.writers import write_dataset
+    from perfkit.data.writers import write_dataset
 
     for out in (tmp_path / "out", tmp_path / "out.xlsx"):
         back = loading.load(write_dataset(ds, out))
@@ -267,7 +269,7 @@ def test_initial_budget_blank_survives_export(tmp_path):
     data = tables()
     data["budget"][2][5] = ""
     ds = _budget(tmp_path, data)
-    from perfkit.writers import write_dataset
+    from perfkit.data.writers import write_dataset
 
     for out in (tmp_path / "out", tmp_path / "out.xlsx"):
         back = loading.load(write_dataset(ds, out))

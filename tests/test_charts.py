@@ -16,7 +16,7 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from perfkit import charts
+from perfkit.report import charts
 
 GRADES = ["优", "良", "中", "差"]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from perfkit.api import load
-from perfkit.contract import TABLES, UNIT_CODE_PATTERN
-from perfkit.demo import write_demo
-from perfkit.problems import UsageError
-from perfkit.scoring import score_dataset
+from perfkit.core.problems import UsageError
+from perfkit.data.contract import TABLES, UNIT_CODE_PATTERN
+from perfkit.data.demo import write_demo
+from perfkit.scoring.scores import score_dataset
 
 FILES = [t.filename for t in TABLES] + ["dataset.toml"]
 

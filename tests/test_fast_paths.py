@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfkit import findings, gcpause, metrics
-from perfkit.loading import load
-from perfkit.rulebook import load_rulebook, presets
-from perfkit.scoring import score_dataset, score_indicators
+from perfkit.core import gcpause
+from perfkit.data.loading import load
+from perfkit.rules.rulebook import load_rulebook, presets
+from perfkit.scoring import findings, metrics
+from perfkit.scoring.scores import score_dataset, score_indicators
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

@@ -9,7 +9,7 @@
   left comes from one run.
 
 The render runs as ``perfkit render`` when the CLI has that command, else through
-:func:`perfkit.render.render` in ``python -c`` (with the CLI's exit codes: 0, 1, 2).
+:func:`perfkit.rendering.pipeline.render` in ``python -c`` (with the CLI's exit codes: 0, 1, 2).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit import atomic, htmlexport
 from perfkit.cli import cli
-from perfkit.render import LOCK_NAME
+from perfkit.core import atomic
+from perfkit.rendering import htmlexport
+from perfkit.rendering.pipeline import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -40,8 +41,8 @@ DEADLINE = 300  # seconds for one render of two units on a loaded 2-core machine
 
 RUN = """
 import sys
-from perfkit.problems import UsageError
-from perfkit.render import render
+from perfkit.core.problems import UsageError
+from perfkit.rendering.pipeline import render
 data, out, units = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 try:
     result = render(data, out=out, units=units, jobs=1, progress=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from factories import budget_row, indicator_row, make_dataset, monthly_row
 
-from perfkit.findings import COLUMNS, KINDS
-from perfkit.problems import Problem
-from perfkit.scoring import score_dataset
+from perfkit.core.problems import Problem
+from perfkit.scoring.findings import COLUMNS, KINDS
+from perfkit.scoring.scores import score_dataset
 
 MET = indicator_row("U1", "达标指标", "≥10件", "10件", 90)
 

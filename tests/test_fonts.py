@@ -12,7 +12,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from perfkit import fonts
+from perfkit.report import fonts
 
 CHINESE = "部门（单位）整体支出预算绩效自评报告：预算执行率（%），得分 −5 至 100"
 

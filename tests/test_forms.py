@@ -28,13 +28,13 @@ from openpyxl import load_workbook
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Font, PatternFill
 
-from perfkit import loading
+from perfkit.core.problems import InvalidInput, Problem, UsageError
+from perfkit.data import loading
 from perfkit.forms import collect_forms, make_forms
 from perfkit.forms.cells import amount_text, number_text, percent_format, text_value
 from perfkit.forms.partial import load_partial
-from perfkit.problems import InvalidInput, Problem, UsageError
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import score_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 RB = load_rulebook()

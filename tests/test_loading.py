@@ -1,4 +1,4 @@
-"""load(path, rules) -> Dataset: read, validate, coerce (perfkit.loading)."""
+"""load(path, rules) -> Dataset: read, validate, coerce (perfkit.data.loading)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perfkit.contract import TABLES
-from perfkit.loading import load
-from perfkit.problems import InvalidInput, UsageError
-from perfkit.rulebook import load_rulebook
+from perfkit.core.problems import InvalidInput, UsageError
+from perfkit.data.contract import TABLES
+from perfkit.data.loading import load
+from perfkit.rules.rulebook import load_rulebook
 from tests.csvdata import NARRATIVE, tables, write_folder, write_workbook
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from factories import budget_row, make_dataset, monthly_row
 
-from perfkit import metrics
+from perfkit.scoring import metrics
 
 BUDGET = make_dataset(
     budget=[

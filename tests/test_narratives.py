@@ -1,8 +1,8 @@
-"""Splitting a narrative's Markdown into the report's sections (perfkit.narratives)."""
+"""Splitting a narrative's Markdown into the report's sections (perfkit.data.narratives)."""
 
 from __future__ import annotations
 
-from perfkit.narratives import parse_narrative, section_of
+from perfkit.data.narratives import parse_narrative, section_of
 
 SEED_LIKE = """# 苏州市智慧审判保障中心 2022 年度部门整体支出绩效自评报告
 

@@ -1,7 +1,7 @@
 """The target notation (issue 2 §3, domain.md §5): every form, written out by hand.
 
 Each row of QUANTITATIVE is (text, comparator, value, unit, approx, implicit), read off the text
-by the rules in perfkit/notation.py's docstring, not copied from the parser's output.
+by the rules in perfkit/rules/notation.py's docstring, not copied from the parser's output.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from perfkit.notation import (
+from perfkit.rules.notation import (
     KNOWN_UNITS,
     NotationError,
     Target,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfkit import notation
-from perfkit.notation import KNOWN_UNITS, NotationError, Target
+from perfkit.rules import notation
+from perfkit.rules.notation import KNOWN_UNITS, NotationError, Target
 
 
 def _general(text: str) -> tuple[str, object]:

@@ -1,4 +1,4 @@
-"""Notations of published 自评表 (domain.md §7): rules 1, 5 and 10–12 of perfkit/notation.py.
+"""Notations of published 自评表 (domain.md §7): rules 1, 5 and 10–12 of perfkit/rules/notation.py.
 
 Every expected value below is read off the text by hand from the rules, not copied from the
 parser's output.
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfkit.notation import (
+from perfkit.rules.notation import (
     NotationError,
     Target,
     conversion,

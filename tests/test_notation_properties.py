@@ -7,7 +7,7 @@ import math
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from perfkit.notation import KNOWN_UNITS, NotationError, Target, format_target, parse
+from perfkit.rules.notation import KNOWN_UNITS, NotationError, Target, format_target, parse
 
 #: pieces of real notation, so that generated text often comes close to a valid form
 _PIECES = [

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from factories import budget_row, indicator_row, make_dataset
 
-from perfkit.notation import Target
-from perfkit.rulebook import load_rulebook, presets
-from perfkit.scoring import execution_score, grade, score_dataset, score_targets
+from perfkit.rules.notation import Target
+from perfkit.rules.rulebook import load_rulebook, presets
+from perfkit.scoring.scores import execution_score, grade, score_dataset, score_targets
 
 
 def q(text: str) -> Target:

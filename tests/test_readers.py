@@ -1,4 +1,4 @@
-"""Reading CSV folders and workbooks into raw string tables (perfkit.readers)."""
+"""Reading CSV folders and workbooks into raw string tables (perfkit.data.readers)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from perfkit.problems import UsageError
-from perfkit.readers import cell_text, read_dataset
+from perfkit.core.problems import UsageError
+from perfkit.data.readers import cell_text, read_dataset
 from tests.csvdata import tables, write_folder, write_workbook
 
 

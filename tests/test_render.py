@@ -24,10 +24,11 @@ import nbformat
 import pytest
 from fontTools.ttLib import TTFont
 
-from perfkit import atomic, htmlexport, pdf, warmkernel
-from perfkit import render as render_module
-from perfkit.problems import InvalidInput, UsageError
-from perfkit.render import RenderLocked, output_lock, render
+from perfkit.core import atomic
+from perfkit.core.problems import InvalidInput, UsageError
+from perfkit.rendering import htmlexport, pdf, warmkernel
+from perfkit.rendering import pipeline as render_module
+from perfkit.rendering.pipeline import RenderLocked, output_lock, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -209,7 +210,7 @@ def test_atomic_write_killed_half_way_leaves_no_partial_file(tmp_path):
     """A writer SIGKILLed in the middle of a report leaves the old file (or none), never half."""
     script = textwrap.dedent(f"""
         import os, signal
-        from perfkit import atomic
+        from perfkit.core import atomic
         with atomic.atomic_path({str(tmp_path / "SZ001.html")!r}) as tmp:
             with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write("<html>半个报告")
@@ -229,7 +230,7 @@ def test_lock_refuses_a_second_render_across_processes(tmp_path):
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from perfkit.render import output_lock
+            from perfkit.rendering.pipeline import output_lock
             with output_lock(Path({str(tmp_path)!r})):
                 print("locked", flush=True)
                 time.sleep(60)
@@ -298,7 +299,7 @@ def test_warm_kernel_imports_what_the_notebook_imports():
         ]
     )
     assert warmkernel.imports(nb) == [
-        "pandas", "seaborn", "perfkit", "perfkit.api", "perfkit.report", "json",
+        "pandas", "seaborn", "perfkit", "perfkit.api", "perfkit.report.blocks", "json",
     ]  # fmt: skip
 
 
@@ -564,7 +565,7 @@ def test_render_killed_half_way_leaves_no_partial_report_and_reruns(tmp_path):
     out = tmp_path / "reports"
     units = ["SZ001", "SZ002", "SZ003", "SZ004"]
     script = (
-        "from perfkit.render import render\n"
+        "from perfkit.rendering.pipeline import render\n"
         f"render({str(SAMPLE)!r}, out={str(out)!r}, units={units!r}, jobs=1, "
         f"notebook={str(notebook)!r}, progress=False)\n"
     )

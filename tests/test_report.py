@@ -1,4 +1,5 @@
-"""The report's sentences and tables (perfkit.report) and narrative rendering (perfkit.markdown).
+"""The report's sentences and tables (perfkit.report.blocks) and narrative rendering
+(perfkit.report.markdown).
 
 The numbers are worked out by hand from the small dataset below; hostile strings must come out
 as inert text, checked by parsing the HTML (tags and attributes), not with a regex.
@@ -16,10 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 from factories import budget_row, indicator_row, make_dataset, monthly_row
 
-from perfkit import __version__, api, markdown, report
+from perfkit import __version__, api, report
 from perfkit.api import Overview, UnitStatus
-from perfkit.contract import Narrative
-from perfkit.rulebook import load_rulebook
+from perfkit.data.contract import Narrative
+from perfkit.report import markdown
+from perfkit.rules.rulebook import load_rulebook
 
 HOSTILE = (
     "<script>alert(1)</script>",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from factories import budget_row, indicator_row, make_dataset
 
-from perfkit.problems import UsageError
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
+from perfkit.core.problems import UsageError
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import score_dataset
 
 
 def write(tmp_path, text: str, name: str = "mine.toml"):

@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 
 from perfkit.api import load
-from perfkit.contract import NARRATIVE_SECTIONS, TABLES, UNIT_CODE_PATTERN
-from perfkit.dataset import Dataset
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import Scores, score_dataset
+from perfkit.data.contract import NARRATIVE_SECTIONS, TABLES, UNIT_CODE_PATTERN
+from perfkit.data.dataset import Dataset
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import Scores, score_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -179,7 +179,7 @@ def test_readme_table_matches_the_expected_results():
         assert table[code][4] == grade
 
 
-# --- scores (needs perfkit.load and perfkit.scoring) -------------------------------------
+# --- scores (needs perfkit.load and perfkit.scoring.scores) -------------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from factories import budget_row, indicator_row, make_dataset
 
-from perfkit.metrics import fixed, half_up, num, percent, round_half_up
-from perfkit.notation import Target
-from perfkit.qualitative import classify, normalise
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import (
+from perfkit.core.formatting import fixed, half_up, num, percent, round_half_up
+from perfkit.rules.notation import Target
+from perfkit.rules.qualitative import classify, normalise
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import (
     execution_score,
     execution_texts,
     grade,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from factories import budget_row, indicator_row, make_dataset
 
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import score_dataset
 
 MOF = load_rulebook("mof2020")
 

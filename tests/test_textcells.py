@@ -1,5 +1,5 @@
 """Text that looks like a spreadsheet formula (CSV injection): kept as text, flagged, written to
-CSV with a leading apostrophe and read back unchanged (perfkit/textcells.py)."""
+CSV with a leading apostrophe and read back unchanged (perfkit/data/textcells.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ import pytest
 from csvdata import tables
 from openpyxl import load_workbook
 
-from perfkit import loading, results
+from perfkit.data import loading
+from perfkit.data.readers import read_dataset
+from perfkit.data.textcells import escape_csv_cell, looks_like_formula, unescape_csv_cell
+from perfkit.data.validation import validate
+from perfkit.data.writers import export, write_dataset
 from perfkit.forms import collect_forms, make_forms
-from perfkit.readers import read_dataset
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
-from perfkit.textcells import escape_csv_cell, looks_like_formula, unescape_csv_cell
-from perfkit.validation import validate
-from perfkit.writers import export, write_dataset
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring import results
+from perfkit.scoring.scores import score_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 MOF = load_rulebook()

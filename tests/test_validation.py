@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from perfkit.problems import Problem
-from perfkit.readers import read_dataset
-from perfkit.rulebook import load_rulebook
-from perfkit.validation import validate
+from perfkit.core.problems import Problem
+from perfkit.data.readers import read_dataset
+from perfkit.data.validation import validate
+from perfkit.rules.rulebook import load_rulebook
 from tests.csvdata import Table, tables, write_folder, write_workbook
 
 MOF = load_rulebook("mof2020")

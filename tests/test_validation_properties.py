@@ -24,11 +24,11 @@ from csvdata import SHEET_NAMES, tables, write_workbook
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from perfkit.loading import load
-from perfkit.notation import parse
-from perfkit.problems import InvalidInput
-from perfkit.rulebook import load_rulebook, presets
-from perfkit.scoring import execution_score, score_targets
+from perfkit.core.problems import InvalidInput
+from perfkit.data.loading import load
+from perfkit.rules.notation import parse
+from perfkit.rules.rulebook import load_rulebook, presets
+from perfkit.scoring.scores import execution_score, score_targets
 
 TABLE_NAMES = sorted(tables())
 FILES = {f"{name}.csv" for name in TABLE_NAMES}
@@ -151,7 +151,7 @@ FREE_TEXT = [
 typed_text = st.text(
     st.characters(blacklist_categories=("Cc", "Cs")), min_size=0, max_size=60
 ) | st.sampled_from(NASTY)
-#: the blanks perfkit strips from every cell (perfkit.readers.WHITESPACE)
+#: the blanks perfkit strips from every cell (perfkit.data.readers.WHITESPACE)
 BLANKS = " \t\r\n\v\f\u00a0\u3000\ufeff"
 
 

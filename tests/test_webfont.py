@@ -8,7 +8,7 @@ import re
 
 from fontTools.ttLib import TTFont
 
-from perfkit import webfont
+from perfkit.report import webfont
 
 PAGE = (
     "<html><head><title>苏州市智慧审判保障中心</title></head>"

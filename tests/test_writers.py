@@ -10,11 +10,11 @@ import pytest
 from factories import budget_row, indicator_row, make_dataset
 from openpyxl import load_workbook
 
-from perfkit import loading
-from perfkit.problems import UsageError
-from perfkit.rulebook import load_rulebook
-from perfkit.scoring import score_dataset
-from perfkit.writers import export, format_number, write_dataset
+from perfkit.core.problems import UsageError
+from perfkit.data import loading
+from perfkit.data.writers import export, format_number, write_dataset
+from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.scores import score_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 RB = load_rulebook()

@@ -15,7 +15,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from perfkit.writers import format_number
+from perfkit.data.writers import format_number
 
 #: spaces Excel users type or paste: ideographic space, no-break space, zero-width space
 _SPACES = "\u3000\u00a0\u200b\ufeff"

@@ -6,8 +6,8 @@ added in the spare rows) and its goals' 实际完成情况. The rest comes from 
 make``), or, with ``base``, from the bureau's own dataset, which then wins. The output holds
 exactly the unit-years collected.
 
-The collected tables are checked by the core validation (:func:`perfkit.loading.load`), and every
-problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``). Nothing
+The collected tables are checked by the core validation (:func:`perfkit.data.loading.load`),
+and every problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``). Nothing
 is written while a form is invalid, unless ``skip_invalid``: then the invalid forms are left out
 and listed.
 """
@@ -23,17 +23,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.contract import TABLES, TABLES_BY_NAME
-from perfkit.dataset import Dataset
+from perfkit.core.problems import InvalidInput, Problem, UsageError
+from perfkit.data.contract import TABLES, TABLES_BY_NAME
+from perfkit.data.dataset import Dataset
+from perfkit.data.loading import load
+from perfkit.data.writers import Tables, as_tables, narrative_markdown, text_frame, write_dataset
 from perfkit.forms import layout as L
 from perfkit.forms.cells import amount
 from perfkit.forms.meta import META_TABLES
 from perfkit.forms.partial import load_partial
 from perfkit.forms.read import Form, Origin, check_funding, read_form
-from perfkit.loading import load
-from perfkit.problems import InvalidInput, Problem, UsageError
-from perfkit.rulebook import DEFAULT, Rulebook, load_rulebook, presets
-from perfkit.writers import Tables, as_tables, narrative_markdown, text_frame, write_dataset
+from perfkit.rules.rulebook import DEFAULT, Rulebook, load_rulebook, presets
 
 READABLE = (".xlsx", ".xlsm")
 #: spreadsheet files we cannot read: asked to be saved again as .xlsx

@@ -1,7 +1,7 @@
 """The click commands of the Excel round trip: ``perfkit forms make|collect``, ``perfkit export``.
 
 Thin shells over :func:`~perfkit.forms.make.make_forms`,
-:func:`~perfkit.forms.collect.collect_forms` and :func:`perfkit.writers.export`;
+:func:`~perfkit.forms.collect.collect_forms` and :func:`perfkit.data.writers.export`;
 ``perfkit/cli.py`` registers them on the main group, whose error handling turns InvalidInput
 and UsageError into exit code 2. The modules they drive (openpyxl among them) are imported inside
 the commands, so that importing this module costs nothing to ``perfkit score``.
@@ -40,7 +40,7 @@ def make_command(data: Path, year: int, units: tuple[str, ...], out: Path, rules
     """按单位生成预填的部门整体支出绩效自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）。"""
     from perfkit.forms.make import make_forms
     from perfkit.forms.partial import load_partial
-    from perfkit.rulebook import load_rulebook
+    from perfkit.rules.rulebook import load_rulebook
 
     rulebook = load_rulebook(rules)
     ds = load_partial(data, rulebook)
@@ -83,6 +83,6 @@ def collect_command(
 @_RULES
 def export_command(data: Path, out: Path, rules: str | None) -> None:
     """把数据集在 CSV 目录和单个 .xlsx 工作簿之间转换（先完整校验）。"""
-    from perfkit.writers import export
+    from perfkit.data.writers import export
 
     click.echo(f"已写出 {export(data, out, rules)}。")

@@ -7,9 +7,9 @@ Hubei's 20-point execution score and a form made under Jiangxi's explains its st
 from __future__ import annotations
 
 from perfkit.forms.layout import WEIGHT_SUM_LABEL
-from perfkit.rulebook import Rulebook, Step
+from perfkit.rules.rulebook import Rulebook, Step
 
-#: (写法, 含义, 计分) — the notation of 年度指标值, as parsed by perfkit.notation
+#: (写法, 含义, 计分) — the notation of 年度指标值, as parsed by perfkit.rules.notation
 NOTATION_EXAMPLES: tuple[tuple[str, str, str], ...] = (
     (
         "≥95%",

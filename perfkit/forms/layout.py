@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from perfkit.contract import GOALS, INDICATORS
+from perfkit.data.contract import GOALS, INDICATORS
 
 LAYOUT_VERSION = 1
 FORM_SHEET = "自评表"

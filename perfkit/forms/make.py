@@ -24,14 +24,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfkit import __version__
-from perfkit.dataset import Dataset
+from perfkit.core.problems import UsageError
+from perfkit.data.dataset import Dataset
+from perfkit.data.writers import format_text, narrative_markdown, put
 from perfkit.forms import instructions
 from perfkit.forms import layout as L
 from perfkit.forms.meta import write_meta
-from perfkit.notation import NotationError, parse
-from perfkit.problems import UsageError
-from perfkit.rulebook import Rulebook, load_rulebook
-from perfkit.writers import format_text, narrative_markdown, put
+from perfkit.rules.notation import NotationError, parse
+from perfkit.rules.rulebook import Rulebook, load_rulebook
 
 FONT = "宋体"
 _THIN = Side(style="thin", color="808080")

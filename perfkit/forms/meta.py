@@ -15,10 +15,10 @@ import pandas as pd
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perfkit.contract import TABLES_BY_NAME
+from perfkit.data.contract import TABLES_BY_NAME
+from perfkit.data.writers import text_frame
 from perfkit.forms.cells import text_value
 from perfkit.forms.layout import META_MARKER, META_SHEET
-from perfkit.writers import text_frame
 
 #: Excel's limit is 32,767 characters per cell; narratives are split below it
 _CHUNK = 30_000

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from perfkit import loading
-from perfkit.dataset import Dataset
-from perfkit.problems import InvalidInput, Problem, errors
-from perfkit.readers import RawDataset, read_dataset
-from perfkit.rulebook import Rulebook, load_rulebook
-from perfkit.validation import validate
+from perfkit.core.problems import InvalidInput, Problem, errors
+from perfkit.data import loading
+from perfkit.data.dataset import Dataset
+from perfkit.data.readers import RawDataset, read_dataset
+from perfkit.data.validation import validate
+from perfkit.rules.rulebook import Rulebook, load_rulebook
 
 
 def _blank_actual(problem: Problem, raw: RawDataset) -> bool:
@@ -29,7 +29,7 @@ def _blank_actual(problem: Problem, raw: RawDataset) -> bool:
 
 
 def load_partial(path: str | Path, rules: str | Path | Rulebook | None = None) -> Dataset:
-    """:func:`perfkit.loading.load`, but indicators may still lack their 实际完成值."""
+    """:func:`perfkit.data.loading.load`, but indicators may still lack their 实际完成值."""
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
     raw = read_dataset(path)
     problems = [p for p in validate(raw, rulebook) if not _blank_actual(p, raw)]

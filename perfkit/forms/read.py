@@ -20,11 +20,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perfkit.contract import GOALS, INDICATORS, Table
+from perfkit.core.problems import Problem
+from perfkit.data.contract import GOALS, INDICATORS, Table
 from perfkit.forms import layout as L
 from perfkit.forms.cells import amount, amount_text, text_value
 from perfkit.forms.meta import Meta, find_meta_sheet, read_meta
-from perfkit.problems import Problem
 
 _YEAR = re.compile(r"([12]\d{3})\s*年")
 _DAMAGED = (

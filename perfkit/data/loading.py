@@ -1,8 +1,8 @@
 """``load(path, rules=None) -> Dataset``: read, validate, then give the tables their types.
 
 Nothing is coerced until every problem of the input is known: :func:`load` raises
-:class:`~perfkit.problems.InvalidInput` with all of them, and only a valid dataset becomes a
-:class:`~perfkit.dataset.Dataset` (years and months int, amounts and points float, a blank 得分
+:class:`~perfkit.core.problems.InvalidInput` with all of them, and only a valid dataset becomes a
+:class:`~perfkit.data.dataset.Dataset` (years and months int, amounts and points float, a blank 得分
 NaN, texts str, ``_row`` the Excel row of each record).
 """
 
@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfkit import gcpause, schemas
-from perfkit.contract import TABLES, Narrative, Table
-from perfkit.dataset import Dataset
-from perfkit.problems import InvalidInput, errors
-from perfkit.readers import RawDataset, RawTable, read_dataset
-from perfkit.rulebook import Rulebook, load_rulebook
-from perfkit.validation import validate
+from perfkit.core import gcpause
+from perfkit.core.problems import InvalidInput, errors
+from perfkit.data import schemas
+from perfkit.data.contract import TABLES, Narrative, Table
+from perfkit.data.dataset import Dataset
+from perfkit.data.readers import RawDataset, RawTable, read_dataset
+from perfkit.data.validation import validate
+from perfkit.rules.rulebook import Rulebook, load_rulebook
 
 
 def load(path: str | Path, rules: str | Path | Rulebook | None = None) -> Dataset:

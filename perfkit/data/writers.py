@@ -2,9 +2,8 @@
 
 The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM,
 Chinese headers (the contract's ``zh`` names), one file per table, text that a spreadsheet would
-take for a formula written with a leading apostrophe (:mod:`perfkit.textcells`; the reader takes
-it off again),
-``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The workbook
+take for a formula written with a leading apostrophe (:mod:`perfkit.data.textcells`; the reader
+takes it off again), ``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The workbook
 holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
 ``dataset`` sheet with the same metadata. Both are written to a temporary place beside the
 target and renamed into place, so a reader never sees half a dataset.
@@ -30,23 +29,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from perfkit import __version__
-from perfkit.atomic import TMP_SUFFIX, atomic_path
-from perfkit.contract import (
-    NARRATIVE_DIR,
-    NARRATIVE_SECTIONS,
-    TABLES,
-    Narrative,
-    Table,
-)
-from perfkit.dataset import Dataset
-from perfkit.problems import UsageError
-from perfkit.textcells import escape_frame
+from perfkit.core.atomic import TMP_SUFFIX, atomic_path
+from perfkit.core.problems import UsageError
+from perfkit.data.contract import NARRATIVE_DIR, NARRATIVE_SECTIONS, TABLES, Narrative, Table
+from perfkit.data.dataset import Dataset
+from perfkit.data.textcells import escape_frame
 
 METADATA_FILE = "dataset.toml"
 METADATA_SHEET = "dataset"
 #: narratives in the workbook form: 年度 | 单位编码 | 正文（Markdown）
 NARRATIVE_SHEET = "叙述"
-#: the marker file that makes perfkit.load flag a dataset as fictional (see perfkit/dataset.py)
+#: the marker file that makes perfkit.load flag a dataset as fictional (see perfkit/data/dataset.py)
 FICTIONAL_MARKER = "FICTIONAL"
 FORMAT_VERSION = 1
 #: files whose presence shows that an existing folder is a dataset we may replace
@@ -58,7 +51,7 @@ class Tables:
     """A dataset as plain frames (canonical keys; values typed or already text).
 
     What ``forms collect`` assembles before it is validated; ``write_dataset`` also accepts a
-    loaded :class:`~perfkit.dataset.Dataset`.
+    loaded :class:`~perfkit.data.dataset.Dataset`.
     """
 
     frames: dict[str, pd.DataFrame]
@@ -329,6 +322,6 @@ def _swap_folder(new: Path, out: Path) -> None:
 def export(data: str | Path, out: str | Path, rules: Any = None) -> Path:
     """``perfkit export DATA --out OUT``: load and validate ``data`` (folder or workbook), write it
     to ``out`` in the other form (or the same; a workbook when ``out`` ends with .xlsx)."""
-    from perfkit.loading import load
+    from perfkit.data.loading import load
 
     return write_dataset(load(data, rules), out)

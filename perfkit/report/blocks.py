@@ -3,7 +3,7 @@
 One function per block of the unit report (title, table of contents, sections 一 to 四, 附表,
 footer) and of the index page. Every text that comes from the data (names, targets, goals,
 reasons, findings, the rulebook's title) passes through :func:`html.escape`; narratives pass
-through :mod:`perfkit.markdown` (CommonMark without raw HTML, then an allow-list sanitiser).
+through :mod:`perfkit.report.markdown` (CommonMark without raw HTML, then an allow-list sanitiser).
 Numbers are rounded half up (四舍五入) as the scores are: "1,234.56 万元", "95.23%".
 
 Every block is self-contained (its own ``<div class="pk …">``), so a notebook can display each in
@@ -16,17 +16,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
 from IPython.display import HTML, display
 from matplotlib.figure import Figure
 
-from perfkit import __version__, charts, markdown
-from perfkit.api import Overview, UnitDetail
-from perfkit.metrics import BudgetColumn, execution_by, fixed, half_up, num, percent
-from perfkit.rulebook import Rulebook
+from perfkit import __version__
+from perfkit.core.formatting import fixed, half_up, num, percent
+from perfkit.report import charts, markdown
+from perfkit.rules.rulebook import Rulebook
+from perfkit.scoring.metrics import BudgetColumn, execution_by
+
+if TYPE_CHECKING:  # the API builds what the report shows; the report only reads it
+    from perfkit.api import Overview, UnitDetail
 
 SECTIONS = {
     "s1": "一、部门（单位）概况",
@@ -42,7 +46,7 @@ _NONE_WORDS = frozenset(
     {"", "无", "没有", "暂无", "无内设机构", "无下属单位", "—", "－", "-", "/", "／"}
 )
 
-#: findings (perfkit.findings) grouped as section 三 groups them, in order
+#: findings (perfkit.scoring.findings) grouped as section 三 groups them, in order
 FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("预算执行方面", ("low_execution", "time_progress_lag")),
     ("绩效目标设置方面", ("over_target",)),

@@ -10,8 +10,8 @@ fictional), or one ``.xlsx`` workbook whose sheets hold the same tables (sheet `
 Nothing is interpreted here: every cell is read as the text the user sees, stripped of spaces
 (also full-width spaces and no-break spaces). CSV files may be UTF-8, UTF-8 with BOM (Excel's
 "CSV UTF-8") or GBK/GB18030 (Excel's default on Chinese Windows), with any line ending. Headers
-are matched against the contract (:mod:`perfkit.contract`); extra columns are dropped. Rows keep
-the number Excel shows (header = row 1); fully blank rows are skipped. Problems found while
+are matched against the contract (:mod:`perfkit.data.contract`); extra columns are dropped.
+Rows keep the number Excel shows (header = row 1); fully blank rows are skipped. Problems found while
 reading (an undecodable file, a duplicated header …) are collected, never raised.
 """
 
@@ -31,7 +31,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from perfkit.contract import (
+from perfkit.core.problems import Problem, UsageError
+from perfkit.data.contract import (
     AMOUNT_UNITS,
     NARRATIVE_DIR,
     TABLES,
@@ -41,9 +42,8 @@ from perfkit.contract import (
     Narrative,
     Table,
 )
-from perfkit.narratives import parse_narrative
-from perfkit.problems import Problem, UsageError
-from perfkit.textcells import unescape_csv_cell
+from perfkit.data.narratives import parse_narrative
+from perfkit.data.textcells import unescape_csv_cell
 
 #: stripped from every header and value: ASCII white space, no-break space, full-width space, BOM
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
@@ -90,7 +90,7 @@ class RawTable:
     #: canonical key → the unit its header names ("全年预算数（元）" → "元"; "执行率（%）" → "%");
     #: only for headers that name a valid unit. A bare amount follows it (万元 when absent).
     units: dict[str, str] = field(default_factory=dict)
-    #: parsed values per key, filled by :func:`perfkit.schemas.typed`
+    #: parsed values per key, filled by :func:`perfkit.data.schemas.typed`
     cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _texts: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 

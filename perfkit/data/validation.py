@@ -1,17 +1,17 @@
 """Validation: every problem of a raw dataset at once, each located in the user's file.
 
 First the files themselves (missing, empty, missing columns), then each table's pandera schema
-(:mod:`perfkit.schemas`: blanks, numbers, years, months, unit codes, duplicates), then the checks
-across rows and tables that scoring relies on:
+(:mod:`perfkit.data.schemas`: blanks, numbers, years, months, unit codes, duplicates), then
+the checks across rows and tables that scoring relies on:
 
 - every 单位编码 of budget, indicators, goals, monthly and the narratives is listed in units;
 - 财预〔2020〕10号: a unit's indicator weights (分值) of one year add up to the rulebook's indicator
   total (90 by default), within 0.005;
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
 - a unit-year with indicators has budget rows, and one with budget rows has indicators;
-- 年度指标值 and 实际完成值 can be read (:func:`perfkit.notation.parse`), a target and its actual
-  are in the same unit (:func:`perfkit.notation.same_unit`), and a qualitative result names a
-  tier of the rulebook (:func:`perfkit.qualitative.classify`);
+- 年度指标值 and 实际完成值 can be read (:func:`perfkit.rules.notation.parse`), a target and
+  its actual are in the same unit (:func:`perfkit.rules.notation.same_unit`), and a qualitative result names a
+  tier of the rulebook (:func:`perfkit.rules.qualitative.classify`);
 - a reported 得分 lies between 0 and the indicator's 分值;
 - monthly rows name an item (项目) of the unit's budget for that year.
 
@@ -26,11 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfkit import notation, qualitative, schemas, textcells
-from perfkit.contract import NARRATIVE_DIR, TABLES
-from perfkit.problems import ERROR, WARNING, Problem
-from perfkit.readers import RawDataset, RawTable
-from perfkit.rulebook import WEIGHT_TOLERANCE, Rulebook
+from perfkit.core.problems import ERROR, WARNING, Problem
+from perfkit.data import schemas, textcells
+from perfkit.data.contract import NARRATIVE_DIR, TABLES
+from perfkit.data.readers import RawDataset, RawTable
+from perfkit.rules import notation, qualitative
+from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook
 
 
 def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:

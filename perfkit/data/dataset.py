@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.contract import Narrative
-from perfkit.problems import Problem
+from perfkit.core.problems import Problem
+from perfkit.data.contract import Narrative
 
 
 @dataclass
 class Dataset:
     """A loaded, validated dataset.
 
-    Tables use the canonical keys of :mod:`perfkit.contract`; amounts are floats (万元), years
+    Tables use the canonical keys of :mod:`perfkit.data.contract`; amounts are floats (万元), years
     and months ints, texts stripped str. Every table also has ``_row``: the Excel row the record
     came from (header = row 1), so later checks can still point at the user's file. Optional
     tables that were absent are empty frames with the contract's columns.

@@ -1,7 +1,7 @@
 """Reports to PDF with headless Chromium's print: A4, page numbers, nothing fetched.
 
-The page layout comes from the report's own print CSS (perfkit/templates/perfkit/perfkit.css):
-``@page { size: A4 }`` with margins and "第 N 页，共 M 页" in the bottom margin, table rows and
+The page layout comes from the report's own print CSS
+(``perfkit/report/templates/perfkit/perfkit.css``): ``@page { size: A4 }`` with margins and "第 N 页，共 M 页" in the bottom margin, table rows and
 charts kept whole, table headers repeated. Chromium's own header and footer (date, file path)
 are switched off.
 """
@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from perfkit import atomic
-from perfkit.problems import UsageError
+from perfkit.core import atomic
+from perfkit.core.problems import UsageError
 
 #: set this to a Chromium binary to use it instead of the one found on PATH
 CHROMIUM_ENV = "PERFKIT_CHROMIUM"

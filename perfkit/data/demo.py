@@ -1,7 +1,7 @@
 """Deterministic synthetic datasets of any size in the data contract (``perfkit demo-data``).
 
 The data are fictional and say so (``dataset.toml``: ``fictional = true``). A dataset is a folder
-of UTF-8 CSV files with the Chinese headers of :mod:`perfkit.contract`. Every column is built
+of UTF-8 CSV files with the Chinese headers of :mod:`perfkit.data.contract`. Every column is built
 with numpy arrays of variable-width strings in one vectorised step, and the CSV lines are joined
 directly (no field needs quoting: the generator writes no ``,`` ``"`` or line break inside a
 field), so 10,000 units × 30 indicators take a few seconds. The same ``seed`` gives
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from perfkit.contract import BUDGET, GOALS, INDICATORS, MONTHLY, UNITS, Table
-from perfkit.problems import UsageError
+from perfkit.core.problems import UsageError
+from perfkit.data.contract import BUDGET, GOALS, INDICATORS, MONTHLY, UNITS, Table
 
 S = np.dtypes.StringDType()
 
@@ -71,7 +71,7 @@ FULL_WIDTH = 1
 ZERO_UNITS = _strings(["次", "起"])
 QUAL_NOUNS = _strings(["社会效益", "服务能力", "长效管理机制", "群众获得感"])
 QUAL_TARGETS = _strings(["有效提升", "持续提升", "效果明显", "达成年度指标", "稳步提升"])
-#: phrases of the default rulebook's tiers A, B and C (perfkit/rulebooks/mof2020.toml)
+#: phrases of the default rulebook's tiers A, B and C (perfkit/rules/rulebooks/mof2020.toml)
 TIER_PHRASES = (
     _strings(["达成年度指标", "达成年度指标", "完成", "效果明显"]),
     _strings(["部分达成年度指标并具有一定效果", "基本达成", "基本完成"]),

@@ -1,10 +1,10 @@
 """Batch rendering: every unit's report and each year's index, in a pool of worker processes.
 
 ``render(data, out="reports")`` loads and validates the dataset once (an invalid dataset raises
-:class:`~perfkit.problems.InvalidInput` before anything is written), takes the output folder's
+:class:`~perfkit.core.problems.InvalidInput` before anything is written), takes the output folder's
 lock, then executes ``notebooks/unit_report.ipynb`` once per unit through papermill's Python API
 in a pool of worker processes, exports each executed notebook to HTML in-process with nbconvert
-(:mod:`perfkit.htmlexport`) and writes, per year::
+(:mod:`perfkit.rendering.htmlexport`) and writes, per year::
 
     reports/<年度>/<单位编码>.html            the report (or, when it failed, an error page)
     reports/<年度>/<单位编码>.pdf             with pdf=True, printed by headless Chromium
@@ -13,12 +13,12 @@ in a pool of worker processes, exports each executed notebook to HTML in-process
     reports/<年度>/notebooks/index.ipynb      the executed overview notebook
     reports/<年度>/notebooks/status.json      what each unit's render gave, read by the index
 
-Every file is written atomically (:mod:`perfkit.atomic`). A unit that fails does not stop the
+Every file is written atomically (:mod:`perfkit.core.atomic`). A unit that fails does not stop the
 others; it gets an error page, is marked failed in the index, and the exit code becomes 1.
 
 Speed: each worker imports papermill and nbconvert and compiles the template once, and keeps
-one Jupyter kernel alive across units (:mod:`perfkit.warmkernel`: papermill would start a kernel,
-and the notebook re-import pandas, matplotlib and perfkit, for every unit), reset between units
+one Jupyter kernel alive across units (:mod:`perfkit.rendering.warmkernel`: papermill would start
+a kernel, and the notebook re-import pandas, matplotlib and perfkit, for every unit), reset between units
 so that no unit sees another's state. The kernel is replaced after a failure other than an
 exception in a cell, and every ``KERNEL_MAX_UNITS`` notebooks. See docs/rendering.md.
 """
@@ -44,15 +44,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import perfkit
-from perfkit import atomic, htmlexport
-from perfkit import pdf as pdfprint
-from perfkit.problems import UsageError
+from perfkit.core import atomic
+from perfkit.core.problems import UsageError
+from perfkit.rendering import htmlexport
+from perfkit.rendering import pdf as pdfprint
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-    from perfkit.dataset import Dataset
-    from perfkit.warmkernel import WarmKernel
+    from perfkit.data.dataset import Dataset
+    from perfkit.rendering.warmkernel import WarmKernel
 
 _PACKAGE = Path(perfkit.__file__).resolve().parent
 #: the notebooks: the repository's ``notebooks/`` beside the package, else one inside it
@@ -297,7 +298,7 @@ def render(
     Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection, a
     missing notebook or Chromium, or a folder another render is writing; nothing is written then.
     """
-    from perfkit.loading import load
+    from perfkit.data.loading import load
 
     started = time.monotonic()
     data_path = Path(data).expanduser().resolve()
@@ -478,7 +479,7 @@ def _init_worker(parent: int) -> None:
     # that builds a parser at import: about 2.5 s of CPU per process, for IRI formats that no
     # notebook schema uses. Workers do without it (ImportError, which jsonschema expects).
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    from perfkit import warmkernel
+    from perfkit.rendering import warmkernel
 
     warmkernel.register_engine()
     htmlexport.exporter()
@@ -645,7 +646,7 @@ def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -
 def _kernel(state: _WorkerState, nb: NotebookNode, cwd: str) -> WarmKernel:
     """The worker's warm kernel, reset for the next notebook: started, or replaced when it is
     worn out, lacks the notebook's imports or does not answer."""
-    from perfkit.warmkernel import WarmKernel, imports
+    from perfkit.rendering.warmkernel import WarmKernel, imports
 
     modules = imports(nb)
     kernel = state.kernel

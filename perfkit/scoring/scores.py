@@ -1,7 +1,7 @@
 """Scores: the execution score, every indicator's score with its rule, totals and grades.
 
 The rules (财预〔2020〕10号 and provincial practice, domain.md §2) with every number taken from the
-:class:`~perfkit.rulebook.Rulebook`:
+:class:`~perfkit.rules.rulebook.Rulebook`:
 
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 of the unit-year; score = min(rate, 1) × weight
   (``linear``) or the first step whose ``min`` the rate reaches (``steps``, Jiangxi);
@@ -31,11 +31,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfkit import findings, gcpause, metrics, notation, qualitative
-from perfkit.dataset import Dataset
-from perfkit.metrics import fixed_strings, num, percent_strings, strings
-from perfkit.notation import NotationError, Target
-from perfkit.rulebook import WEIGHT_TOLERANCE, Rulebook, load_rulebook
+from perfkit.core import gcpause
+from perfkit.core.formatting import fixed_strings, num, percent_strings, strings
+from perfkit.data.dataset import Dataset
+from perfkit.rules import notation, qualitative
+from perfkit.rules.notation import NotationError, Target
+from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook, load_rulebook
+from perfkit.scoring import findings, metrics
 
 KEYS = ["year", "unit_code"]
 TOTAL_DECIMALS = 2
@@ -212,7 +214,7 @@ def _contains(names: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
 
 def unit_factor(from_units: np.ndarray, to_units: np.ndarray) -> np.ndarray:
     """Per row, the factor that turns a value in ``from_units`` into ``to_units``
-    (:func:`perfkit.notation.conversion`: 1 for the same unit or a side without one, 10000 for
+    (:func:`perfkit.rules.notation.conversion`: 1 for the same unit or a side without one, 10000 for
     亿元 → 万元 …), NaN where the units cannot be compared. Each distinct pair is asked once."""
     n = len(from_units)
     if not n:

@@ -13,7 +13,7 @@ Two independent layers, so that a mistake in one is caught by the other:
 Headings inside a narrative are moved down so that they sit below the report's own section
 headings (``<h2>``, ``<h3>``): ``#`` to ``###`` become ``<h4>``, ``####`` ``<h5>``, deeper ``<h6>``
 (a narrative's ``#``/``##`` headings usually name its sections and are consumed by
-:mod:`perfkit.narratives`, so ``###`` is the first level that reaches the report).
+:mod:`perfkit.data.narratives`, so ``###`` is the first level that reaches the report).
 """
 
 from __future__ import annotations

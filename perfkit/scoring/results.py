@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from perfkit.metrics import round_half_up
-from perfkit.scoring import Scores
-from perfkit.textcells import escape_frame
+from perfkit.core.formatting import round_half_up
+from perfkit.data.textcells import escape_frame
+from perfkit.scoring.scores import Scores
 
 UNIT_FIELDS = (
     "unit_code",
@@ -86,7 +86,7 @@ def _records(frame: pd.DataFrame, fields: tuple[str, ...]) -> dict[tuple[int, st
 
 def _units(scores: Scores) -> pd.DataFrame:
     """The units frame with Σ年初预算数 NaN (null, an empty CSV cell) for a unit-year whose budget
-    rows leave 年初预算数 blank, as :mod:`perfkit.metrics` sums it."""
+    rows leave 年初预算数 blank, as :mod:`perfkit.scoring.metrics` sums it."""
     units = scores.units
     items = scores.budget_items
     if units.empty or items.empty or "initial_budget" not in units.columns:

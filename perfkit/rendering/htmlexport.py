@@ -1,9 +1,9 @@
 """Executed notebook → one self-contained Chinese HTML page, and the pages perfkit writes itself.
 
 The export runs nbconvert's ``HTMLExporter`` in-process with perfkit's own template
-(``perfkit/templates/perfkit``): no script, MathJax, require.js or widget state, no code cells, no
-prompts, no parameters cells, the CSS inlined, the Chinese font embedded (:mod:`perfkit.webfont`),
-``lang="zh-CN"``, an A4 print stylesheet and a Content-Security-Policy that forbids scripts and
+(``perfkit/report/templates/perfkit``): no script, MathJax, require.js or widget state, no code
+cells, no prompts, no parameters cells, the CSS inlined, the Chinese font embedded
+(:mod:`perfkit.report.webfont`), ``lang="zh-CN"``, an A4 print stylesheet and a Content-Security-Policy that forbids scripts and
 network fetches. :func:`assert_self_contained`
 checks every page before it is written: a report is shared by e-mail and published on intranets
 without internet, so it must not need (or try) to fetch anything.
@@ -19,13 +19,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfkit import __version__, webfont
+from perfkit import __version__
+from perfkit.report import webfont
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
     from nbformat import NotebookNode
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "report" / "templates"
 TEMPLATE = "perfkit"
 #: cells with these tags never reach the page (papermill's injected cell, the defaults cell)
 REMOVED_CELL_TAGS = frozenset({"injected-parameters", "parameters", "remove-cell", "remove_cell"})

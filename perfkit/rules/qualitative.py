@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from perfkit.rulebook import Rulebook
+    from perfkit.rules.rulebook import Rulebook
 
 
 @lru_cache(maxsize=65536)

@@ -2,15 +2,13 @@
 
 Formulas from 财预〔2013〕53号《预算绩效评价共性指标体系框架》 and its local versions
 (domain.md §3), and the 序时进度 comparison of budget-execution monitoring (domain.md §4).
-Every function takes the canonical tables of a :class:`perfkit.dataset.Dataset` and returns a
+Every function takes the canonical tables of a :class:`perfkit.data.dataset.Dataset` and returns a
 DataFrame with one row per group; rates are fractions (0.9523, not 95.23) and NaN where the
 denominator is 0.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -25,57 +23,6 @@ CARRYOVER = "上年结转"
 LIGHTS: tuple[tuple[float, str], ...] = ((0.8, "green"), (0.6, "yellow"), (-np.inf, "red"))
 
 BudgetColumn = Literal["item", "fund_source", "expense_type"]
-
-
-def round_half_up(x: float | np.ndarray | pd.Series, decimals: int) -> np.ndarray:
-    """四舍五入 to ``decimals``: halves go away from zero (0.625 → 0.63, 2.675 → 2.68).
-
-    The scaled value is first rounded to 6 decimals so that binary artefacts (2.675 is stored as
-    2.67499999…) do not turn a written half into a round-down.
-    """
-    factor = 10.0**decimals
-    scaled = np.round(np.asarray(x, dtype=float) * factor, 6)
-    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor + 0.0  # + 0.0: no "-0"
-
-
-def half_up(x: float, decimals: int) -> float:
-    """:func:`round_half_up` for one number, in plain Python (fast for scalars)."""
-    factor = 10.0**decimals
-    scaled = round(float(x) * factor, 6)
-    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / factor + 0.0
-
-
-def num(x: float) -> str:
-    """A number as a reader writes it: 200, 0.5, 12.25 (no trailing zeros, at most 6 decimals)."""
-    text = f"{x:.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def fixed(x: float, decimals: int = 2) -> str:
-    """A number rounded half up with exactly ``decimals`` decimals: 9 → "9.00"."""
-    return f"{half_up(x, decimals):.{decimals}f}"
-
-
-def percent(rate: float, decimals: int = 2) -> str:
-    """A fraction as a percentage rounded half up: 0.4567 → "45.67%"."""
-    return f"{half_up(rate * 100, decimals):.{decimals}f}%"
-
-
-def fixed_strings(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
-    """:func:`fixed` for many numbers at once (an object array of str)."""
-    uniq, inverse = np.unique(round_half_up(values, decimals), return_inverse=True)
-    return np.array([f"{v:.{decimals}f}" for v in uniq.tolist()], dtype=object)[inverse.reshape(-1)]
-
-
-def percent_strings(rates: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
-    """:func:`percent` for many fractions at once (an object array of str)."""
-    return fixed_strings(np.asarray(rates, dtype=float) * 100, decimals) + "%"
-
-
-def strings(values: np.ndarray | pd.Series, render: Callable[[float], str]) -> np.ndarray:
-    """Render each distinct value once; an object array of str aligned with ``values``."""
-    uniq, inverse = np.unique(np.asarray(values, dtype=float), return_inverse=True)
-    return np.array([render(v) for v in uniq.tolist()], dtype=object)[inverse.reshape(-1)]
 
 
 def ratio(numerator: pd.Series | np.ndarray, denominator: pd.Series | np.ndarray) -> np.ndarray:

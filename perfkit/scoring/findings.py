@@ -28,10 +28,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit.metrics import fixed_strings, num, percent_strings, round_half_up, strings
-from perfkit.problems import Problem
-from perfkit.qualitative import normalise
-from perfkit.rulebook import Rulebook
+from perfkit.core.formatting import fixed_strings, num, percent_strings, round_half_up, strings
+from perfkit.core.problems import Problem
+from perfkit.rules.qualitative import normalise
+from perfkit.rules.rulebook import Rulebook
 
 KEYS = ["year", "unit_code"]
 COLUMNS = [*KEYS, "kind", "subject", "message", "value", "code"]
@@ -354,8 +354,8 @@ def find(
     """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
 
     ``indicators`` are scored indicators, ``units`` has year, unit_code, execution_rate,
-    ``items`` is :func:`perfkit.metrics.execution_by` per item, ``progress`` is
-    :func:`perfkit.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
+    ``items`` is :func:`perfkit.scoring.metrics.execution_by` per item, ``progress`` is
+    :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
     """
     parts = [
         low_execution(units, items, rulebook),

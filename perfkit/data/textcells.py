@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from perfkit.problems import WARNING, Problem
+from perfkit.core.problems import WARNING, Problem
 
 if TYPE_CHECKING:
-    from perfkit.readers import RawTable
+    from perfkit.data.readers import RawTable
 
 #: characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,11 +1,11 @@
 """pandera schemas of the contract's tables: what each column's values must look like.
 
-The raw tables (:mod:`perfkit.readers`) hold text as written, so the checks read text:
+The raw tables (:mod:`perfkit.data.readers`) hold text as written, so the checks read text:
 
 - a required column may not be left blank (``allow_blank`` columns such as 内设机构 may);
 - 年度 is a four-digit year ("2022"; "2022年" is accepted);
 - 月份 is a month 1–12 ("3", "03", "3月");
-- 单位编码 matches :data:`perfkit.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_"),
+- 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_"),
   because a unit code becomes a report's file name;
 - amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
   separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
@@ -16,16 +16,16 @@ The raw tables (:mod:`perfkit.readers`) hold text as written, so the checks read
   is exactly the float 0.12. Not accepted: "12万" (万 of what?), "%", words ("约100"), ranges
   ("100-200");
 - amounts and 分值 are not negative (whether a 得分 lies between 0 and its 分值 is a cross-row
-  check in :mod:`perfkit.validation`);
+  check in :mod:`perfkit.data.validation`);
 - the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``)
   are not needed for scoring: an unreadable one is a warning, never an error
   (:func:`reported_execution`);
-- per :attr:`perfkit.contract.Table.unique`, no two rows share a key (a unit listed twice, an
+- per :attr:`perfkit.data.contract.Table.unique`, no two rows share a key (a unit listed twice, an
   indicator repeated for the same unit and year).
 
 The raw columns are categorical, so :func:`check` validates each distinct value once and reports a
 failing value on every row that holds it: tables of a million rows check in well under a second.
-Every failure becomes a :class:`~perfkit.problems.Problem` with file, Excel row, the header as
+Every failure becomes a :class:`~perfkit.core.problems.Problem` with file, Excel row, the header as
 written, the value and a Chinese expectation.
 """
 
@@ -42,9 +42,15 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from perfkit.contract import AMOUNT_UNIT, AMOUNT_UNITS, TABLES_BY_NAME, UNIT_CODE_PATTERN, Column
-from perfkit.problems import WARNING, Problem
-from perfkit.readers import RawTable
+from perfkit.core.problems import WARNING, Problem
+from perfkit.data.contract import (
+    AMOUNT_UNIT,
+    AMOUNT_UNITS,
+    TABLES_BY_NAME,
+    UNIT_CODE_PATTERN,
+    Column,
+)
+from perfkit.data.readers import RawTable
 
 POINTS_UNIT = "分"
 #: number columns counted in points (分); every other number column is an amount in 万元

@@ -1,6 +1,6 @@
 """Rulebooks: the scoring rules as data (TOML), with presets for the provincial variants.
 
-A rulebook is named by a preset (``mof2020``, ``hubei`` …, files in ``perfkit/rulebooks/``) or
+A rulebook is named by a preset (``mof2020``, ``hubei`` …, files in ``perfkit/rules/rulebooks/``) or
 given as the path of a user's own TOML file. A user's file may ``extends = "mof2020"`` and
 override only what differs. See docs/rulebooks.md.
 """
@@ -16,11 +16,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from perfkit.metrics import round_half_up
-from perfkit.problems import UsageError
-from perfkit.qualitative import normalise
+from perfkit.core.formatting import round_half_up
+from perfkit.core.problems import UsageError
+from perfkit.rules.qualitative import normalise
 
-PRESET_PACKAGE = "perfkit.rulebooks"
+PRESET_PACKAGE = "perfkit.rules.rulebooks"
 #: how far a unit's indicator weights may be from the rulebook's total before they count as off
 WEIGHT_TOLERANCE = 0.005
 DEFAULT = "mof2020"

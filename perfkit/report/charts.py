@@ -4,7 +4,7 @@ Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so that a note
 exactly once, where it is displayed; the inline backend embeds them as PNG. The style is sober
 (white background, one blue, a muted red for what falls short, grey reference lines) and every
 figure is 16 cm wide, the text width of an A4 page with 2.5 cm margins. Labels are Chinese, drawn
-with Noto Sans CJK SC (:mod:`perfkit.fonts`); user text is never parsed as mathtext.
+with Noto Sans CJK SC (:mod:`perfkit.report.fonts`); user text is never parsed as mathtext.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from perfkit.fonts import FAMILY, use_cjk_font
+from perfkit.report.fonts import FAMILY, use_cjk_font
 
 #: 16 cm, the text width of A4 (21 cm) with 2.5 cm margins
 WIDTH = 16 / 2.54
@@ -178,7 +178,7 @@ def execution_by_item(items: pd.DataFrame, threshold: float = 0.9) -> Figure:
 def monthly_progress(progress: pd.DataFrame) -> Figure:
     """Cumulative execution against time progress (序时进度 = 月份 / 12), month by month.
 
-    ``progress`` (:func:`perfkit.metrics.time_progress`) has ``month`` (1–12),
+    ``progress`` (:func:`perfkit.scoring.metrics.time_progress`) has ``month`` (1–12),
     ``cumulative_rate`` (cumulative executed / 全年预算数) and ``progress`` (month / 12), all
     rates as fractions.
     """
