@@ -1,10 +1,9 @@
 """Reports seen in a real browser (issue 5 §1, §2): Debian's Chromium, headless, via Playwright.
 
-Two sets of pages are rendered once per session with :func:`perfkit.rendering.pipeline.render`:
-two units of data/sample with their index, and the same two units from :mod:`hostile` (every user text carries
-scripts, markup, ``javascript:`` links, ``</table>``, ``$\\alpha$`` and very long names), with
-theirs.
-Every page is opened from ``file://`` and must:
+Two sets of pages are rendered once per session with :func:`perfkit.rendering.pipeline.render`: two
+units of data/sample with their index, and the same two units from :mod:`hostile` (every user text
+carries scripts, markup, ``javascript:`` links, ``</table>``, ``$\\alpha$`` and very long names),
+with theirs. Every page is opened from ``file://`` and must:
 
 - fetch nothing: every request other than ``file:`` / ``data:`` is blocked and counted (0 allowed);
 - open no dialog, run no injected script (``window.__pwned`` stays undefined), log no error —

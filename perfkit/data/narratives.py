@@ -1,14 +1,14 @@
 """A unit's narrative, ``narratives/<年度>/<单位编码>.md``, split into the report's sections.
 
-The self-evaluation report (部门（单位）整体支出绩效自评报告) has four parts that a unit writes
-in its own words: 绩效实现情况, 存在问题, 改进措施, 绩效自评结果拟应用和公开情况. A narrative
-file marks them with ``#`` or ``##`` headings; a heading belongs to a section when its text
-contains one of the section's names in :data:`perfkit.data.contract.NARRATIVE_SECTIONS`
-("## 三、存在问题" → problems; when a heading names several sections, such as "存在问题及改进措施",
-the first in that table wins). Text before the first recognised heading, or a file without one, is the
-``preamble``; a heading that names no section stays, with its text, in the section it follows.
-``###`` and deeper headings and anything inside a code fence are content. The Markdown is kept
-as written: rendering and sanitising happen in the report.
+The self-evaluation report (部门（单位）整体支出绩效自评报告) has four parts that a unit writes in
+its own words: 绩效实现情况, 存在问题, 改进措施, 绩效自评结果拟应用和公开情况. A narrative file
+marks them with ``#`` or ``##`` headings; a heading belongs to a section when its text contains one
+of the section's names in :data:`perfkit.data.contract.NARRATIVE_SECTIONS` ("## 三、存在问题" →
+problems; when a heading names several sections, such as "存在问题及改进措施", the first in that
+table wins). Text before the first recognised heading, or a file without one, is the ``preamble``; a
+heading that names no section stays, with its text, in the section it follows. ``###`` and deeper
+headings and anything inside a code fence are content. The Markdown is kept as written: rendering
+and sanitising happen in the report.
 """
 
 from __future__ import annotations

@@ -7,12 +7,12 @@ fictional), or one ``.xlsx`` workbook whose sheets hold the same tables (sheet `
 ``预算执行`` …), an optional ``叙述`` sheet (年度, 单位编码, 正文（Markdown）) and an optional
 ``dataset`` sheet of key/value rows.
 
-Nothing is interpreted here: every cell is read as the text the user sees, stripped of spaces
-(also full-width spaces and no-break spaces). CSV files may be UTF-8, UTF-8 with BOM (Excel's
-"CSV UTF-8") or GBK/GB18030 (Excel's default on Chinese Windows), with any line ending. Headers
-are matched against the contract (:mod:`perfkit.data.contract`); extra columns are dropped.
-Rows keep the number Excel shows (header = row 1); fully blank rows are skipped. Problems found while
-reading (an undecodable file, a duplicated header …) are collected, never raised.
+Nothing is interpreted here: every cell is read as the text the user sees, stripped of spaces (also
+full-width spaces and no-break spaces). CSV files may be UTF-8, UTF-8 with BOM (Excel's "CSV UTF-8")
+or GBK/GB18030 (Excel's default on Chinese Windows), with any line ending. Headers are matched
+against the contract (:mod:`perfkit.data.contract`); extra columns are dropped. Rows keep the number
+Excel shows (header = row 1); fully blank rows are skipped. Problems found while reading (an
+undecodable file, a duplicated header …) are collected, never raised.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ the checks across rows and tables that scoring relies on:
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
 - a unit-year with indicators has budget rows, and one with budget rows has indicators;
 - 年度指标值 and 实际完成值 can be read (:func:`perfkit.rules.notation.parse`), a target and
-  its actual are in the same unit (:func:`perfkit.rules.notation.same_unit`), and a qualitative result names a
-  tier of the rulebook (:func:`perfkit.rules.qualitative.classify`);
+  its actual are in the same unit (:func:`perfkit.rules.notation.same_unit`), and a qualitative
+  result names a tier of the rulebook (:func:`perfkit.rules.qualitative.classify`);
 - a reported 得分 lies between 0 and the indicator's 分值;
 - monthly rows name an item (项目) of the unit's budget for that year.
 

@@ -1,12 +1,12 @@
 """Writing a dataset in the contract: a CSV folder or one .xlsx workbook (``perfkit export``).
 
-The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM,
-Chinese headers (the contract's ``zh`` names), one file per table, text that a spreadsheet would
-take for a formula written with a leading apostrophe (:mod:`perfkit.data.textcells`; the reader
-takes it off again), ``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The workbook
-holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
-``dataset`` sheet with the same metadata. Both are written to a temporary place beside the
-target and renamed into place, so a reader never sees half a dataset.
+The CSV folder is what Excel on a Chinese Windows opens without garbling: UTF-8 with BOM, Chinese
+headers (the contract's ``zh`` names), one file per table, text that a spreadsheet would take for a
+formula written with a leading apostrophe (:mod:`perfkit.data.textcells`; the reader takes it off
+again), ``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that says what wrote it. The
+workbook holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
+``dataset`` sheet with the same metadata. Both are written to a temporary place beside the target
+and renamed into place, so a reader never sees half a dataset.
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ added in the spare rows) and its goals' 实际完成情况. The rest comes from 
 make``), or, with ``base``, from the bureau's own dataset, which then wins. The output holds
 exactly the unit-years collected.
 
-The collected tables are checked by the core validation (:func:`perfkit.data.loading.load`),
-and every problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``). Nothing
-is written while a form is invalid, unless ``skip_invalid``: then the invalid forms are left out
-and listed.
+The collected tables are checked by the core validation (:func:`perfkit.data.loading.load`), and
+every problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``).
+Nothing is written while a form is invalid, unless ``skip_invalid``: then the invalid forms are left
+out and listed.
 """
 
 from __future__ import annotations

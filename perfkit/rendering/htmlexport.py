@@ -3,8 +3,8 @@
 The export runs nbconvert's ``HTMLExporter`` in-process with perfkit's own template
 (``perfkit/report/templates/perfkit``): no script, MathJax, require.js or widget state, no code
 cells, no prompts, no parameters cells, the CSS inlined, the Chinese font embedded
-(:mod:`perfkit.report.webfont`), ``lang="zh-CN"``, an A4 print stylesheet and a Content-Security-Policy that forbids scripts and
-network fetches. :func:`assert_self_contained`
+(:mod:`perfkit.report.webfont`), ``lang="zh-CN"``, an A4 print stylesheet and a
+Content-Security-Policy that forbids scripts and network fetches. :func:`assert_self_contained`
 checks every page before it is written: a report is shared by e-mail and published on intranets
 without internet, so it must not need (or try) to fetch anything.
 """

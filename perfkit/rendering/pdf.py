@@ -1,9 +1,9 @@
 """Reports to PDF with headless Chromium's print: A4, page numbers, nothing fetched.
 
 The page layout comes from the report's own print CSS
-(``perfkit/report/templates/perfkit/perfkit.css``): ``@page { size: A4 }`` with margins and "第 N 页，共 M 页" in the bottom margin, table rows and
-charts kept whole, table headers repeated. Chromium's own header and footer (date, file path)
-are switched off.
+(``perfkit/report/templates/perfkit/perfkit.css``): ``@page { size: A4 }`` with margins and "第 N
+页，共 M 页" in the bottom margin, table rows and charts kept whole, table headers repeated.
+Chromium's own header and footer (date, file path) are switched off.
 """
 
 from __future__ import annotations

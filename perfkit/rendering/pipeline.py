@@ -16,10 +16,10 @@ in a pool of worker processes, exports each executed notebook to HTML in-process
 Every file is written atomically (:mod:`perfkit.core.atomic`). A unit that fails does not stop the
 others; it gets an error page, is marked failed in the index, and the exit code becomes 1.
 
-Speed: each worker imports papermill and nbconvert and compiles the template once, and keeps
-one Jupyter kernel alive across units (:mod:`perfkit.rendering.warmkernel`: papermill would start
-a kernel, and the notebook re-import pandas, matplotlib and perfkit, for every unit), reset between units
-so that no unit sees another's state. The kernel is replaced after a failure other than an
+Speed: each worker imports papermill and nbconvert and compiles the template once, and keeps one
+Jupyter kernel alive across units (:mod:`perfkit.rendering.warmkernel`: papermill would start a
+kernel, and the notebook re-import pandas, matplotlib and perfkit, for every unit), reset between
+units so that no unit sees another's state. The kernel is replaced after a failure other than an
 exception in a cell, and every ``KERNEL_MAX_UNITS`` notebooks. See docs/rendering.md.
 """
 
