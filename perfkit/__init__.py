@@ -25,6 +25,7 @@ _API = {
     "unit_detail": "perfkit.api",
     "overview": "perfkit.api",
     "render": "perfkit.rendering.pipeline",
+    "use_chinese_fonts": "perfkit.report.fonts",
 }
 __all__ = ["__version__", *_API]
 
@@ -39,3 +40,17 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _in_kernel() -> bool:
+    """Whether perfkit is being imported inside IPython (a notebook or the IPython console)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None
+
+
+if _in_kernel():
+    from perfkit import notebook as _notebook
+
+    _notebook.install()

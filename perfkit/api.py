@@ -103,6 +103,41 @@ def _rulebook(rules: Rules) -> Rulebook:
     return rules if isinstance(rules, Rulebook) else load_rulebook(rules)
 
 
+#: at most this many valid unit codes are listed in a message
+_LISTED = 20
+
+
+def _valid_codes(ds: Dataset) -> str:
+    codes = ds.units["unit_code"].astype(str).tolist()
+    shown = "、".join(codes[:_LISTED])
+    return shown + (f" 等 {len(codes)} 个" if len(codes) > _LISTED else "")
+
+
+def _valid_years(ds: Dataset) -> str:
+    return "、".join(str(y) for y in ds.years) or "无"
+
+
+def check_selection(
+    ds: Dataset, year: int | Iterable[int] | None = None, unit: str | Iterable[str] | None = None
+) -> None:
+    """Raise :class:`UsageError` naming what is valid when a year or a unit code is not in ``ds``
+    (so that a typo never gives a quietly empty result)."""
+    years = [year] if isinstance(year, int | str) else list(year or [])
+    missing_years = [y for y in years if int(y) not in ds.years]
+    if missing_years:
+        raise UsageError(
+            f"数据中没有 {'、'.join(map(str, missing_years))} 年度；可选年度：{_valid_years(ds)}。"
+        )
+    units = [unit] if isinstance(unit, str) else list(unit or [])
+    known = set(ds.units["unit_code"].astype(str))
+    unknown = [u for u in units if str(u) not in known]
+    if unknown:
+        raise UsageError(
+            f"数据中没有单位编码“{'、'.join(map(str, unknown))}”；"
+            f"可选单位编码：{_valid_codes(ds)}。"
+        )
+
+
 def score(
     ds: Dataset,
     year: int | Iterable[int] | None = None,
@@ -111,9 +146,21 @@ def score(
 ) -> pd.DataFrame:
     """One row per (year, unit): budget, execution rate and score, indicator score, total, grade.
 
-    Rates are fractions (0.9523). See :func:`perfkit.scoring.scores.score_dataset`.
+    Parameters: ``ds`` a loaded dataset (:func:`load`); ``year`` one year or several (default:
+    every year); ``unit`` one unit code or several (default: every unit); ``rules`` a preset name,
+    a rulebook file or a :class:`~perfkit.rules.rulebook.Rulebook` (default mof2020).
+
+    Returns a DataFrame with the columns of :data:`perfkit.scoring.scores.UNIT_COLUMNS`; rates are
+    fractions (0.9523). Raises :class:`UsageError` naming the valid years or unit codes when a
+    year or a unit is not in the data, or when the two together select nothing.
     """
-    return score_dataset(ds, _rulebook(rules), years=year, units=unit).units
+    check_selection(ds, year, unit)
+    units = score_dataset(ds, _rulebook(rules), years=year, units=unit).units
+    if units.empty and (year is not None or unit is not None):
+        raise UsageError(
+            f"所选年度和单位没有数据；可选年度：{_valid_years(ds)}，可选单位编码：{_valid_codes(ds)}。"
+        )
+    return units
 
 
 @dataclass
@@ -145,10 +192,56 @@ class UnitDetail:
     fictional: bool = False
     fingerprint: str = ""
 
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<UnitDetail {self.unit_code} {self.unit_name} {self.year}年度: "
+            f"总分 {s.get('total')} {s.get('grade')}, {len(self.indicators)} 个指标, "
+            f"{len(self.findings)} 个问题>"
+        )
+
+    def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
+        """One of the detail's frames for reading: ``indicators``, ``findings``, ``budget``,
+        ``budget_items``, ``goals``, ``monthly`` or ``progress``; ``lang="zh"`` (default) gives
+        Chinese headers, rates as percentages and Chinese kinds, ``"en"`` the frame as it is."""
+        return _table(self, name, _DETAIL_TABLES, lang)
+
+
+_DETAIL_TABLES = (
+    "indicators",
+    "findings",
+    "budget",
+    "budget_items",
+    "goals",
+    "monthly",
+    "progress",
+)
+_OVERVIEW_TABLES = ("units", "findings")
+
+
+def _table(owner: Any, name: str, names: tuple[str, ...], lang: str) -> pd.DataFrame:
+    if name not in names:
+        raise UsageError(f"没有名为“{name}”的表；可选：{'、'.join(names)}。")
+    frame = getattr(owner, name)
+    if lang == "en":
+        return frame
+    if lang != "zh":
+        raise UsageError(f"lang 应为 zh 或 en，而不是“{lang}”。")
+    from perfkit.report.display import zh_table
+
+    return zh_table(frame)
+
 
 def _rows(frame: pd.DataFrame, year: int, unit_code: str) -> pd.DataFrame:
     keep = (frame["year"] == year) & (frame["unit_code"] == unit_code)
-    return frame[keep].reset_index(drop=True)
+    return _public(frame[keep])
+
+
+def _public(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for users: internal columns (``_row``, the Excel row) left out, index reset."""
+    return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")]).reset_index(
+        drop=True
+    )
 
 
 def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> UnitDetail:
@@ -159,10 +252,19 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
     year, unit_code = int(year), str(unit_code)
     known = ds.units.loc[ds.units["unit_code"] == unit_code]
     if known.empty:
-        raise UsageError(f"数据中没有单位编码为“{unit_code}”的单位。")
+        raise UsageError(
+            f"数据中没有单位编码为“{unit_code}”的单位；可选单位编码：{_valid_codes(ds)}。"
+        )
     scores = score_dataset(ds, _rulebook(rules), years=year, units=unit_code)
     if scores.units.empty:
-        raise UsageError(f"单位“{ds.unit_name(unit_code)}”（{unit_code}）没有 {year} 年度的数据。")
+        has = sorted(
+            set(ds.budget.loc[ds.budget["unit_code"] == unit_code, "year"].astype(int))
+            | set(ds.indicators.loc[ds.indicators["unit_code"] == unit_code, "year"].astype(int))
+        )
+        raise UsageError(
+            f"单位“{ds.unit_name(unit_code)}”（{unit_code}）没有 {year} 年度的数据；"
+            f"该单位的数据年度：{'、'.join(map(str, has)) or '无'}。"
+        )
     info = known.iloc[0]
     summary = {**scores.units.iloc[0].to_dict(), **{k: str(info[k]) for k in _UNIT_INFO}}
     budget = _rows(ds.budget, year, unit_code)
@@ -175,8 +277,8 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
         unit_code=unit_code,
         unit_name=str(summary["unit_name"]),
         summary=summary,
-        indicators=scores.indicators.reset_index(drop=True),
-        findings=scores.findings.reset_index(drop=True),
+        indicators=_public(scores.indicators),
+        findings=_public(scores.findings),
         budget=budget,
         budget_items=scores.budget_items.reset_index(drop=True),
         goals=_rows(ds.goals, year, unit_code),
@@ -232,6 +334,14 @@ class Overview:
     fictional: bool = False
     fingerprint: str = ""
 
+    def __repr__(self) -> str:
+        return f"<Overview {self.year}年度: {len(self.units)} 个单位, {len(self.findings)} 个问题>"
+
+    def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
+        """``units`` or ``findings`` for reading (Chinese headers, rates as percentages);
+        ``lang="en"`` gives the frame as it is."""
+        return _table(self, name, _OVERVIEW_TABLES, lang)
+
 
 def overview(
     ds: Dataset, year: int, rules: Rules = None, status: str | Path | None = None
@@ -240,8 +350,7 @@ def overview(
     year = int(year)
     scores: Scores = score_dataset(ds, _rulebook(rules), years=year)
     if scores.units.empty:
-        years = "、".join(str(y) for y in ds.years) or "无"
-        raise UsageError(f"数据中没有 {year} 年度的单位；数据包含的年度：{years}。")
+        raise UsageError(f"数据中没有 {year} 年度的单位；可选年度：{_valid_years(ds)}。")
     return Overview(
         year=year,
         units=scores.units.reset_index(drop=True),

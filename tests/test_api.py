@@ -79,13 +79,65 @@ def test_unit_detail_gathers_what_the_report_shows(ds):
     assert d.rulebook.name == "mof2020"
 
 
-def test_unit_detail_names_what_is_missing(ds):
-    with pytest.raises(UsageError, match="没有单位编码为“SZ999”的单位"):
+def test_unit_detail_names_what_is_missing_and_what_is_valid(ds):
+    # the sample's twelve codes SZ001 … SZ012 are all listed
+    codes = "、".join(f"SZ{i:03d}" for i in range(1, 13))
+    with pytest.raises(UsageError) as err:
         api.unit_detail(ds, 2022, "SZ999")
-    with pytest.raises(UsageError, match="没有 2021 年度的数据"):
+    assert str(err.value) == f"数据中没有单位编码为“SZ999”的单位；可选单位编码：{codes}。"
+    with pytest.raises(UsageError, match="没有 2021 年度的数据；该单位的数据年度：2022。"):
         api.unit_detail(ds, 2021, "SZ001")
-    with pytest.raises(UsageError, match="没有 2021 年度的单位；数据包含的年度：2022"):
+    with pytest.raises(UsageError, match="没有 2021 年度的单位；可选年度：2022。"):
         api.overview(ds, 2021)
+
+
+def test_score_with_filters_that_match_nothing_says_so(ds):
+    with pytest.raises(UsageError, match="数据中没有 2023 年度；可选年度：2022。"):
+        api.score(ds, year=2023)
+    with pytest.raises(UsageError, match="数据中没有单位编码“XX1”；可选单位编码：SZ001、"):
+        api.score(ds, unit=["SZ001", "XX1"])
+    assert len(api.score(ds, year=2022, unit="SZ001")) == 1
+
+
+def test_public_frames_have_no_internal_columns(ds):
+    d = api.unit_detail(ds, 2022, "SZ001")
+    for name in ("indicators", "findings", "budget", "goals", "monthly"):
+        assert not [c for c in getattr(d, name).columns if c.startswith("_")], name
+
+
+def test_chinese_tables_for_reading(ds):
+    d = api.unit_detail(ds, 2022, "SZ001")
+    ind = d.table("indicators")
+    assert {"三级指标", "年度指标值", "完成率", "得分", "计分说明"} <= set(ind.columns)
+    # 230 ÷ 150 = 153.33% for 独立配合法官办结案件数 (the sample's first indicator)
+    assert ind["完成率"].iloc[0] == "153.33%"
+    assert set(d.table("findings")["问题类型"]) <= {
+        "预算执行率偏低", "支出进度滞后", "指标未达到年度指标值", "年度指标值设置偏低",
+        "未说明偏差原因", "自评得分有误", "自评表填报不规范",
+    }  # fmt: skip
+    assert d.table("indicators", lang="en") is d.indicators
+    with pytest.raises(UsageError, match="可选：indicators、findings"):
+        d.table("nope")
+    ov = api.overview(ds, 2022)
+    assert "总分" in ov.table("units").columns
+
+
+def test_short_reprs(ds):
+    assert repr(ds).startswith("<Dataset ") and "12 个单位" in repr(ds)
+    d = api.unit_detail(ds, 2022, "SZ001")
+    assert repr(d).startswith("<UnitDetail SZ001 苏州市智慧审判保障中心 2022年度: 总分 ")
+    assert len(repr(d)) < 200
+    assert repr(api.overview(ds, 2022)) == (
+        f"<Overview 2022年度: 12 个单位, {len(api.overview(ds, 2022).findings)} 个问题>"
+    )
+
+
+def test_the_public_names_are_what_completion_offers():
+    import perfkit
+
+    assert dir(perfkit) == [
+        "__version__", "load", "overview", "render", "score", "unit_detail", "use_chinese_fonts",
+    ]  # fmt: skip
 
 
 def test_overview_and_the_status_file(ds, tmp_path):

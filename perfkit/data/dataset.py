@@ -43,6 +43,14 @@ class Dataset:
     #: validation warnings: scored, but flagged (carried into the findings and the reports)
     warnings: list[Problem] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        where = self.name or (self.source.name if self.source else "")
+        years = "、".join(map(str, self.years)) or "无"
+        return (
+            f"<Dataset {where}: {len(self.units)} 个单位, 年度 {years}, "
+            f"{len(self.indicators)} 个指标, {len(self.warnings)} 处警告>"
+        )
+
     @property
     def years(self) -> list[int]:
         """Every year that has budget or indicator rows, ascending."""

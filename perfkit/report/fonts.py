@@ -26,6 +26,17 @@ def _registered(path: str) -> bool:
     return any(font.fname == path for font in font_manager.fontManager.ttflist)
 
 
+def register() -> None:
+    """Make Noto Sans CJK SC known to matplotlib (first in its font list), without changing any
+    rcParam: a chart that asks for the family "Noto Sans CJK SC" gets it. Idempotent."""
+    manager = font_manager.fontManager
+    path = str(font_path())
+    if not _registered(path):
+        manager.addfont(path)  # also clears matplotlib's font lookup cache
+        ours = [font for font in manager.ttflist if font.fname == path]
+        manager.ttflist[:] = ours + [font for font in manager.ttflist if font.fname != path]
+
+
 def use_cjk_font() -> None:
     """Register Noto Sans CJK SC with matplotlib and make it the first sans-serif font.
 
@@ -34,13 +45,21 @@ def use_cjk_font() -> None:
     because a notebook or seaborn may have reset them in between. ``axes.unicode_minus`` is off:
     negative tick labels use the ASCII hyphen-minus, as Chinese statistical tables print them.
     """
-    manager = font_manager.fontManager
-    path = str(font_path())
-    if not _registered(path):
-        manager.addfont(path)  # also clears matplotlib's font lookup cache
-        ours = [font for font in manager.ttflist if font.fname == path]
-        manager.ttflist[:] = ours + [font for font in manager.ttflist if font.fname != path]
+    register()
     others = [name for name in rcParams["font.sans-serif"] if name != FAMILY]
     rcParams["font.family"] = ["sans-serif"]
     rcParams["font.sans-serif"] = [FAMILY, *others]
     rcParams["axes.unicode_minus"] = False
+
+
+def use_chinese_fonts() -> None:
+    """Make the bundled Chinese font the default for every chart of this session (pandas,
+    seaborn, matplotlib), so that Chinese labels never draw as boxes::
+
+        import perfkit
+        perfkit.use_chinese_fonts()
+        scores.set_index("unit_name")["total"].plot.barh()
+
+    Call it again after ``seaborn.set_theme()``, which resets the fonts.
+    """
+    use_cjk_font()

@@ -1,0 +1,53 @@
+"""perfkit inside a Jupyter kernel: what importing perfkit there sets up (issue 10).
+
+- the bundled CJK font is registered with matplotlib, so an analyst's own chart can use it
+  (:func:`perfkit.use_chinese_fonts` makes it the default for the session);
+- a :class:`~perfkit.data.dataset.Dataset`, :class:`~perfkit.api.UnitDetail` and
+  :class:`~perfkit.api.Overview` display as short summaries (:mod:`perfkit.report.display`);
+- perfkit's own errors (invalid input, an unknown unit or year) show as a short message with what
+  is valid instead of a traceback; ``%tb`` still prints the traceback.
+
+Nothing here runs outside IPython: the command line does not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfkit.core.problems import InvalidInput, UsageError
+
+
+def _shell() -> Any | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _show_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None):
+    """IPython's custom exception handler: perfkit's errors without a traceback."""
+    from IPython.display import display
+
+    from perfkit.report.display import error_html, error_text
+
+    display({"text/html": error_html(value), "text/plain": error_text(value)}, raw=True)
+
+
+def install(shell: Any | None = None) -> bool:
+    """Register the displays, the error handler and the font with IPython (the running shell by
+    default). Returns whether there was a shell. Safe to call more than once."""
+    shell = shell if shell is not None else _shell()
+    if shell is None:
+        return False
+    from perfkit.api import Overview, UnitDetail
+    from perfkit.data.dataset import Dataset
+    from perfkit.report import display, fonts
+
+    html = shell.display_formatter.formatters["text/html"]
+    html.for_type(Dataset, display.dataset_html)
+    html.for_type(UnitDetail, display.detail_html)
+    html.for_type(Overview, display.overview_html)
+    shell.set_custom_exc((InvalidInput, UsageError), _show_error)
+    fonts.register()
+    return True
