@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from perfkit.report import charts
+from perfkit.rules.rulebook import load_rulebook
 
 GRADES = ["优", "良", "中", "差"]
 
@@ -204,3 +205,33 @@ def test_charts_are_not_left_open_in_pyplot():
     before = plt.get_fignums()
     charts.grade_distribution(pd.DataFrame({"grade": ["优"]}), GRADES)
     assert plt.get_fignums() == before
+
+
+def test_scatter_labels_never_overlap():
+    # twelve units packed close together, as the sample's are (execution 95–100%, totals 88–99)
+    rng = np.random.default_rng(0)
+    units = pd.DataFrame(
+        {
+            "unit_name": [f"苏州市第{i}测试保障中心" for i in range(12)],
+            "execution_rate": rng.uniform(0.95, 1.0, 12),
+            "total": rng.uniform(88, 99, 12),
+            "grade": ["优"] * 12,
+        }
+    )
+    fig = charts.execution_vs_score(units, GRADES)
+    _draw(fig)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+    assert boxes  # the free places are used
+    assert not [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+
+
+def test_a_missed_cap_is_drawn_below_100_percent():
+    from perfkit.rules.notation import parse
+    from perfkit.scoring.scores import score_targets
+
+    # ≤3天 with 5天: 完成率 = 3 ÷ 5 = 60%, never 166.67%
+    scored = score_targets([parse("≤3天")], [parse("5天")], [10], load_rulebook("mof2020"))
+    assert scored["completion"].iloc[0] == pytest.approx(0.6)
+    assert scored["score"].iloc[0] == 6  # 10 × 3 ÷ 5, the same ratio

@@ -15,13 +15,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import ParamSpec
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from perfkit.report.fonts import FAMILY, use_cjk_font
 
@@ -322,6 +326,52 @@ def _grade_colours(n: int) -> list[str]:
     return [str(c) for c in sns.color_palette("Blues_r", n).as_hex()]
 
 
+#: where a point's label may go, in points from the point, tried in this order
+_LABEL_OFFSETS = ((4, 3), (4, -9), (-4, 3), (-4, -9), (8, 10), (8, -16), (-8, 10), (-8, -16))
+
+
+def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str]) -> list[Text]:
+    """Name each point without two names overlapping each other or a point: each label takes the
+    first of a few positions around its point that is free; a label with no free position is
+    left out (the unit is still in the ranking table). Returns the labels drawn."""
+    fig = ax.figure
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.draw_without_rendering()  # lay the figure out first: positions are final from here
+    renderer = fig.canvas.get_renderer()
+    points = ax.transData.transform(np.column_stack([xs, ys])) if len(xs) else np.empty((0, 2))
+    pad = 3.0
+    taken = [Bbox.from_extents(px - pad, py - pad, px + pad, py + pad) for px, py in points]
+    inside = ax.get_window_extent(renderer)
+    drawn: list[Text] = []
+    order = sorted(range(len(labels)), key=lambda i: -ys[i])  # from the top down
+    for x, y, label in ((xs[i], ys[i], labels[i]) for i in order):
+        for dx, dy in _LABEL_OFFSETS:
+            text = ax.annotate(
+                label,
+                (x, y),
+                textcoords="offset points",
+                xytext=(dx, dy),
+                ha="left" if dx > 0 else "right",
+                fontsize=7,
+                # a label away from its point is tied to it by a thin line
+                arrowprops=(
+                    {"arrowstyle": "-", "color": "#8c8c8c", "linewidth": 0.5, "shrinkA": 0}
+                    if abs(dy) > 9
+                    else None
+                ),
+            )
+            text.set_in_layout(False)  # the layout stays as measured
+            box = text.get_window_extent(renderer)
+            fits = box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
+            if fits and box.y1 <= inside.y1 and not any(box.overlaps(t) for t in taken):
+                taken.append(box)
+                drawn.append(text)
+                break
+            text.remove()
+    return drawn
+
+
 @_styled
 def execution_vs_score(
     units: pd.DataFrame, grades: Sequence[str], threshold: float = 0.9, names: int = 15
@@ -343,15 +393,6 @@ def execution_vs_score(
         s=40,
         ax=ax,
     )
-    if len(data) <= names:
-        for xi, yi, name in zip(x, data["total"], data["unit_name"], strict=True):
-            ax.annotate(
-                wrap_label(name, 10, 1),
-                (xi, yi),
-                textcoords="offset points",
-                xytext=(4, 3),
-                fontsize=7,
-            )
     ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
     left = min(min(x, default=100.0) - 5, threshold * 100 - 5)
     ax.set_xlim(max(0.0, math.floor(left)), max(105.0, _max(x, 0) + 5))
@@ -359,6 +400,9 @@ def execution_vs_score(
     handles, _ = ax.get_legend_handles_labels()
     ax.get_legend().remove()
     _legend(fig, handles, title="自评等级")
+    if len(data) <= names:  # last: the labels are placed in the final layout
+        labels = [wrap_label(name, 10, 1) for name in data["unit_name"]]
+        place_labels(ax, x, data["total"].to_numpy(float), labels)
     return fig
 
 

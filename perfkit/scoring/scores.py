@@ -534,7 +534,13 @@ def _score(
         met_higher, met_lower = a >= t, a <= t
         linear = w * (1 - (a - t) / t)
         ratio_lower = w * t / a if rulebook.reverse == "ratio" else linear
-        completion = np.where(quant & (t != 0), a / t, np.nan)
+        # 完成率: actual ÷ target; for ≤ indicators target ÷ actual (反向指标完成率), so that a
+        # missed cap (≤3天, actual 5天: 60%) never reads as a completion above 100%
+        completion = np.where(
+            quant & (t != 0),
+            np.where(lower, np.where(a > 0, t / a, np.nan), a / t),
+            np.nan,
+        )
         ratio_higher = w * a / t
     # a missed target that is 0 or negative: no ratio to it means anything
     nonpositive = t <= 0
