@@ -22,6 +22,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	# perfkit's notebooks are saved without outputs by JupyterLab (the server hook perfkit ships;
+	# an editable install does not copy data files) and committed without them (nbstripout)
+	install -D -m 644 jupyter-config/perfkit.json $(VENV)/etc/jupyter/jupyter_server_config.d/perfkit.json
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; \
+	  git config filter.nbstripout.smudge cat; \
+	  git config diff.ipynb.textconv "'$(abspath $(BIN))/python' -m nbstripout -t --keep-id"; \
+	fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -8,6 +8,12 @@
   is valid instead of a traceback; ``%tb`` still prints the traceback.
 
 Nothing here runs outside IPython: the command line does not pay for it.
+
+:func:`pre_save_hook` is for the Jupyter server (installed with perfkit as
+``etc/jupyter/jupyter_server_config.d/perfkit.json``): a notebook whose metadata says
+``"perfkit": {"strip_outputs": true}`` — the notebooks perfkit ships — is saved without outputs, so
+that running it in JupyterLab never changes the file on disk (nor ``git status``). The outputs
+stay on screen; the report is shared with ``perfkit render``, not by saving the notebook.
 """
 
 from __future__ import annotations
@@ -51,3 +57,17 @@ def install(shell: Any | None = None) -> bool:
     shell.set_custom_exc((InvalidInput, UsageError), _show_error)
     fonts.register()
     return True
+
+
+def pre_save_hook(model: dict[str, Any], path: str = "", **kwargs: Any) -> None:
+    """Jupyter server ``ContentsManager.pre_save_hook``: strip the outputs and execution counts of
+    a notebook marked ``metadata.perfkit.strip_outputs``; leave every other file alone."""
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    nb = model["content"]
+    if not (nb.get("metadata") or {}).get("perfkit", {}).get("strip_outputs"):
+        return
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
