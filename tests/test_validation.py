@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from csvdata import Table, tables, write_folder, write_workbook
 
 from perfkit.core.problems import Problem
 from perfkit.data.readers import read_dataset
 from perfkit.data.validation import validate
 from perfkit.rules.rulebook import load_rulebook
-from tests.csvdata import Table, tables, write_folder, write_workbook
 
 MOF = load_rulebook("mof2020")
 
