@@ -1,11 +1,17 @@
 """pandera schemas of the contract's tables: what each column's values must look like.
 
+The schemas are generated from :mod:`perfkit.data.contract` (:func:`value_checks`,
+:func:`table_schema`): a column's kind, unit and flags decide its checks; each check is named by
+the code its problems get (``blank``, ``not_a_number``, ``negative``, ``not_a_year``,
+``not_a_month``, ``bad_unit_code``, ``reserved_unit_code``; repeated keys: ``duplicate``).
+
 The raw tables (:mod:`perfkit.data.readers`) hold text as written, so the checks read text:
 
 - a required column may not be left blank (``allow_blank`` columns such as 内设机构 may);
 - 年度 is a four-digit year ("2022"; "2022年" is accepted);
 - 月份 is a month 1–12 ("3", "03", "3月");
-- 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_"),
+- 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_")
+  and is not one of :data:`~perfkit.data.contract.RESERVED_UNIT_CODES` (index, status, CON …),
   because a unit code becomes a report's file name;
 - amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
   separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
