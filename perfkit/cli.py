@@ -11,7 +11,7 @@ import sys
 import click
 
 from perfkit import __version__
-from perfkit.core.problems import InvalidInput, UsageError
+from perfkit.core.problems import InvalidInput, PerfkitError, UsageError
 
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -46,10 +46,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except InvalidInput as err:
+        except InvalidInput as err:  # bad data, a bad rulebook: every problem, listed
             click.echo(err.report(), err=True)
             ctx.exit(EXIT_INVALID)
-        except UsageError as err:
+        except PerfkitError as err:  # bad usage, a locked output folder …
             click.echo(f"错误：{err}", err=True)
             ctx.exit(EXIT_INVALID)
 
@@ -110,17 +110,18 @@ def validate(data: str, rules: str | None, fmt: str) -> None:
 
 
 def _validate_json(data: str, rules: str | None) -> None:
-    """Every problem as a JSON object; exit 2 when any is an error."""
-    import dataclasses
+    """Every problem (a rulebook's too) as a JSON object with the keys of
+    :data:`perfkit.core.problems.JSON_KEYS`; exit 2 when any is an error."""
     import json
 
+    from perfkit.core.problems import as_json
     from perfkit.data.loading import load
 
     try:
         problems = load(data, rules=rules).warnings
     except InvalidInput as err:
         problems = err.problems
-    out = [{**dataclasses.asdict(p), "text": str(p)} for p in problems]
+    out = [as_json(p) for p in problems]
     click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     if any(not p.is_warning for p in problems):
         raise SystemExit(EXIT_INVALID)

@@ -1,8 +1,9 @@
 """Build a :class:`perfkit.data.dataset.Dataset` directly from lists of dicts, for tests.
 
-Keys are the canonical ones of :mod:`perfkit.data.contract`; columns left out get a default (""
-for text, NaN for numbers); ``_row`` is the Excel row (header = row 1, so 2, 3, …). Units that
-are referred to but not listed are added with their code as name.
+Keys are the canonical ones of :mod:`perfkit.data.contract`; columns left out are blank ("" for
+text, NaN for numbers); ``_row`` is the Excel row (header = row 1, so 2, 3, …). Units that are
+referred to but not listed are added with their code as name. The rows go through the same typing
+as a real load (:func:`perfkit.data.loading.to_dataset`), so tests see the dtypes users get.
 
     ds = make_dataset(
         budget=[budget_row("U1", item="党团经费", adjusted=10, executed=4.5)],
@@ -12,6 +13,8 @@ are referred to but not listed are added with their code as name.
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,25 +22,44 @@ import pandas as pd
 
 from perfkit.data.contract import TABLES_BY_NAME
 from perfkit.data.dataset import Dataset
+from perfkit.data.loading import to_dataset
+from perfkit.data.readers import RawDataset, RawTable
 
 Rows = list[dict[str, Any]] | None
 
 
-def _table(name: str, rows: Rows) -> pd.DataFrame:
+def _text(value: Any) -> str:
+    """A value as a cell holds it: numbers written so that they read back exactly, blanks ""."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, np.generic):
+        return _text(value.item())
+    return str(value)
+
+
+def _raw_table(name: str, rows: Rows) -> RawTable:
+    """The rows as the readers give a table: text cells, categorical columns, Excel rows."""
     table = TABLES_BY_NAME[name]
-    frame = pd.DataFrame(rows or [])
-    for col in table.columns:
-        if col.key not in frame:
-            frame[col.key] = np.nan if col.kind == "number" else ""
-    for col in table.columns:
-        if col.kind == "number":
-            frame[col.key] = pd.to_numeric(frame[col.key]).astype(float)
-        elif col.kind in ("year", "month"):
-            frame[col.key] = frame[col.key].astype(int)
-        else:
-            frame[col.key] = frame[col.key].fillna("").astype(object)
-    frame["_row"] = np.arange(2, len(frame) + 2)
-    return frame[[*(c.key for c in table.columns), "_row"]]
+    rows = list(rows or [])
+    frame = pd.DataFrame(
+        {
+            col.key: pd.Series([_text(r.get(col.key)) for r in rows], dtype=object).astype(
+                "category"
+            )
+            for col in table.columns
+        },
+        index=pd.RangeIndex(len(rows)),
+    )
+    return RawTable(
+        table,
+        table.filename,
+        frame,
+        np.arange(2, len(rows) + 2, dtype=np.int64),
+        headers={col.key: col.zh for col in table.columns},
+        status="ok" if rows else "header_only",
+    )
 
 
 def make_dataset(
@@ -47,7 +69,8 @@ def make_dataset(
     goals: Rows = None,
     monthly: Rows = None,
 ) -> Dataset:
-    """A Dataset from rows given as dicts with canonical keys (missing units are added)."""
+    """A Dataset from rows given as dicts with canonical keys (missing units are added), typed
+    by :func:`perfkit.data.loading.to_dataset` as a real load types it (not validated)."""
     units = list(units or [])
     known = {u["unit_code"] for u in units}
     for row in [*(budget or []), *(indicators or []), *(goals or []), *(monthly or [])]:
@@ -55,14 +78,12 @@ def make_dataset(
         if code not in known:
             units.append({"unit_code": code, "unit_name": code, "department": "测试部门"})
             known.add(code)
-    return Dataset(
-        units=_table("units", units),
-        budget=_table("budget", budget),
-        indicators=_table("indicators", indicators),
-        goals=_table("goals", goals),
-        monthly=_table("monthly", monthly),
-        files={t: f"{t}.csv" for t in TABLES_BY_NAME},
-    )
+    given = {"units": units, "budget": budget, "indicators": indicators, "goals": goals}
+    given["monthly"] = monthly
+    raw = RawDataset(Path("."), {name: _raw_table(name, rows) for name, rows in given.items()})
+    ds = to_dataset(raw)
+    ds.source = None  # not read from anywhere
+    return ds
 
 
 def budget_row(

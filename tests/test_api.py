@@ -19,8 +19,8 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return api.load(SAMPLE)
+def ds(sample_dataset):
+    return sample_dataset
 
 
 def test_relative_data_paths_are_found_from_the_notebooks_folder_or_the_root(tmp_path, monkeypatch):

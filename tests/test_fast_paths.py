@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from perfkit.core import gcpause
-from perfkit.data.loading import load
 from perfkit.rules.rulebook import load_rulebook, presets
 from perfkit.scoring import findings, metrics
 from perfkit.scoring.scores import score_dataset, score_indicators
@@ -24,8 +23,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return load(SAMPLE)
+def dataset(sample_dataset):
+    return sample_dataset
 
 
 @pytest.mark.parametrize("preset", presets())

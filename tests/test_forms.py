@@ -41,8 +41,8 @@ RB = load_rulebook()
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return loading.load(SAMPLE)
+def sample(sample_dataset):
+    return sample_dataset
 
 
 @pytest.fixture(scope="module")

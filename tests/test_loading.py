@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from csvdata import NARRATIVE, tables, write_folder, write_workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,6 @@ from perfkit.core.problems import InvalidInput, UsageError
 from perfkit.data.contract import TABLES
 from perfkit.data.loading import load
 from perfkit.rules.rulebook import load_rulebook
-from tests.csvdata import NARRATIVE, tables, write_folder, write_workbook
 
 
 def test_types_rows_and_metadata(tmp_path: Path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from csvdata import tables, write_folder, write_workbook
 
 from perfkit.core.problems import UsageError
 from perfkit.data.readers import cell_text, read_dataset
-from tests.csvdata import tables, write_folder, write_workbook
 
 
 def snapshot(raw) -> dict:

@@ -25,10 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from perfkit.api import load
 from perfkit.data.contract import NARRATIVE_SECTIONS, TABLES, UNIT_CODE_PATTERN
 from perfkit.data.dataset import Dataset
-from perfkit.rules.rulebook import load_rulebook
 from perfkit.scoring.scores import Scores, score_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -183,13 +181,13 @@ def test_readme_table_matches_the_expected_results():
 
 
 @pytest.fixture(scope="module")
-def dataset() -> Dataset:
-    return load(SAMPLE)  # raises InvalidInput listing every problem, if there is any
+def dataset(sample_dataset) -> Dataset:
+    return sample_dataset  # tests/conftest.py: loaded once per session
 
 
 @pytest.fixture(scope="module")
-def scores(dataset) -> Scores:
-    return score_dataset(dataset, load_rulebook("mof2020"))
+def scores(dataset, mof2020) -> Scores:
+    return score_dataset(dataset, mof2020)
 
 
 def test_loads_as_fictional_with_four_narratives(dataset):

@@ -8,18 +8,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from csvdata import Table, tables, write_folder, write_workbook
 
-from perfkit.core.problems import Problem
+from perfkit.core.problems import CODES, Problem
 from perfkit.data.readers import read_dataset
 from perfkit.data.validation import validate
 from perfkit.rules.rulebook import load_rulebook
-from tests.csvdata import Table, tables, write_folder, write_workbook
 
 MOF = load_rulebook("mof2020")
 
 
 def problems_of(tmp_path: Path, data: dict[str, Table] | None = None, **kw) -> list[Problem]:
-    return validate(read_dataset(write_folder(tmp_path / "d", data, **kw)), MOF)
+    problems = validate(read_dataset(write_folder(tmp_path / "d", data, **kw)), MOF)
+    assert all(p.code in CODES for p in problems), [(p.code, str(p)) for p in problems]
+    return problems
 
 
 def only(problems: list[Problem]) -> str:

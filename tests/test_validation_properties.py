@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from csvdata import SHEET_NAMES, tables, write_workbook
+from hypo import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,9 @@ from perfkit.scoring.scores import execution_score, score_targets
 
 TABLE_NAMES = sorted(tables())
 FILES = {f"{name}.csv" for name in TABLE_NAMES}
-FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 #: values that have broken CSV readers and number parsers before
 NASTY = [
@@ -117,7 +120,7 @@ def test_garbage_bytes_in_any_csv_cell_load_or_are_a_problem(data, value):
 _XML_ILLEGAL = {chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)]}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(data=st.data(), value=garbage)
 def test_garbage_in_any_workbook_cell_loads_or_is_a_located_problem(data, value):
     assume(not set(value) & _XML_ILLEGAL)
@@ -155,7 +158,7 @@ typed_text = st.text(
 BLANKS = " \t\r\n\v\f\u00a0\u3000\ufeff"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(column=st.sampled_from(FREE_TEXT), row=st.integers(1, 2), value=typed_text)
 def test_free_text_loads_exactly_as_typed(column, row, value):
     table, index, header, key, required = column
@@ -206,7 +209,7 @@ def indicator(draw):
     return f"{word}{t:.2f}{unit}", f"{a:.2f}{approx}{unit}", weight, reported
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows=st.lists(indicator(), min_size=1, max_size=12), book=st.sampled_from(RULEBOOKS))
 def test_indicator_scores_stay_within_zero_and_weight(rows, book):
     targets = [parse(t) for t, _, _, _ in rows]
@@ -222,7 +225,7 @@ def test_indicator_scores_stay_within_zero_and_weight(rows, book):
     ].to_string()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(target=amounts.filter(lambda v: v > 0), weight=weights, book=st.sampled_from(RULEBOOKS))
 def test_a_target_met_exactly_earns_the_full_weight(target, weight, book):
     """财预〔2020〕10号: 完成年度指标值的，得满分 (≥ and ≤ alike, at the boundary)."""
@@ -234,7 +237,7 @@ def test_a_target_met_exactly_earns_the_full_weight(target, weight, book):
     assert result["score"].tolist() == [weight, weight]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     rates=st.lists(
         st.one_of(st.floats(0, 10, allow_nan=False), st.just(math.nan)), min_size=1, max_size=20

@@ -9,6 +9,7 @@ English aliases are matched case-insensitively. See docs/data-contract.md for th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -31,6 +32,12 @@ class Column:
     #: values may name another amount unit, see AMOUNT_UNITS), "分" (points) or "%" (a rate,
     #: kept as a fraction); "" for other columns
     unit: str = ""
+    #: the unit's own printed figure (执行率, 执行率得分 of the budget table): compared with
+    #: perfkit's, never scored, so a value that cannot be read is a warning, never an error
+    advisory: bool = False
+    #: a number column whose negative values are not an error here (a 得分 outside 0–分值 is a
+    #: cross-row warning, ``reported_score_range``)
+    negative_ok: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -112,6 +119,7 @@ BUDGET = Table(
             allow_blank=True,
             unit="%",
             aliases=("预算执行率",),
+            advisory=True,
         ),
         Column(
             "reported_execution_score",
@@ -121,6 +129,7 @@ BUDGET = Table(
             allow_blank=True,
             unit="分",
             aliases=("执行率得分",),
+            advisory=True,
         ),
     ),
 )
@@ -137,7 +146,15 @@ INDICATORS = Table(
         Column("target", "年度指标值", allow_blank=True),
         Column("actual", "实际完成值", allow_blank=True),
         Column("weight", "分值", "number", unit="分"),
-        Column("reported_score", "得分", "number", required=False, allow_blank=True, unit="分"),
+        Column(
+            "reported_score",
+            "得分",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="分",
+            negative_ok=True,
+        ),
         Column(
             "deviation_reason",
             "偏差原因分析及改进措施",
@@ -188,6 +205,24 @@ NARRATIVE_SECTIONS: dict[str, tuple[str, ...]] = {
 
 #: unit codes become file names: letters, digits, "-" and "_" only
 UNIT_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+#: unit codes that the pattern allows but that cannot be a report's file name, compared
+#: case-insensitively: the files of a year folder that are not a unit's report (``index.html``,
+#: ``notebooks/index.ipynb``, ``notebooks/status.json``) and the device names Windows reserves
+#: (``CON.html`` cannot be created there). The rendering pipeline refuses the same names.
+RESERVED_UNIT_CODES: frozenset[str] = frozenset(
+    {"index", "status", "con", "prn", "aux", "nul"}
+    | {f"{dev}{n}" for dev in ("com", "lpt") for n in range(1, 10)}
+)
+
+
+def unit_code_problem(code: str) -> str | None:
+    """The problem code of a unit code that cannot name a report: ``bad_unit_code`` (not
+    letters, digits, "-", "_"; 1–64 characters), ``reserved_unit_code``; None when fine."""
+    if re.fullmatch(UNIT_CODE_PATTERN, code) is None:
+        return "bad_unit_code"
+    if code.casefold() in RESERVED_UNIT_CODES:
+        return "reserved_unit_code"
+    return None
 
 
 @dataclass

@@ -195,7 +195,11 @@ def _read_folder(root: Path) -> RawDataset:
         if len(found) > 1:
             names = "、".join(p.name for p in found)
             problems.append(
-                Problem(found[1].name, f"与 {found[0].name} 重复：{names} 只能保留一个。")
+                Problem(
+                    found[1].name,
+                    f"与 {found[0].name} 重复：{names} 只能保留一个。",
+                    code="duplicate_file",
+                )
             )
         data = found[0].read_bytes()
         inputs[found[0].name] = data
@@ -225,7 +229,7 @@ def _read_csv(data: bytes, file: str, table: Table) -> tuple[RawTable, list[Prob
         return _absent(table, file, "empty"), []
     grid = _csv_grid(data)
     if isinstance(grid, str):
-        return _absent(table, file, "unreadable"), [Problem(file, grid)]
+        return _absent(table, file, "unreadable"), [Problem(file, grid, code="unreadable_file")]
     return _from_grid(grid, table, file, csv_cells=True)
 
 
@@ -274,7 +278,11 @@ def _read_workbook(path: Path) -> RawDataset:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises zip, XML, key and value errors for a broken file
         raw.problems.append(
-            Problem(path.name, f"无法作为 .xlsx 工作簿打开（{type(err).__name__}）。")
+            Problem(
+                path.name,
+                f"无法作为 .xlsx 工作簿打开（{type(err).__name__}）。",
+                code="unreadable_file",
+            )
         )
         raw.tables = {t.name: _absent(t, path.name, "unreadable") for t in TABLES}
         return raw
@@ -303,13 +311,19 @@ def _read_sheet(
     if len(found) > 1:
         names = "、".join(f"「{t}」" for t in found)
         problems.append(
-            Problem(path.name, f"工作表{names}是同一张表，只能保留一个（已读取「{found[0]}」）。")
+            Problem(
+                path.name,
+                f"工作表{names}是同一张表，只能保留一个（已读取「{found[0]}」）。",
+                code="duplicate_sheet",
+            )
         )
     shown = _shown(path, found[0])
     try:
         grid = _sheet_grid(wb[found[0]])
     except Exception as err:  # a damaged sheet: openpyxl raises XML, key and value errors
-        problems.append(Problem(shown, f"工作表无法读取（{type(err).__name__}）。"))
+        problems.append(
+            Problem(shown, f"工作表无法读取（{type(err).__name__}）。", code="unreadable_file")
+        )
         return _absent(table, shown, "unreadable")
     raw, header_problems = _from_grid(grid, table, shown)
     problems += header_problems
@@ -363,7 +377,15 @@ def _sheet_metadata(ws: Any, file: str, problems: list[Problem]) -> tuple[bool, 
             flag = _truthy(value)
             if flag is None:
                 message = "fictional 应为 TRUE 或 FALSE（是 / 否）"
-                problems.append(Problem(file, message, value=cell_text(value), cell=f"B{row}"))
+                problems.append(
+                    Problem(
+                        file,
+                        message,
+                        value=cell_text(value),
+                        cell=f"B{row}",
+                        code="bad_metadata",
+                    )
+                )
             fictional = bool(flag)
         elif key in ("name", "名称"):
             name = cell_text(value).strip(WHITESPACE)
@@ -373,17 +395,31 @@ def _sheet_metadata(ws: Any, file: str, problems: list[Problem]) -> tuple[bool, 
 def _folder_metadata(data: bytes, problems: list[Problem]) -> tuple[bool, str]:
     text = decode_text(data)
     if text is None:
-        problems.append(Problem(METADATA_FILE, "文件编码无法识别：应为 UTF-8 编码的 TOML 文件。"))
+        problems.append(
+            Problem(
+                METADATA_FILE,
+                "文件编码无法识别：应为 UTF-8 编码的 TOML 文件。",
+                code="bad_metadata",
+            )
+        )
         return False, ""
     try:
         meta = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        problems.append(Problem(METADATA_FILE, f"不是有效的 TOML 文件（{err}）。"))
+        problems.append(
+            Problem(METADATA_FILE, f"不是有效的 TOML 文件（{err}）。", code="bad_metadata")
+        )
         return False, ""
     fictional = meta.get("fictional", False)
     if not isinstance(fictional, bool):
         problems.append(
-            Problem(METADATA_FILE, "应为 true 或 false", column="fictional", value=str(fictional))
+            Problem(
+                METADATA_FILE,
+                "应为 true 或 false",
+                column="fictional",
+                value=str(fictional),
+                code="bad_metadata",
+            )
         )
         fictional = False
     return fictional, str(meta.get("name", ""))
@@ -470,7 +506,9 @@ def _from_grid(
         if key is None:
             key, unit, problem = _header_with_unit(written, names, table)
             if problem:
-                problems.append(Problem(file, problem, row=header + 1, column=written))
+                problems.append(
+                    Problem(file, problem, row=header + 1, column=written, code="bad_header_unit")
+                )
             if key is None:
                 continue
         if key in found:
@@ -479,7 +517,9 @@ def _from_grid(
                 f"与第 {first} 列「{headers[key]}」是同一列（{table.column(key).zh}），"
                 f"只能保留一列；已使用第 {first} 列。"
             )
-            problems.append(Problem(file, message, row=header + 1, column=written))
+            problems.append(
+                Problem(file, message, row=header + 1, column=written, code="duplicate_column")
+            )
             continue
         found[key] = j
         headers[key] = written
@@ -575,11 +615,23 @@ def _read_narrative_files(
         inputs[rel] = data
         parts = path.relative_to(folder).parts
         if len(parts) != 2:
-            problems.append(Problem(rel, "叙述文件应放在 narratives/<年度>/<单位编码>.md。"))
+            problems.append(
+                Problem(
+                    rel,
+                    "叙述文件应放在 narratives/<年度>/<单位编码>.md。",
+                    code="narrative_misplaced",
+                )
+            )
             continue
         text = decode_text(data)
         if text is None:
-            problems.append(Problem(rel, "文件编码无法识别：请另存为 UTF-8 或 GBK 编码。"))
+            problems.append(
+                Problem(
+                    rel,
+                    "文件编码无法识别：请另存为 UTF-8 或 GBK 编码。",
+                    code="narrative_unreadable",
+                )
+            )
             continue
         narratives.append(RawNarrative(rel, parts[0], path.stem, parse_narrative(text)))
     return narratives
@@ -588,7 +640,14 @@ def _read_narrative_files(
 def _narratives_from_sheet(raw: RawTable, problems: list[Problem]) -> list[RawNarrative]:
     if raw.status == "ok" and raw.missing:
         names = "、".join(f"「{raw.table.column(k).zh}」" for k in raw.missing)
-        problems.append(Problem(raw.file, f"缺少列{names}，叙述未读取。", row=raw.header_row))
+        problems.append(
+            Problem(
+                raw.file,
+                f"缺少列{names}，叙述未读取。",
+                row=raw.header_row,
+                code="missing_column",
+            )
+        )
     if not raw.has("year", "unit_code", "markdown"):
         return []
     return [

@@ -1,11 +1,17 @@
 """pandera schemas of the contract's tables: what each column's values must look like.
 
+The schemas are generated from :mod:`perfkit.data.contract` (:func:`value_checks`,
+:func:`table_schema`): a column's kind, unit and flags decide its checks; each check is named by
+the code its problems get (``blank``, ``not_a_number``, ``negative``, ``not_a_year``,
+``not_a_month``, ``bad_unit_code``, ``reserved_unit_code``; repeated keys: ``duplicate``).
+
 The raw tables (:mod:`perfkit.data.readers`) hold text as written, so the checks read text:
 
 - a required column may not be left blank (``allow_blank`` columns such as 内设机构 may);
 - 年度 is a four-digit year ("2022"; "2022年" is accepted);
 - 月份 is a month 1–12 ("3", "03", "3月");
-- 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_"),
+- 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_")
+  and is not one of :data:`~perfkit.data.contract.RESERVED_UNIT_CODES` (index, status, CON …),
   because a unit code becomes a report's file name;
 - amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
   separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
@@ -46,17 +52,19 @@ from perfkit.core.problems import WARNING, Problem
 from perfkit.data.contract import (
     AMOUNT_UNIT,
     AMOUNT_UNITS,
+    RESERVED_UNIT_CODES,
+    TABLES,
     TABLES_BY_NAME,
     UNIT_CODE_PATTERN,
     Column,
+    Table,
+    unit_code_problem,
 )
 from perfkit.data.readers import RawTable
 
 POINTS_UNIT = "分"
-#: number columns counted in points (分); every other number column is an amount in 万元
-POINTS_COLUMNS = frozenset({"weight", "reported_score", "reported_execution_score"})
 #: number columns whose unreadable values are warnings (scoring does not need them)
-REPORTED_EXECUTION = ("reported_rate", "reported_execution_score")
+REPORTED_EXECUTION = tuple(c.key for t in TABLES for c in t.columns if c.advisory)
 #: a rate without "%" (and no "%" in its header) above this is read as a percentage
 RATE_PERCENT_ABOVE = 1.5
 
@@ -150,12 +158,22 @@ def parse_months(values: Values) -> np.ndarray:
 
 
 @lru_cache(maxsize=1 << 17)
-def _is_code(text: str) -> bool:
+def _pattern_ok(text: str) -> bool:
     return _CODE.fullmatch(text) is not None
 
 
+def _reserved(text: str) -> bool:
+    return text.casefold() in RESERVED_UNIT_CODES
+
+
+@lru_cache(maxsize=1 << 17)
+def _is_code(text: str) -> bool:
+    return unit_code_problem(text) is None
+
+
 def valid_codes(values: Values) -> np.ndarray:
-    """Whether each text is a safe unit code (UNIT_CODE_PATTERN)."""
+    """Whether each text is a usable unit code (:func:`perfkit.data.contract.unit_code_problem`:
+    the pattern, and not a reserved name)."""
     return np.array([_is_code(v) for v in values], dtype=bool)
 
 
@@ -208,7 +226,7 @@ def parser(column: Column, header_unit: str | None = None) -> Callable[[Values],
         return parse_months
     if column.unit == "%":
         return lambda values: parse_rates(values, header_unit == "%")
-    if column.key in POINTS_COLUMNS or column.unit == POINTS_UNIT:
+    if column.unit == POINTS_UNIT:
         return lambda values: parse_numbers(values, POINTS_UNIT)
     unit = header_unit or AMOUNT_UNIT
     return lambda values: parse_amounts(values, unit)
@@ -246,154 +264,112 @@ def _not_negative(unit: str) -> Callable[[np.ndarray], np.ndarray]:
     return ok
 
 
-NOT_BLANK = pa.Check(lambda s: s != "", name="not_blank", error="不能为空")
+# Each check is named by the problem code its failures get (docs/data-contract.md §9).
+NOT_BLANK = pa.Check(lambda s: s != "", name="blank", error="不能为空")
 FOUR_DIGIT_YEAR = pa.Check(
     _blank_or(lambda v: ~np.isnan(parse_years(v))),
-    name="year",
+    name="not_a_year",
     error="应为四位数的年份，如 2022",
 )
 MONTH_1_TO_12 = pa.Check(
     _blank_or(lambda v: ~np.isnan(parse_months(v))),
-    name="month",
+    name="not_a_month",
     error="应为 1 到 12 之间的月份",
 )
 SAFE_UNIT_CODE = pa.Check(
-    _blank_or(valid_codes),
-    name="unit_code",
+    _blank_or(lambda v: np.array([_pattern_ok(x) for x in v], dtype=bool)),
+    name="bad_unit_code",
     error="单位编码只能由字母、数字、“-”和“_”组成，最长 64 个字符（它会成为报告的文件名）",
+)
+NOT_RESERVED_UNIT_CODE = pa.Check(
+    _blank_or(lambda v: np.array([not _reserved(x) for x in v], dtype=bool)),
+    name="reserved_unit_code",
+    error=(
+        "单位编码不能是 index、status 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、"
+        "LPT1–LPT9），不分大小写：它会成为报告的文件名，与汇总页等文件重名或无法创建"
+    ),
 )
 AMOUNT_IS_NUMBER = pa.Check(
     _blank_or(lambda v: ~np.isnan(parse_numbers(v, AMOUNT_UNIT))),
-    name="amount_number",
+    name="not_a_number",
     error="应为数字，单位万元（如 120.5 或 1,234.5）",
 )
 AMOUNT_NOT_NEGATIVE = pa.Check(
     _blank_or(_not_negative(AMOUNT_UNIT)),
-    name="amount_not_negative",
+    name="negative",
     error="应为不小于 0 的数字（万元）",
 )
 POINTS_IS_NUMBER = pa.Check(
     _blank_or(lambda v: ~np.isnan(parse_numbers(v, POINTS_UNIT))),
-    name="points_number",
+    name="not_a_number",
     error="应为数字，单位分（如 10 或 2.5）",
 )
 POINTS_NOT_NEGATIVE = pa.Check(
     _blank_or(_not_negative(POINTS_UNIT)),
-    name="points_not_negative",
+    name="negative",
     error="应为不小于 0 的数字（分）",
 )
-
-
-def _column(*checks: pa.Check, blank_ok: bool = False) -> pa.Column:
-    return pa.Column(str, [*(() if blank_ok else (NOT_BLANK,)), *checks], required=False)
-
-
-def text(blank_ok: bool = False) -> pa.Column:
-    return _column(blank_ok=blank_ok)
-
-
-def year() -> pa.Column:
-    return _column(FOUR_DIGIT_YEAR)
-
-
-def month() -> pa.Column:
-    return _column(MONTH_1_TO_12)
-
-
-def unit_code() -> pa.Column:
-    return _column(SAFE_UNIT_CODE)
-
-
-def amount(blank_ok: bool = False) -> pa.Column:
-    return _column(AMOUNT_IS_NUMBER, AMOUNT_NOT_NEGATIVE, blank_ok=blank_ok)
-
-
-def weight() -> pa.Column:
-    return _column(POINTS_IS_NUMBER, POINTS_NOT_NEGATIVE)
-
-
-def reported_score() -> pa.Column:
-    return _column(POINTS_IS_NUMBER, blank_ok=True)
-
-
-# --- the tables --------------------------------------------------------------------------------
-
-UNITS = pa.DataFrameSchema(
-    {
-        "unit_code": unit_code(),
-        "unit_name": text(),
-        "department": text(blank_ok=True),
-        "functions": text(blank_ok=True),
-        "internal_bodies": text(blank_ok=True),
-        "subordinate_units": text(blank_ok=True),
-    },
-    unique=["unit_code"],
-    name="units",
+#: the header-unit variant of AMOUNT_IS_NUMBER's message (:func:`_amount_message`) has its code
+CHECKS = (
+    NOT_BLANK,
+    FOUR_DIGIT_YEAR,
+    MONTH_1_TO_12,
+    SAFE_UNIT_CODE,
+    NOT_RESERVED_UNIT_CODE,
+    AMOUNT_IS_NUMBER,
+    AMOUNT_NOT_NEGATIVE,
+    POINTS_IS_NUMBER,
+    POINTS_NOT_NEGATIVE,
 )
+#: a check's message → its problem code (pandera reports failures by the check's message)
+CODE_BY_MESSAGE: dict[str, str] = {str(c.error): str(c.name) for c in CHECKS}
 
-BUDGET = pa.DataFrameSchema(
-    {
-        "year": year(),
-        "unit_code": unit_code(),
-        "fund_source": text(blank_ok=True),
-        "expense_type": text(blank_ok=True),
-        "item": text(),
-        "initial_budget": amount(blank_ok=True),
-        "adjusted_budget": amount(),
-        "executed": amount(),
-        # read by reported_execution: doubtful or unreadable values are warnings
-        "reported_rate": text(blank_ok=True),
-        "reported_execution_score": text(blank_ok=True),
-    },
-    name="budget",
-)
 
-INDICATORS = pa.DataFrameSchema(
-    {
-        "year": year(),
-        "unit_code": unit_code(),
-        "level1": text(),
-        "level2": text(),
-        "level3": text(),
-        "target": text(blank_ok=True),
-        "actual": text(blank_ok=True),
-        "weight": weight(),
-        "reported_score": reported_score(),
-        "deviation_reason": text(blank_ok=True),
-    },
-    unique=["year", "unit_code", "level3"],
-    name="indicators",
-)
+def value_checks(column: Column) -> list[pa.Check]:
+    """The checks of one contract column, by its kind, unit and flags.
 
-GOALS = pa.DataFrameSchema(
-    {
-        "year": year(),
-        "unit_code": unit_code(),
-        "expected": text(),
-        "achieved": text(blank_ok=True),
-    },
-    name="goals",
-)
+    text: none; code: :data:`SAFE_UNIT_CODE`, :data:`NOT_RESERVED_UNIT_CODE`; year, month: the
+    pattern; number: a number in the column's unit (万元 or 分), not negative unless
+    ``negative_ok``; ``advisory`` columns (the printed 执行率 and 得分) have none here — they are
+    read by :func:`reported_execution`, whose problems are warnings. Every column that does not
+    ``allow_blank`` is first checked with :data:`NOT_BLANK`.
+    """
+    checks = [] if column.allow_blank else [NOT_BLANK]
+    if column.advisory:
+        return checks
+    if column.kind == "year":
+        checks.append(FOUR_DIGIT_YEAR)
+    elif column.kind == "month":
+        checks.append(MONTH_1_TO_12)
+    elif column.kind == "code":
+        checks += [SAFE_UNIT_CODE, NOT_RESERVED_UNIT_CODE]
+    elif column.kind == "number":
+        points = column.unit == POINTS_UNIT
+        checks.append(POINTS_IS_NUMBER if points else AMOUNT_IS_NUMBER)
+        if not column.negative_ok:
+            checks.append(POINTS_NOT_NEGATIVE if points else AMOUNT_NOT_NEGATIVE)
+    return checks
 
-MONTHLY = pa.DataFrameSchema(
-    {
-        "year": year(),
-        "unit_code": unit_code(),
-        "item": text(),
-        "month": month(),
-        "executed": amount(),
-    },
-    unique=["year", "unit_code", "item", "month"],
-    name="monthly",
-)
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    "units": UNITS,
-    "budget": BUDGET,
-    "indicators": INDICATORS,
-    "goals": GOALS,
-    "monthly": MONTHLY,
-}
+def table_schema(table: Table) -> pa.DataFrameSchema:
+    """The pandera schema of one contract table: every column as text (raw tables hold text as
+    written) with :func:`value_checks`; the table's ``unique`` key. Columns are optional here:
+    a missing column is reported once by validation, not per row."""
+    return pa.DataFrameSchema(
+        {c.key: pa.Column(str, value_checks(c), required=False) for c in table.columns},
+        unique=list(table.unique) or None,
+        name=table.name,
+    )
+
+
+# --- the tables: generated from the contract ---------------------------------------------------
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {t.name: table_schema(t) for t in TABLES}
+UNITS = SCHEMAS["units"]
+BUDGET = SCHEMAS["budget"]
+INDICATORS = SCHEMAS["indicators"]
+GOALS = SCHEMAS["goals"]
+MONTHLY = SCHEMAS["monthly"]
 
 
 # --- running a schema on a raw table -----------------------------------------------------------
@@ -460,9 +436,11 @@ def check(raw: RawTable) -> list[Problem]:
         cases = _failures(_columns_schema(raw.table.name, tuple(keys)), distinct)
         for (key, message), failing in cases.groupby(["column", "check"], sort=False)["index"]:
             values, codes, header = raw.values(key), raw.codes(key), raw.headers[key]
+            code = CODE_BY_MESSAGE.get(str(message), "invalid_value")
             message = _amount_message(raw, key, str(message))
             if failing.isna().any():  # the check itself could not run
-                found.append((-1, order[key], Problem(raw.file, str(message), column=header)))
+                problem = Problem(raw.file, str(message), column=header, code=code)
+                found.append((-1, order[key], problem))
             bad = np.unique(failing.dropna().astype(np.int64).to_numpy() % len(values))
             found += [
                 (
@@ -474,6 +452,7 @@ def check(raw: RawTable) -> list[Problem]:
                         int(raw.rows[pos]),
                         header,
                         values[codes[pos]],
+                        code=code,
                         **context(raw, pos),
                     ),
                 )
@@ -596,6 +575,7 @@ def _duplicates(raw: RawTable) -> list[tuple[int, int, Problem]]:
                 int(raw.rows[pos]),
                 raw.headers[last],
                 shown[pos],
+                code="duplicate",
                 **context(raw, pos),
             ),
         )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from perfkit.core.problems import ERROR, WARNING, Problem
 from perfkit.data import schemas, textcells
-from perfkit.data.contract import NARRATIVE_DIR, TABLES
+from perfkit.data.contract import NARRATIVE_DIR, TABLES, unit_code_problem
 from perfkit.data.readers import RawDataset, RawTable
 from perfkit.rules import notation, qualitative
 from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook
@@ -96,21 +96,26 @@ def _file_problems(t: RawTable, workbook: bool) -> list[Problem]:
         if not t.table.required:
             return []
         if workbook:
-            return [Problem(t.file, f"缺少必需的工作表「{zh}」（也可命名为 {name}）。")]
-        return [Problem(t.file, f"缺少必需的文件 {t.file}（{zh}；也可命名为 {zh}.csv）。")]
+            message = f"缺少必需的工作表「{zh}」（也可命名为 {name}）。"
+            return [Problem(t.file, message, code="missing_sheet")]
+        message = f"缺少必需的文件 {t.file}（{zh}；也可命名为 {zh}.csv）。"
+        return [Problem(t.file, message, code="missing_file")]
     if t.status == "empty":
-        return [Problem(t.file, "内容为空：第一行应为表头，其后为数据行。")]
+        return [Problem(t.file, "内容为空：第一行应为表头，其后为数据行。", code="empty_file")]
     problems = [
         Problem(
             t.file,
             f"缺少必需的列「{t.table.column(key).zh}」（表头可写作："
             f"{'、'.join(t.table.column(key).names)}）。",
             row=t.header_row,
+            code="missing_column",
         )
         for key in t.missing
     ]
     if t.status == "header_only" and t.table.required:
-        problems.append(Problem(t.file, "只有表头，没有数据行。", row=t.header_row))
+        problems.append(
+            Problem(t.file, "只有表头，没有数据行。", row=t.header_row, code="empty_table")
+        )
     return problems
 
 
@@ -144,6 +149,7 @@ def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
                 int(t.rows[pos]),
                 t.headers["unit_code"],
                 values[codes[pos]],
+                code="unknown_unit_code",
                 **schemas.context(t, pos),
             )
             for pos in np.flatnonzero(np.isin(codes, unknown))
@@ -282,6 +288,8 @@ def _zero_budgets(t: RawTable) -> list[Problem]:
             t.headers["adjusted_budget"],
             "0",
             unit_code=str(g.unit),
+            code="zero_budget",
+            year=int(g.year),
         )
         for g in zero.itertuples()
     ]
@@ -300,9 +308,9 @@ def _unit_years(budget: RawTable, indicators: RawTable, known: set[str] | None) 
             zip(zip(year[first].tolist(), units.tolist(), strict=True), pos[first], strict=True)
         )
     problems = []
-    for here, there, what, missing in (
-        (indicators, budget, "绩效指标", "预算执行数据"),
-        (budget, indicators, "预算执行数据", "绩效指标"),
+    for here, there, what, missing, code in (
+        (indicators, budget, "绩效指标", "预算执行数据", "unit_year_without_budget"),
+        (budget, indicators, "预算执行数据", "绩效指标", "unit_year_without_indicators"),
     ):
         other = firsts[there.table.name]
         problems += [
@@ -313,6 +321,8 @@ def _unit_years(budget: RawTable, indicators: RawTable, known: set[str] | None) 
                 here.headers["unit_code"],
                 unit,
                 unit_code=unit,
+                code=code,
+                year=year,
             )
             for (year, unit), pos in firsts[here.table.name].items()
             if (year, unit) not in other
@@ -604,6 +614,8 @@ def _monthly_items(monthly: RawTable, budget: RawTable, known: set[str] | None) 
             monthly.headers["item"],
             item_column[p],
             unit_code=unit_column[p],
+            code="monthly_item_unknown",
+            year=int(year),
         )
         for p, year in zip(rows, schemas.typed(monthly, "year")[rows].astype(int), strict=True)
     ]
@@ -619,22 +631,56 @@ def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
         year_column = n.headers.get("year")
         code_column = n.headers.get("unit_code")
         where = f"第{n.row}行" if n.row else n.file
+        code_problem = unit_code_problem(n.unit_code)
         if np.isnan(schemas.parse_years([n.year])[0]):
             message = str(schemas.FOUR_DIGIT_YEAR.error)
             if n.row is None:
                 message += f"（叙述文件应放在 {NARRATIVE_DIR}/<年度>/<单位编码>.md）"
-            problems.append(Problem(n.file, message, n.row, year_column, n.year))
-        elif not schemas.valid_codes([n.unit_code])[0]:
-            message = str(schemas.SAFE_UNIT_CODE.error)
-            problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+            problems.append(
+                Problem(n.file, message, n.row, year_column, n.year, code="narrative_bad_year")
+            )
+        elif code_problem is not None:
+            check = (
+                schemas.SAFE_UNIT_CODE
+                if code_problem == "bad_unit_code"
+                else schemas.NOT_RESERVED_UNIT_CODE
+            )
+            problems.append(
+                Problem(
+                    n.file,
+                    str(check.error),
+                    n.row,
+                    code_column,
+                    n.unit_code,
+                    code=f"narrative_{code_problem}",
+                )
+            )
         elif known is not None and n.unit_code not in known:
             message = f"单位编码在 {raw.tables['units'].file} 中不存在。"
-            problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+            problems.append(
+                Problem(
+                    n.file,
+                    message,
+                    n.row,
+                    code_column,
+                    n.unit_code,
+                    code="narrative_unknown_unit_code",
+                )
+            )
         else:
             key = (str(int(schemas.parse_years([n.year])[0])), n.unit_code)
             if key in seen:
                 message = f"该单位 {key[0]} 年度的叙述重复（已有{seen[key]}）。"
-                problems.append(Problem(n.file, message, n.row, code_column, n.unit_code))
+                problems.append(
+                    Problem(
+                        n.file,
+                        message,
+                        n.row,
+                        code_column,
+                        n.unit_code,
+                        code="narrative_duplicate",
+                    )
+                )
             seen.setdefault(key, where)
     return problems
 

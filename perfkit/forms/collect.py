@@ -110,7 +110,11 @@ def _workbooks(folder: Path) -> tuple[list[Path], list[Problem]]:
             paths.append(path)
         elif suffix in UNREADABLE:
             problems.append(
-                Problem(path.name, f"不支持 {suffix} 格式：请用 Excel 或 WPS 另存为 .xlsx 后再交。")
+                Problem(
+                    path.name,
+                    f"不支持 {suffix} 格式：请用 Excel 或 WPS 另存为 .xlsx 后再交。",
+                    code="unsupported_format",
+                )
             )
     if not paths and not problems:
         raise UsageError(f"目录 {folder} 中没有 .xlsx 自评表。")
@@ -190,6 +194,7 @@ def _check_forms(forms: list[Form], base: Dataset | None) -> None:
         if key in seen:
             form.blocked = True
             form.problem(
+                "duplicate_form",
                 f"与 {seen[key]} 是同一单位（{form.unit_code}）同一年度的自评表，只能交一份。",
                 form.unit_cell,
                 form.unit_code,
@@ -199,6 +204,7 @@ def _check_forms(forms: list[Form], base: Dataset | None) -> None:
         if known is not None and form.unit_code not in known:
             form.blocked = True
             form.problem(
+                "unknown_unit_code",
                 f"单位编码在 {base.files.get('units', 'units')} 中不存在。",
                 form.unit_cell,
                 form.unit_code,
@@ -206,6 +212,7 @@ def _check_forms(forms: list[Form], base: Dataset | None) -> None:
         if base is None and (form.meta is None or not form.meta.tables.get("budget")):
             form.blocked = True
             form.problem(
+                "form_without_metadata",
                 "这份表不是由 perfkit forms make 生成的（缺少隐藏的元数据工作表），取不到逐项的预算"
                 "执行数据：请用 --base 指定财政部门的基础数据再回收。",
                 form.unit_cell,
@@ -238,7 +245,7 @@ def _relocate(p: Problem, cand: _Candidate, forms: dict[str, Form]) -> Problem:
         key = _key_of(table, p.column)
         cell = origin.cells.get(key or "", origin.anchor)
         form = forms.get(origin.file)
-        if table == "indicators" and key == "weight" and "合计" in p.message and form:
+        if table == "indicators" and p.code in ("weights_total", "weights_zero") and form:
             cell = form.weight_sum_cell or cell
         return replace(p, file=origin.file, row=None, cell=cell)
     owner = next((f for f in forms.values() if p.unit_code and f.unit_code == p.unit_code), None)

@@ -78,9 +78,20 @@ class Form:
     def file(self) -> str:
         return self.path.name
 
-    def problem(self, message: str, cell: str | None = None, value: str | None = None) -> None:
+    def problem(
+        self, code: str, message: str, cell: str | None = None, value: str | None = None
+    ) -> None:
+        """Record a problem of this form, with its code (docs/data-contract.md §9)."""
         self.problems.append(
-            Problem(self.file, message, cell=cell, value=value, unit_code=self.unit_code or None)
+            Problem(
+                self.file,
+                message,
+                cell=cell,
+                value=value,
+                unit_code=self.unit_code or None,
+                code=code,
+                year=self.year,
+            )
         )
 
 
@@ -178,7 +189,7 @@ def read_form(path: Path) -> Form:
     form = Form(path)
     wb = open_workbook(path)
     if isinstance(wb, str):
-        form.problem(wb)
+        form.problem("form_unreadable", wb)
         form.blocked = True
         return form
     try:
@@ -187,13 +198,15 @@ def read_form(path: Path) -> Form:
         ws = _form_sheet(wb, form.meta, meta_ws)
         grid = _Grid(ws) if ws is not None else None
     except Exception as err:  # a damaged sheet: openpyxl raises XML, key and value errors
-        form.problem(_DAMAGED.format(error=type(err).__name__))
+        form.problem("form_unreadable", _DAMAGED.format(error=type(err).__name__))
         form.blocked = True
         return form
     finally:
         wb.close()
     if ws is None or grid is None:
-        form.problem("找不到自评表：没有一个工作表含有“一级指标 … 三级指标”表头行。")
+        form.problem(
+            "form_not_found", "找不到自评表：没有一个工作表含有“一级指标 … 三级指标”表头行。"
+        )
         form.blocked = True
         return form
     form.sheet = ws.title
@@ -228,7 +241,11 @@ def _read_unit(form: Form, grid: _Grid) -> None:
     if year.isdigit():
         form.year = int(year)
     else:
-        form.problem("找不到年度：标题应为“XXXX年度部门整体支出绩效自评表”。", grid.address(1, 1))
+        form.problem(
+            "form_no_year",
+            "找不到年度：标题应为“XXXX年度部门整体支出绩效自评表”。",
+            grid.address(1, 1),
+        )
         form.blocked = True
 
 
@@ -256,7 +273,9 @@ def _read_funding(form: Form, grid: _Grid) -> None:
 def _read_goals(form: Form, grid: _Grid) -> None:
     header = grid.find_row({_fold(h) for h in L.GOAL_HEADERS.values()})
     if header is None:
-        form.problem(f"找不到“{L.GOAL_SECTION}”的表头行（预期目标、实际完成情况）。")
+        form.problem(
+            "form_no_goals", f"找不到“{L.GOAL_SECTION}”的表头行（预期目标、实际完成情况）。"
+        )
         return
     cols = _header_columns(grid, header, GOALS)
     end = grid.find_row({"一级指标", "三级指标"}, header) or grid.n_rows + 1
@@ -278,7 +297,9 @@ def _read_indicators(form: Form, grid: _Grid) -> None:
         if c.required and c.key not in cols and c.key not in ("year", "unit_code")
     ]
     if missing:
-        form.problem(f"指标表头缺少列：{'、'.join(missing)}。", grid.address(header, 1))
+        form.problem(
+            "missing_column", f"指标表头缺少列：{'、'.join(missing)}。", grid.address(header, 1)
+        )
         form.blocked = True
         return
     numeric = {c.key for c in INDICATORS.columns if c.kind == "number"}
@@ -309,6 +330,7 @@ def check_funding(form: Form, budget: pd.DataFrame) -> None:
         shown = form.funding.get(row.name)
         if shown is None:
             form.problem(
+                "funding_row_missing",
                 f"预算执行情况中缺少“{row.label}”一行（该部分由财政部门填列，请勿删改）。",
                 form.funding_cell,
             )
@@ -323,6 +345,7 @@ def check_funding(form: Form, budget: pd.DataFrame) -> None:
             if changed:
                 issued = "空白" if expected is None else f"{expected:.2f}"
                 form.problem(
+                    "funding_edited",
                     f"预算执行数据由财政部门提供，不在表中修改：此处下发时为 {issued}。"
                     "如数字有误，请与财政部门联系更正预算数据。",
                     cell,

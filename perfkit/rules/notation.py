@@ -136,12 +136,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from perfkit.core.problems import PerfkitError
+
 Comparator = Literal[">=", "<=", ">", "<", "="]
 #: (year, month, day) of rule 12; None where not written
 _Date = tuple[int | None, int | None, int | None]
 
 
-class NotationError(ValueError):
+class NotationError(PerfkitError, ValueError):
     """A string that looks quantitative but cannot be read (e.g. a comparator with no number).
 
     ``str(err)`` is a Chinese sentence saying what was expected, without location.

@@ -12,34 +12,9 @@ was met and counts as ``rulebook.same_as_target``.
 
 from __future__ import annotations
 
-import unicodedata
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from perfkit.rules.rulebook import Rulebook, normalise
 
-if TYPE_CHECKING:
-    from perfkit.rules.rulebook import Rulebook
-
-
-@lru_cache(maxsize=65536)
-def normalise(text: str) -> str:
-    """Fold full-width forms (NFKC), drop spaces and punctuation.
-
-    "达成 年度指标。" → "达成年度指标"; "ＡＢ" → "AB".
-    """
-    folded = unicodedata.normalize("NFKC", str(text))
-    return "".join(
-        ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P")
-    )
-
-
-@lru_cache(maxsize=64)
-def _phrases(rulebook: Rulebook) -> dict[str, str]:
-    """Normalised phrase (labels included) → tier key."""
-    return {
-        normalise(phrase): tier.key
-        for tier in rulebook.tiers
-        for phrase in (tier.label, *tier.phrases)
-    }
+__all__ = ["classify", "normalise"]
 
 
 def classify(actual_text: str, target_text: str, rulebook: Rulebook) -> str | None:
@@ -54,4 +29,4 @@ def classify(actual_text: str, target_text: str, rulebook: Rulebook) -> str | No
         return None
     if rulebook.same_as_target is not None and actual == normalise(target_text):
         return rulebook.same_as_target
-    return _phrases(rulebook).get(actual)
+    return rulebook.phrase_index.get(actual)

@@ -8,7 +8,10 @@ override only what differs. See docs/rulebooks.md.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -17,13 +20,32 @@ import numpy as np
 import pandas as pd
 
 from perfkit.core.formatting import round_half_up
-from perfkit.core.problems import UsageError
-from perfkit.rules.qualitative import normalise
+from perfkit.core.problems import InvalidInput, Problem, UsageError
 
 PRESET_PACKAGE = "perfkit.rules.rulebooks"
 #: how far a unit's indicator weights may be from the rulebook's total before they count as off
 WEIGHT_TOLERANCE = 0.005
 DEFAULT = "mof2020"
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Fold full-width forms (NFKC), drop spaces and punctuation: how qualitative phrases are
+    compared. "达成 年度指标。" → "达成年度指标"; "ＡＢ" → "AB"."""
+    folded = unicodedata.normalize("NFKC", str(text))
+    return "".join(
+        ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+class RulebookError(InvalidInput, UsageError):
+    """A rulebook file that cannot be used: every problem of it at once, each naming the file
+    and the key (exit code 2). An :class:`InvalidInput` (``problems``, ``report()``) and a
+    :class:`UsageError` (the rulebook is an argument)."""
+
+    def report(self) -> str:
+        lines = [f"评分规则有 {len(self.problems)} 处错误，无法使用："]
+        return "\n".join([*lines, *(f"  - {p}" for p in self.problems)])
 
 
 @dataclass(frozen=True)
@@ -132,12 +154,38 @@ class Rulebook:
     direction: Direction = Direction((), (), (), True)
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
+    #: normalised phrase (labels included) → tier key, built once from ``tiers``
+    phrase_index: dict[str, str] = field(init=False, compare=False, repr=False)
+    #: (phrase, first tier key, other tier key) for phrases given to two tiers (an error)
+    phrase_conflicts: tuple[tuple[str, str, str], ...] = field(
+        init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        index, conflicts = _phrase_index(self.tiers)
+        object.__setattr__(self, "phrase_index", index)
+        object.__setattr__(self, "phrase_conflicts", conflicts)
 
     def tier(self, key: str) -> Tier:
         for t in self.tiers:
             if t.key == key:
                 return t
         raise KeyError(key)
+
+
+def _phrase_index(
+    tiers: Iterable[Tier],
+) -> tuple[dict[str, str], tuple[tuple[str, str, str], ...]]:
+    """Normalised phrase → tier key (a phrase named by two tiers stays with the first), and
+    the conflicts."""
+    index: dict[str, str] = {}
+    conflicts = []
+    for tier in tiers:
+        for phrase in map(normalise, (tier.label, *tier.phrases)):
+            first = index.setdefault(phrase, tier.key)
+            if first != tier.key:
+                conflicts.append((phrase, first, tier.key))
+    return index, tuple(conflicts)
 
 
 def presets() -> list[str]:
@@ -152,10 +200,12 @@ def presets() -> list[str]:
 def _read_preset(name: str) -> dict[str, Any]:
     path = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml")
     if not path.is_file():
-        raise UsageError(
-            f"未知的评分规则“{name}”；可用的预设：{'、'.join(presets())}，或给出 TOML 文件路径。"
-        )
+        raise UsageError(_unknown_preset(name))
     return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _unknown_preset(name: str) -> str:
+    return f"未知的评分规则“{name}”；可用的预设：{'、'.join(presets())}，或给出 TOML 文件路径。"
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -168,29 +218,59 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve(data: dict[str, Any], seen: tuple[str, ...] = ()) -> dict[str, Any]:
+def _resolve(data: dict[str, Any], origin: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     parent = data.get("extends")
     if not parent:
         return data
+    if not isinstance(parent, str):
+        raise _error(origin, "extends", parent, '应为预设名，如 "mof2020"。', "rulebook_bad_value")
     if parent in seen:
-        raise UsageError(f"评分规则的 extends 形成循环：{' → '.join((*seen, parent))}")
-    base = _resolve(_read_preset(parent), (*seen, parent))
-    merged = _merge(base, {k: v for k, v in data.items() if k != "extends"})
-    return merged
+        message = f"extends 形成循环：{' → '.join((*seen, parent))}。"
+        raise _error(origin, "extends", parent, message, "rulebook_extends_cycle")
+    try:
+        base = _read_preset(parent)
+    except UsageError:
+        raise _error(
+            origin, "extends", parent, _unknown_preset(parent), "rulebook_unknown_preset"
+        ) from None
+    base = _resolve(base, origin, (*seen, parent))
+    return _merge(base, {k: v for k, v in data.items() if k != "extends"})
+
+
+def _error(origin: str, key: str | None, value: Any, message: str, code: str) -> RulebookError:
+    return RulebookError([_problem(origin, key, value, message, code)])
+
+
+def _problem(origin: str, key: str | None, value: Any, message: str, code: str) -> Problem:
+    shown = None if value is _MISSING else _shown(value)
+    return Problem(origin, message, column=key, value=shown, code=code)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value if isinstance(value, str) else repr(value)
 
 
 def load_rulebook(spec: str | Path | None = None) -> Rulebook:
-    """Load a preset by name or a user's TOML file by path (default: ``mof2020``)."""
+    """Load a preset by name or a user's TOML file by path (default: ``mof2020``).
+
+    Raises :class:`UsageError` for an unknown preset or a missing file, :class:`RulebookError`
+    (a UsageError) listing every problem of a file that cannot be used.
+    """
     spec = DEFAULT if spec is None else spec
     path = Path(spec)
     if path.suffix.lower() == ".toml" or path.exists():
         if not path.is_file():
             raise UsageError(f"找不到评分规则文件：{path}")
+        origin, default_name = str(path), path.stem
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise UsageError(f"评分规则文件 {path} 无法读取：{err}") from None
-        origin, default_name = str(path), path.stem
+            message = f"评分规则文件无法读取：{err}"
+            raise _error(origin, None, _MISSING, message, "rulebook_unreadable") from None
     else:
         data = _read_preset(str(spec))
         origin, default_name = f"preset:{spec}", str(spec)
@@ -201,144 +281,300 @@ def load_rulebook(spec: str | Path | None = None) -> Rulebook:
         "title": str(data.get("title", name)),
         "description": str(data.get("description", "")),
     }
-    try:
-        return _build({**_resolve(data), **own}, origin)
-    except KeyError as err:
-        raise UsageError(f"评分规则 {origin} 缺少必填项 {err}。") from None
-    except (TypeError, ValueError) as err:
-        raise UsageError(f"评分规则 {origin} 有误：{err}") from None
-
-
-def _build(d: dict[str, Any], origin: str) -> Rulebook:
-    ex, ind, qual, fnd = d["execution"], d["indicators"], d["qualitative"], d["findings"]
-    method = ex.get("method", "linear")
-    if method not in ("linear", "steps"):
-        raise ValueError(f"execution.method 应为 linear 或 steps，而不是 {method!r}。")
-    steps = tuple(
-        sorted(
-            (Step(float(s["min"]), float(s["score"])) for s in ex.get("steps", [])),
-            key=lambda s: -s.min,
-        )
-    )
-    if method == "steps" and not steps:
-        raise ValueError("execution.method = steps 需要 [[execution.steps]]。")
-    reverse = ind.get("reverse", "ratio")
-    if reverse not in ("ratio", "linear"):
-        raise ValueError(f"indicators.reverse 应为 ratio 或 linear，而不是 {reverse!r}。")
-    tiers = tuple(
-        Tier(
-            str(t["key"]),
-            str(t["label"]),
-            float(t["share"]),
-            float(t["min"]),
-            float(t["max"]),
-            tuple(str(p) for p in t.get("phrases", [])),
-        )
-        for t in qual["tiers"]
-    )
-    grades = tuple(
-        sorted((Grade(str(g["name"]), float(g["min"])) for g in d["grades"]), key=lambda g: -g.min)
-    )
-    decimals = int(ind.get("decimals", 2))
-    rounding = str(ind.get("rounding", "half_up"))
-    indicator_rounding = Rounding(rounding, decimals)  # type: ignore[arg-type]
-    execution_rounding = Rounding(
-        str(ex.get("rounding", rounding)),  # type: ignore[arg-type]
-        int(ex.get("decimals", decimals)),
-    )
-    tot = d.get("total", {})
-    total_rounding = Rounding(
-        str(tot.get("rounding", rounding)),  # type: ignore[arg-type]
-        int(tot.get("decimals", 2)),
-    )
-    dr = d.get("direction", {})
-    direction = Direction(
-        cost_levels=tuple(str(k) for k in dr.get("cost_levels", [])),
-        deadline_levels=tuple(str(k) for k in dr.get("deadline_levels", [])),
-        lower_better_names=tuple(str(k) for k in dr.get("lower_better_names", [])),
-        zero_means_equal=bool(dr.get("zero_means_equal", True)),
-    )
-    book = Rulebook(
-        name=str(d.get("name", Path(origin).stem)),
-        title=str(d.get("title", d.get("name", ""))),
-        description=str(d.get("description", "")),
-        execution_weight=float(ex["weight"]),
-        execution_method=method,
-        execution_steps=steps,
-        indicator_total=float(ind["total"]),
-        reverse=reverse,
-        decimals=decimals,
-        same_as_target=qual.get("same_as_target"),
-        tiers=tiers,
-        grades=grades,
-        low_execution=float(fnd["low_execution"]),
-        over_target=float(fnd["over_target"]),
-        score_mismatch=float(fnd["score_mismatch"]),
-        time_progress_tolerance=float(fnd["time_progress_tolerance"]),
-        time_progress_months=tuple(int(m) for m in fnd.get("time_progress_months", [3, 6, 9, 12])),
-        indicator_rounding=indicator_rounding,
-        execution_rounding=execution_rounding,
-        total_rounding=total_rounding,
-        rescale=bool(ind.get("rescale", True)),
-        unverifiable=str(ind.get("unverifiable", "reported")),  # type: ignore[arg-type]
-        deadline_missed=str(ind.get("deadline_missed", "zero")),  # type: ignore[arg-type]
-        deadline_per_month=float(ind.get("deadline_per_month", 0.25)),
-        direction=direction,
-        origin=origin,
-    )
-    _check(book)
+    reader = _Reader({**_resolve(data, origin), **own}, origin)
+    book = _build(reader)
+    problems = reader.problems + _check(book, reader.problems, reader.data)
+    if problems:
+        raise RulebookError(problems)
     return book
 
 
-def _check(book: Rulebook) -> None:
-    """Reject rulebooks whose numbers contradict each other (messages in Chinese)."""
-    if round(book.execution_weight + book.indicator_total, 9) != 100:
-        raise ValueError(
-            f"execution.weight（{book.execution_weight:g}）与 indicators.total"
-            f"（{book.indicator_total:g}）之和应为 100。"
-        )
-    for step in book.execution_steps:
-        if not 0 <= step.score <= book.execution_weight:
-            raise ValueError(
-                f"execution.steps 的 score {step.score:g} 应在 0 与 execution.weight 之间。"
+_MISSING: Any = object()
+_REQUIRED: Any = object()
+
+
+class _Reader:
+    """Reads typed values out of a rulebook's tables, recording a problem for every key that is
+    missing or of the wrong type instead of stopping at the first."""
+
+    def __init__(self, data: dict[str, Any], origin: str):
+        self.data, self.origin = data, origin
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str | None, value: Any, message: str, code: str) -> None:
+        self.problems.append(_problem(self.origin, key, value, message, code))
+
+    def table(self, key: str, required: bool = True) -> dict[str, Any] | None:
+        """The table [key]; {} when optional and missing; None (a problem) when it is required
+        and missing or not a table — its keys are then not reported one by one."""
+        value = self.data.get(key, _MISSING)
+        if value is _MISSING:
+            if required:
+                self.problem(key, _MISSING, f"缺少必填项 [{key}]。", "rulebook_missing_key")
+                return None
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, value, f"应为一个表 [{key}]。", "rulebook_bad_value")
+            return None
+        return value
+
+    def tables(self, where: dict[str, Any] | None, prefix: str, name: str) -> list[dict[str, Any]]:
+        """An array of tables ([[prefix.name]]); [] when missing."""
+        key = f"{prefix}.{name}" if prefix else name
+        value = (where or {}).get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(key, value, f"应为若干个 [[{key}]] 表。", "rulebook_bad_value")
+            return []
+        return value
+
+    def get(
+        self,
+        where: dict[str, Any] | None,
+        prefix: str,
+        name: str,
+        convert: Callable[[Any], Any],
+        default: Any = _REQUIRED,
+        choices: tuple[str, ...] = (),
+    ) -> Any:
+        """``where[name]`` converted; a problem when missing or not convertible, and then the
+        ``default`` (so that the other checks still run) or None when it is required. A table
+        that is itself missing (``where`` None) was reported already: its default or None."""
+        key = f"{prefix}.{name}" if prefix else name
+        if where is None:
+            return None if default is _REQUIRED else default
+        if name not in where:
+            if default is _REQUIRED:
+                self.problem(key, _MISSING, "缺少必填项。", "rulebook_missing_key")
+                return None
+            return default
+        value = where[name]
+        if choices:
+            if value not in choices:
+                expected = " 或 ".join(choices)
+                self.problem(key, value, f"{key} 应为 {expected}。", "rulebook_bad_value")
+                return None if default is _REQUIRED else default
+            return value
+        try:
+            if isinstance(value, bool) and convert is not bool:
+                raise TypeError
+            if convert in (float, int) and not isinstance(value, int | float):
+                raise TypeError
+            return convert(value)
+        except (TypeError, ValueError):
+            what = {float: "数字", int: "整数", bool: "true 或 false", str: "文本"}.get(
+                convert, "有效的值"
             )
-    if not book.tiers:
-        raise ValueError("至少需要一个 [[qualitative.tiers]]。")
+            self.problem(key, value, f"应为{what}。", "rulebook_bad_value")
+            return None if default is _REQUIRED else default
+
+
+def _build(r: _Reader) -> Rulebook:
+    """The Rulebook; a value missing or of the wrong type is a problem in ``r.problems`` and
+    its default (or None) in the Rulebook, which is then only checked, never used."""
+    d = r.data
+    ex, ind = r.table("execution"), r.table("indicators")
+    qual, fnd = r.table("qualitative"), r.table("findings")
+    tot, dr = r.table("total", required=False), r.table("direction", required=False)
+    method = r.get(ex, "execution", "method", str, "linear", ("linear", "steps"))
+    steps = []
+    for i, s in enumerate(r.tables(ex, "execution", "steps"), start=1):
+        low = r.get(s, f"execution.steps[{i}]", "min", float)
+        score = r.get(s, f"execution.steps[{i}]", "score", float)
+        if low is not None and score is not None:
+            steps.append(Step(low, score))
+    if method == "steps" and not steps and "steps" not in (ex or {}):
+        r.problem(
+            "execution.steps",
+            _MISSING,
+            "execution.method = steps 需要 [[execution.steps]]。",
+            "rulebook_missing_key",
+        )
+    reverse = r.get(ind, "indicators", "reverse", str, "ratio", ("ratio", "linear"))
+    tiers = []
+    if qual is not None and "tiers" not in qual:
+        r.problem("qualitative.tiers", _MISSING, "缺少必填项。", "rulebook_missing_key")
+    for i, t in enumerate(r.tables(qual, "qualitative", "tiers"), start=1):
+        at = f"qualitative.tiers[{i}]"
+        values = (
+            r.get(t, at, "key", str),
+            r.get(t, at, "label", str),
+            r.get(t, at, "share", float),
+            r.get(t, at, "min", float),
+            r.get(t, at, "max", float),
+        )
+        phrases = r.get(t, at, "phrases", list, [])
+        if None not in values and phrases is not None:
+            tiers.append(Tier(*values, tuple(str(p) for p in phrases)))
+    grades = []
+    if "grades" not in d:
+        r.problem("grades", _MISSING, "缺少必填项 [[grades]]。", "rulebook_missing_key")
+    for i, g in enumerate(r.tables(d, "", "grades"), start=1):
+        name, low = r.get(g, f"grades[{i}]", "name", str), r.get(g, f"grades[{i}]", "min", float)
+        if name is not None and low is not None:
+            grades.append(Grade(name, low))
+    decimals = r.get(ind, "indicators", "decimals", int, 2)
+    rounding = r.get(ind, "indicators", "rounding", str, "half_up")
+    roundings = {
+        "execution": (
+            r.get(ex, "execution", "rounding", str, rounding),
+            r.get(ex, "execution", "decimals", int, decimals),
+        ),
+        "total": (
+            r.get(tot, "total", "rounding", str, rounding),
+            r.get(tot, "total", "decimals", int, 2),
+        ),
+    }
+    keywords = {
+        name: r.get(dr, "direction", name, list, [])
+        for name in ("cost_levels", "deadline_levels", "lower_better_names")
+    }
+    fields = {
+        "name": str(d.get("name", Path(r.origin).stem)),
+        "title": str(d.get("title", d.get("name", ""))),
+        "description": str(d.get("description", "")),
+        "execution_weight": r.get(ex, "execution", "weight", float),
+        "execution_method": method,
+        "execution_steps": tuple(sorted(steps, key=lambda s: -s.min)),
+        "indicator_total": r.get(ind, "indicators", "total", float),
+        "reverse": reverse,
+        "decimals": decimals,
+        "same_as_target": r.get(qual, "qualitative", "same_as_target", str, None),
+        "tiers": tuple(tiers),
+        "grades": tuple(sorted(grades, key=lambda g: -g.min)),
+        "low_execution": r.get(fnd, "findings", "low_execution", float),
+        "over_target": r.get(fnd, "findings", "over_target", float),
+        "score_mismatch": r.get(fnd, "findings", "score_mismatch", float),
+        "time_progress_tolerance": r.get(fnd, "findings", "time_progress_tolerance", float),
+        "time_progress_months": r.get(fnd, "findings", "time_progress_months", list, [3, 6, 9, 12]),
+        "rescale": r.get(ind, "indicators", "rescale", bool, True),
+        "unverifiable": r.get(ind, "indicators", "unverifiable", str, "reported"),
+        "deadline_missed": r.get(ind, "indicators", "deadline_missed", str, "zero"),
+        "deadline_per_month": r.get(ind, "indicators", "deadline_per_month", float, 0.25),
+    }
+    try:
+        months = tuple(int(m) for m in fields["time_progress_months"])
+    except (TypeError, ValueError):
+        r.problem(
+            "findings.time_progress_months",
+            fields["time_progress_months"],
+            "应为 1 到 12 的月份列表，如 [3, 6, 9, 12]。",
+            "rulebook_bad_value",
+        )
+        months = (3, 6, 9, 12)
+    return Rulebook(
+        **{**fields, "time_progress_months": months},
+        indicator_rounding=Rounding(rounding, decimals),
+        execution_rounding=Rounding(*roundings["execution"]),
+        total_rounding=Rounding(*roundings["total"]),
+        direction=Direction(
+            cost_levels=tuple(str(k) for k in keywords["cost_levels"]),
+            deadline_levels=tuple(str(k) for k in keywords["deadline_levels"]),
+            lower_better_names=tuple(str(k) for k in keywords["lower_better_names"]),
+            zero_means_equal=bool((dr or {}).get("zero_means_equal", True)),
+        ),
+        origin=r.origin,
+    )
+
+
+def _check(book: Rulebook, problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
+    """Every contradiction between a rulebook's numbers (messages in Chinese), each naming the
+    key it is about. ``book`` may hold None for values already reported in ``problems``."""
+    found: list[Problem] = []
+
+    def bad(key: str, value: Any, message: str, code: str = "rulebook_inconsistent") -> None:
+        found.append(_problem(book.origin, key, value, message, code))
+
+    weights = (book.execution_weight, book.indicator_total)
+    if None not in weights and round(book.execution_weight + book.indicator_total, 9) != 100:
+        bad(
+            "execution.weight",
+            book.execution_weight,
+            f"execution.weight（{book.execution_weight:g}）与 indicators.total"
+            f"（{book.indicator_total:g}）之和应为 100。",
+        )
+    for i, step in enumerate(book.execution_steps, start=1):
+        if book.execution_weight is not None and not 0 <= step.score <= book.execution_weight:
+            bad(
+                f"execution.steps[{i}].score",
+                step.score,
+                f"execution.steps 的 score {step.score:g} 应在 0 与 execution.weight 之间。",
+            )
+    if not book.tiers and not any(p.column == "qualitative" for p in problems):
+        bad("qualitative.tiers", _MISSING, "至少需要一个 [[qualitative.tiers]]。")
     keys = [t.key for t in book.tiers]
     if len(set(keys)) != len(keys):
-        raise ValueError(f"qualitative.tiers 的 key 重复：{keys}。")
-    seen: dict[str, str] = {}
-    for tier in book.tiers:
+        bad("qualitative.tiers", "、".join(keys), f"qualitative.tiers 的 key 重复：{keys}。")
+    for i, tier in enumerate(book.tiers, start=1):
         if not 0 <= tier.min <= tier.share <= tier.max <= 1:
-            raise ValueError(
+            bad(
+                f"qualitative.tiers[{i}]",
+                tier.key,
                 f"定性档次 {tier.key} 应满足 0 ≤ min ≤ share ≤ max ≤ 1"
-                f"（现为 min={tier.min:g}，share={tier.share:g}，max={tier.max:g}）。"
+                f"（现为 min={tier.min:g}，share={tier.share:g}，max={tier.max:g}）。",
             )
-        for phrase in map(normalise, (tier.label, *tier.phrases)):
-            if seen.setdefault(phrase, tier.key) != tier.key:
-                raise ValueError(f"短语“{phrase}”同时属于定性档次 {seen[phrase]} 和 {tier.key}。")
+    for phrase, first, other in book.phrase_conflicts:
+        index = keys.index(other) + 1
+        bad(
+            f"qualitative.tiers[{index}].phrases",
+            phrase,
+            f"短语“{phrase}”同时属于定性档次 {first} 和 {other}。",
+        )
     if book.same_as_target is not None and book.same_as_target not in keys:
-        raise ValueError(f"qualitative.same_as_target（{book.same_as_target}）不是任何档次的 key。")
-    if not book.grades or book.grades[-1].min > 0:
-        raise ValueError("[[grades]] 中最低一档的 min 应为 0，使任何总分都有等级。")
+        bad(
+            "qualitative.same_as_target",
+            book.same_as_target,
+            f"qualitative.same_as_target（{book.same_as_target}）不是任何档次的 key。",
+        )
+    if (book.grades and book.grades[-1].min > 0) or (not book.grades and "grades" in data):
+        bad("grades", _MISSING, "[[grades]] 中最低一档的 min 应为 0，使任何总分都有等级。")
     for key, r in (
         ("indicators", book.indicator_rounding),
         ("execution", book.execution_rounding),
         ("total", book.total_rounding),
     ):
         if r.method not in ("half_up", "truncate"):
-            raise ValueError(f"{key}.rounding 应为 half_up 或 truncate，而不是 {r.method!r}。")
+            bad(
+                f"{key}.rounding",
+                r.method,
+                f"{key}.rounding 应为 half_up 或 truncate，而不是 {r.method!r}。",
+                "rulebook_bad_value",
+            )
         if not 0 <= r.decimals <= 6:
-            raise ValueError(f"{key}.decimals 应在 0 与 6 之间，而不是 {r.decimals}。")
+            bad(
+                f"{key}.decimals",
+                r.decimals,
+                f"{key}.decimals 应在 0 与 6 之间，而不是 {r.decimals}。",
+                "rulebook_bad_value",
+            )
     if book.unverifiable not in ("reported", "zero"):
-        raise ValueError(
-            f"indicators.unverifiable 应为 reported 或 zero，而不是 {book.unverifiable!r}。"
+        bad(
+            "indicators.unverifiable",
+            book.unverifiable,
+            f"indicators.unverifiable 应为 reported 或 zero，而不是 {book.unverifiable!r}。",
+            "rulebook_bad_value",
         )
     if book.deadline_missed not in ("zero", "per_month"):
-        raise ValueError(
-            f"indicators.deadline_missed 应为 zero 或 per_month，而不是 {book.deadline_missed!r}。"
+        bad(
+            "indicators.deadline_missed",
+            book.deadline_missed,
+            f"indicators.deadline_missed 应为 zero 或 per_month，而不是 {book.deadline_missed!r}。",
+            "rulebook_bad_value",
         )
     if not 0 < book.deadline_per_month <= 1:
-        raise ValueError(
-            "indicators.deadline_per_month 应在 0 与 1 之间（每逾期一个月扣减的分值比例）。"
+        bad(
+            "indicators.deadline_per_month",
+            book.deadline_per_month,
+            "indicators.deadline_per_month 应在 0 与 1 之间（每逾期一个月扣减的分值比例）。",
+            "rulebook_bad_value",
         )
+    for i, month in enumerate(book.time_progress_months, start=1):
+        if not 1 <= month <= 12:
+            bad(
+                f"findings.time_progress_months[{i}]",
+                month,
+                "应为 1 到 12 之间的月份。",
+                "rulebook_bad_value",
+            )
+    return found
