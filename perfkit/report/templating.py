@@ -54,10 +54,9 @@ def package_dir() -> Path:
 
 
 def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...]:
-    """The user's template folders: ``templates`` if given, else those of ``PERFKIT_TEMPLATES``."""
-    if templates:
-        return (str(Path(templates).expanduser().resolve()),)
-    value = os.environ.get(ENV_VAR, "")
+    """The user's template folders: ``templates`` if given, else those of ``PERFKIT_TEMPLATES``
+    (either may list several folders separated by ``os.pathsep``)."""
+    value = str(templates) if templates else os.environ.get(ENV_VAR, "")
     return tuple(str(Path(p).expanduser().resolve()) for p in value.split(os.pathsep) if p)
 
 
