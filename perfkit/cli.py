@@ -206,6 +206,18 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int) -> 
     help="输出文件夹。",
 )
 @click.option("--pdf", is_flag=True, help="同时用 Chromium 打印 <单位编码>.pdf。")
+@click.option(
+    "--templates",
+    default=None,
+    type=click.Path(file_okay=False, path_type=str),
+    help="自定义模板文件夹：其中的模板优先于 perfkit 自带的同名模板。",
+)
+@click.option(
+    "--notebook",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="用自己的单位报告笔记本（默认：perfkit 自带的 unit_report.ipynb）。",
+)
 @click.option("--no-progress", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def render(
@@ -217,6 +229,8 @@ def render(
     jobs: int | None,
     out: str,
     pdf: bool,
+    templates: str | None,
+    notebook: str | None,
     no_progress: bool,
 ) -> None:
     """把 DATA 中每个单位的自评报告生成为独立的 HTML 文件，并生成每个年度的汇总页 index.html。"""
@@ -229,8 +243,10 @@ def render(
         units=list(units) or None,
         rules=rules,
         jobs=jobs,
+        notebook=notebook,
         pdf=pdf,
         progress=not no_progress,
+        templates=templates,
     )
     click.echo(result.summary())
     ctx.exit(result.exit_code)

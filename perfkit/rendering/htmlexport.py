@@ -1,33 +1,33 @@
 """Executed notebook → one self-contained Chinese HTML page, and the pages perfkit writes itself.
 
 The export runs nbconvert's ``HTMLExporter`` in-process with perfkit's own template
-(``perfkit/report/templates/perfkit``): no script, MathJax, require.js or widget state, no code
-cells, no prompts, no parameters cells, the CSS inlined, the Chinese font embedded
-(:mod:`perfkit.report.webfont`), ``lang="zh-CN"``, an A4 print stylesheet and a
-Content-Security-Policy that forbids scripts and network fetches. :func:`assert_self_contained`
-checks every page before it is written: a report is shared by e-mail and published on intranets
-without internet, so it must not need (or try) to fetch anything.
+(``perfkit/report/templates/perfkit``, see :mod:`perfkit.report.templating`): no script,
+MathJax, require.js or widget state, no code cells, no prompts, no parameters cells, the CSS
+inlined, the Chinese font embedded (:mod:`perfkit.report.webfont`), ``lang="zh-CN"``, an A4
+print stylesheet and a Content-Security-Policy that forbids scripts and network fetches. The
+error page and the fallback index come from templates sharing the same frame (``base.html.j2``).
+:func:`assert_self_contained` checks every page before it is written: a report is shared by
+e-mail and published on intranets without internet, so it must not need (or try) to fetch
+anything.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from datetime import datetime
-from html import escape
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfkit import __version__
-from perfkit.report import webfont
+from perfkit.report import templating, webfont
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
     from nbformat import NotebookNode
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "report" / "templates"
-TEMPLATE = "perfkit"
+TEMPLATE = templating.TEMPLATE_NAME
 #: cells with these tags never reach the page (papermill's injected cell, the defaults cell)
 REMOVED_CELL_TAGS = frozenset({"injected-parameters", "parameters", "remove-cell", "remove_cell"})
 #: what the page may show, in order of preference; anything else (JavaScript, widgets) is dropped
@@ -42,31 +42,41 @@ DISPLAY_PRIORITY = (
 
 
 @functools.cache
-def exporter() -> HTMLExporter:
-    """The HTML exporter, built once per process (building it compiles the templates)."""
+def exporter(user: tuple[str, ...] = ()) -> HTMLExporter:
+    """The HTML exporter, built once per process and set of user template folders (building it
+    compiles the templates). ``user``: folders searched before the package's templates."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
+    class Exporter(HTMLExporter):
+        """nbconvert's HTML exporter with the user's template folders searched first."""
+
+        def _template_paths(self, prune: bool = True, root_dirs: Any = None) -> list[str]:
+            return [*user, *super()._template_paths(prune, root_dirs)]
+
     c = Config()
     c.HTMLExporter.template_name = TEMPLATE
-    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
+    c.HTMLExporter.extra_template_basedirs = [str(templating.package_templates())]
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.exclude_anchor_links = True
     c.HTMLExporter.embed_images = True
-    c.HTMLExporter.sanitize_html = False  # report.py escapes and sanitises what it emits
+    c.HTMLExporter.sanitize_html = False  # perfkit's templates escape and sanitise
     c.NbConvertBase.display_data_priority = list(DISPLAY_PRIORITY)
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVED_CELL_TAGS)
     c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
-    return HTMLExporter(config=c)
+    return Exporter(config=c)
 
 
-def export_html(nb: NotebookNode, name: str = "report") -> str:
-    """Render an executed notebook to one HTML page (outputs only)."""
+def export_html(
+    nb: NotebookNode, name: str = "report", templates: str | os.PathLike[str] | None = None
+) -> str:
+    """Render an executed notebook to one HTML page (outputs only). ``templates``: a user's
+    template folder (default: ``PERFKIT_TEMPLATES``)."""
     resources = {"metadata": {"name": name}, "perfkit_version": __version__}
-    html, _ = exporter().from_notebook_node(nb, resources=resources)
+    html, _ = exporter(templating.user_dirs(templates)).from_notebook_node(nb, resources=resources)
     return webfont.embed(html)
 
 
@@ -168,30 +178,6 @@ def assert_self_contained(html: str) -> list[str]:
 # pages perfkit writes without a notebook: a unit's error page, the fallback index
 
 
-@functools.cache
-def _css() -> str:
-    return (TEMPLATES / TEMPLATE / "perfkit.css").read_text(encoding="utf-8")
-
-
-def page(title: str, body: str) -> str:
-    """A page in the report's look (same CSS and CSP as the template); ``body`` is trusted HTML."""
-    return webfont.embed(
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'; font-src data:; base-uri 'none'; form-action 'none'\">\n"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="perfkit {escape(__version__)}">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{_css()}</style>\n</head>\n"
-        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
-def _footer(generated_at: datetime | None) -> str:
-    when = (generated_at or datetime.now().astimezone()).strftime("%Y年%m月%d日 %H:%M")
-    version = escape(__version__)
-    return f'<footer class="pk-page-footer">生成时间：{when}　perfkit 版本：{version}</footer>'
-
-
 def error_page(
     title: str,
     unit_code: str,
@@ -200,51 +186,58 @@ def error_page(
     error: str,
     notebook_href: str | None,
     generated_at: datetime | None = None,
+    templates: str | os.PathLike[str] | None = None,
 ) -> str:
-    """The page written in place of a report that could not be generated, saying why (escaped)."""
-    audit = ""
-    if notebook_href:
-        link = f'<a href="{escape(notebook_href)}">{escape(notebook_href)}</a>'
-        audit = f"<p>执行记录（含出错位置）保存在 {link}，可在 JupyterLab 中打开查看。</p>"
-    body = (
-        f"<h1>{escape(title)}</h1>\n"
-        f'<p class="pk-meta">单位编码：{escape(unit_code)}　单位名称：{escape(unit_name)}　'
-        f"年度：{year}</p>\n"
-        '<section class="pk-page-error" role="alert">\n'
-        "<p><strong>本报告未能生成。</strong>生成过程中出现错误，原因如下：</p>\n"
-        f"<pre>{escape(error)}</pre>\n</section>\n"
-        f"{audit}\n"
-        "<p>请根据上述原因修正数据后，重新运行 <code>perfkit render</code> 生成本报告。</p>\n"
-        f"{_footer(generated_at)}"
+    """The page written in place of a report that could not be generated, saying why
+    (``error.html.j2``; every value escaped). ``templates``: a user's template folder."""
+    html = templating.render(
+        "error.html.j2",
+        templates,
+        title=f"{title}（未能生成）",
+        version=__version__,
+        generated_at=generated_at or datetime.now().astimezone(),
+        heading=title,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        year=year,
+        error=error,
+        notebook_href=notebook_href,
     )
-    return page(f"{title}（未能生成）", body)
+    return webfont.embed(html)
 
 
 def fallback_index(
-    year: int, entries: list[dict[str, Any]], error: str, generated_at: datetime | None = None
+    year: int,
+    entries: list[dict[str, Any]],
+    error: str,
+    generated_at: datetime | None = None,
+    templates: str | os.PathLike[str] | None = None,
 ) -> str:
-    """The index written when the overview notebook itself failed: every unit, linked, with status.
+    """The index written when the overview notebook itself failed: every unit, linked, with status
+    (``fallback_index.html.j2``).
 
     ``entries`` are the status records given to the overview notebook
     (``unit_code``, ``unit_name``, ``href``, ``status``, ``error``).
     """
-    rows = []
-    for e in entries:
-        link = f'<a href="{escape(e["href"])}">{escape(e["unit_name"])}</a>'
-        status = "已生成" if e["status"] == "ok" else "未能生成"
-        reason = escape(e.get("error") or "")
-        rows.append(
-            f"<tr><td>{escape(e['unit_code'])}</td><td>{link}</td><td>{status}</td>"
-            f"<td>{reason}</td></tr>"
-        )
     title = f"{year}年度 部门（单位）整体支出绩效自评 汇总"
-    body = (
-        f"<h1>{escape(title)}</h1>\n"
-        '<section class="pk-page-error" role="alert">\n'
-        "<p><strong>汇总页未能生成</strong>，下面只列出各单位报告的链接。原因：</p>\n"
-        f"<pre>{escape(error)}</pre>\n</section>\n"
-        '<table class="pk-page-table"><thead><tr><th>单位编码</th><th>单位名称</th>'
-        f"<th>报告状态</th><th>说明</th></tr></thead>\n<tbody>\n{''.join(rows)}\n</tbody></table>\n"
-        f"{_footer(generated_at)}"
+    rows = [
+        {
+            "unit_code": e["unit_code"],
+            "unit_name": e["unit_name"],
+            "href": e["href"],
+            "ok": e["status"] == "ok",
+            "error": e.get("error") or "",
+        }
+        for e in entries
+    ]
+    html = templating.render(
+        "fallback_index.html.j2",
+        templates,
+        title=title,
+        version=__version__,
+        generated_at=generated_at or datetime.now().astimezone(),
+        heading=title,
+        error=error,
+        entries=rows,
     )
-    return page(title, body)
+    return webfont.embed(html)

@@ -2,13 +2,14 @@
 
 ``render(data, out="reports")`` loads and validates the dataset once (an invalid dataset raises
 :class:`~perfkit.core.problems.InvalidInput` before anything is written), takes the output folder's
-lock, then executes ``notebooks/unit_report.ipynb`` once per unit through papermill's Python API
-in a pool of worker processes, exports each executed notebook to HTML in-process with nbconvert
-(:mod:`perfkit.rendering.htmlexport`) and writes, per year::
+lock, then executes the unit notebook (``perfkit/report/notebooks/unit_report.ipynb``, package
+data) once per unit through papermill's Python API in a pool of worker processes, exports each
+executed notebook to HTML in-process with nbconvert (:mod:`perfkit.rendering.htmlexport`) and
+writes, per year::
 
     reports/<年度>/<单位编码>.html            the report (or, when it failed, an error page)
     reports/<年度>/<单位编码>.pdf             with pdf=True, printed by headless Chromium
-    reports/<年度>/index.html                 notebooks/overview.ipynb, the year's index
+    reports/<年度>/index.html                 the overview notebook: the year's index
     reports/<年度>/notebooks/<单位编码>.ipynb  the executed notebook, for audit
     reports/<年度>/notebooks/index.ipynb      the executed overview notebook
     reports/<年度>/notebooks/status.json      what each unit's render gave, read by the index
@@ -40,14 +41,15 @@ from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import perfkit
 from perfkit.core import atomic
 from perfkit.core.problems import UsageError
 from perfkit.rendering import htmlexport
 from perfkit.rendering import pdf as pdfprint
+from perfkit.report import templating
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -55,12 +57,9 @@ if TYPE_CHECKING:
     from perfkit.data.dataset import Dataset
     from perfkit.rendering.warmkernel import WarmKernel
 
-_PACKAGE = Path(perfkit.__file__).resolve().parent
-#: the notebooks: the repository's ``notebooks/`` beside the package, else one inside it
-NOTEBOOKS = next(
-    (d for d in (_PACKAGE.parent / "notebooks", _PACKAGE / "notebooks") if d.is_dir()),
-    _PACKAGE.parent / "notebooks",
-)
+#: the notebooks, shipped inside the package (package data; the repository's ``notebooks/`` holds
+#: the same files, for JupyterLab: tests/test_packaging.py checks they are equal)
+NOTEBOOKS = Path(str(files("perfkit.report").joinpath("notebooks")))
 UNIT_NOTEBOOK = "unit_report.ipynb"
 OVERVIEW_NOTEBOOK = "overview.ipynb"
 LOCK_NAME = ".perfkit-render.lock"
@@ -166,6 +165,8 @@ class _Job:
     folder: str
     pdf: bool = False
     reuse_kernel: bool = True
+    #: the user's template folder (absolute), or None for the package's templates only
+    templates: str | None = None
 
 
 def _units_by_year(
@@ -211,6 +212,19 @@ def _notebook_paths(notebook: str | os.PathLike[str] | None) -> tuple[Path, Path
         if not path.is_file():
             raise UsageError(f"找不到报告模板笔记本 {path}。")
     return unit, overview
+
+
+def _templates_folder(templates: str | os.PathLike[str] | None) -> str | None:
+    """The user's template folder as an absolute path (``templates``, else ``PERFKIT_TEMPLATES``);
+    a folder that does not exist is a usage error."""
+    given = templates or os.environ.get(templating.ENV_VAR) or None
+    if given is None:
+        return None
+    folders = [Path(p).expanduser().resolve() for p in str(given).split(os.pathsep) if p]
+    for folder in folders:
+        if not folder.is_dir():
+            raise UsageError(f"找不到模板文件夹 {folder}。")
+    return os.pathsep.join(str(f) for f in folders) or None
 
 
 def _rules_parameter(rules: str | os.PathLike[str] | None) -> str | None:
@@ -286,17 +300,22 @@ def render(
     pdf: bool = False,
     progress: bool = True,
     *,
+    templates: str | os.PathLike[str] | None = None,
     reuse_kernels: bool = True,
 ) -> RenderResult:
     """Render every selected unit's report and each year's index into ``out``.
 
     ``notebook`` overrides the unit notebook (the overview is taken from beside it when there is
-    one). ``jobs`` is the number of worker processes (default: the number of CPUs). With
-    ``progress`` a progress bar is drawn on stderr when it is a terminal. ``reuse_kernels=False``
-    starts a fresh kernel per notebook, as papermill does by default (slower; for comparison).
+    one). ``templates`` is a folder of the user's own templates, searched before the package's
+    (default: the environment variable ``PERFKIT_TEMPLATES``); the notebook kernels see it as
+    ``PERFKIT_TEMPLATES``. ``jobs`` is the number of worker processes (default: the number of
+    CPUs). With ``progress`` a progress bar is drawn on stderr when it is a terminal.
+    ``reuse_kernels=False`` starts a fresh kernel per notebook, as papermill does by default
+    (slower; for comparison).
 
     Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection, a
-    missing notebook or Chromium, or a folder another render is writing; nothing is written then.
+    missing notebook, template folder or Chromium, or a folder another render is writing;
+    nothing is written then.
     """
     from perfkit.data.loading import load
 
@@ -307,6 +326,7 @@ def render(
     if not plan:
         raise UsageError("所选范围内没有任何单位的数据，没有报告可以生成。")
     unit_nb, overview_nb = _notebook_paths(notebook)
+    user_templates = _templates_folder(templates)
     if pdf:
         pdfprint.find_chromium()
     out_path = Path(out).expanduser().resolve()
@@ -336,6 +356,7 @@ def render(
                 folder=str(out_path / str(year)),
                 pdf=pdf,
                 reuse_kernel=reuse_kernels,
+                templates=user_templates,
             )
             for year, entries in plan.items()
             for code, name in entries
@@ -351,10 +372,11 @@ def render(
                 parameters={"data": str(data_path), "year": year, "rules": rules_param},
                 folder=str(out_path / str(year)),
                 reuse_kernel=reuse_kernels,
+                templates=user_templates,
             )
             for year in plan
         }
-        _run_pool(unit_jobs, index_job, jobs, progress, result)
+        _run_pool(unit_jobs, index_job, jobs, progress, result, user_templates)
     result.units.sort(key=lambda r: (r.year, r.unit_code))
     result.indexes.sort(key=lambda r: r.year)
     result.elapsed = time.monotonic() - started
@@ -367,6 +389,7 @@ def _run_pool(
     jobs: int | None,
     progress: bool,
     result: RenderResult,
+    templates: str | None = None,
 ) -> None:
     """Run the units, then each year's index as soon as that year's units are done."""
     from tqdm import tqdm
@@ -385,7 +408,7 @@ def _run_pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), templates),
     )
     pending: dict[Future[UnitResult], _Job] = {}
     try:
@@ -470,11 +493,16 @@ class _WorkerState:
 _STATE: _WorkerState | None = None
 
 
-def _init_worker(parent: int) -> None:
-    """Pool initializer: die with the parent, import papermill and nbconvert once, build the
-    HTML exporter once, register the warm-kernel engine."""
+def _init_worker(parent: int, templates: str | None = None) -> None:
+    """Pool initializer: die with the parent, set ``PERFKIT_TEMPLATES`` (the kernels started here
+    inherit it, so the notebooks' blocks find the user's templates), import papermill and
+    nbconvert once, build the HTML exporter once, register the warm-kernel engine."""
     global _STATE
     _die_with_parent(parent)
+    if templates:
+        os.environ[templating.ENV_VAR] = templates
+    else:
+        os.environ.pop(templating.ENV_VAR, None)
     # nbformat imports jsonschema, whose format checker imports rfc3987_syntax if installed, and
     # that builds a parser at import: about 2.5 s of CPU per process, for IRI formats that no
     # notebook schema uses. Workers do without it (ImportError, which jsonschema expects).
@@ -482,7 +510,7 @@ def _init_worker(parent: int) -> None:
     from perfkit.rendering import warmkernel
 
     warmkernel.register_engine()
-    htmlexport.exporter()
+    htmlexport.exporter(templating.user_dirs(templates))
     _STATE = _WorkerState(parent)
     from multiprocessing.util import Finalize
 
@@ -543,7 +571,7 @@ def _run_job(job: _Job) -> UnitResult:
     if executed is None:
         return _failed_page(job, error, notebook, time.monotonic() - started)
 
-    html = htmlexport.export_html(executed, name=stem)
+    html = htmlexport.export_html(executed, name=stem, templates=job.templates)
     offences = htmlexport.assert_self_contained(html)
     if offences:
         error = "报告中含有外部引用或脚本，不能作为独立文件分享：" + "；".join(offences[:10])
@@ -630,13 +658,17 @@ def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -
         except (OSError, ValueError):
             entries = []
         html_path = folder / "index.html"
-        atomic.write_text(html_path, htmlexport.fallback_index(job.year, entries, error))
+        atomic.write_text(
+            html_path, htmlexport.fallback_index(job.year, entries, error, templates=job.templates)
+        )
     else:
         html_path = folder / f"{job.code}.html"
         if not _SAFE_CODE.fullmatch(job.code) or job.code.lower() in _RESERVED:
             return UnitResult(job.year, job.code, job.name, "failed", error, None, None, None,
                               seconds)  # fmt: skip
-        page = htmlexport.error_page(job.title, job.code, job.name, job.year, error, href)
+        page = htmlexport.error_page(
+            job.title, job.code, job.name, job.year, error, href, templates=job.templates
+        )
         atomic.write_text(html_path, page)
         (folder / f"{job.code}.pdf").unlink(missing_ok=True)
     return UnitResult(job.year, job.code, job.name, "failed", error, html_path, notebook, None,
