@@ -299,7 +299,7 @@ def test_warm_kernel_imports_what_the_notebook_imports():
         ]
     )
     assert warmkernel.imports(nb) == [
-        "pandas", "seaborn", "perfkit", "perfkit.api", "perfkit.report.blocks", "json",
+        "pandas", "seaborn", "perfkit", "perfkit.api", "perfkit.report", "json",
     ]  # fmt: skip
 
 
