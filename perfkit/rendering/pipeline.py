@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perfkit.core import atomic
 from perfkit.core.problems import UsageError
+from perfkit.data.contract import unit_code_problem
 from perfkit.rendering import htmlexport
 from perfkit.rendering import pdf as pdfprint
 from perfkit.report import templating
@@ -69,9 +70,6 @@ CELL_TIMEOUT = 900
 KERNEL_MAX_UNITS = 100
 UNIT_TITLE = "{unit_name} {year}年度 部门（单位）整体支出预算绩效自评报告"
 INDEX_TITLE = "{year}年度 部门（单位）整体支出绩效自评 汇总"
-#: a unit code is used as a file name: letters, digits, "-", "_", "." only
-_SAFE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-_RESERVED = frozenset({"index", "status"})
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -503,6 +501,8 @@ def _init_worker(parent: int, templates: str | None = None) -> None:
         os.environ[templating.ENV_VAR] = templates
     else:
         os.environ.pop(templating.ENV_VAR, None)
+    # the kernels' stylesheet leaves the font out: the exported page embeds one for the page
+    os.environ["PERFKIT_BATCH"] = "1"
     # nbformat imports jsonschema, whose format checker imports rfc3987_syntax if installed, and
     # that builds a parser at import: about 2.5 s of CPU per process, for IRI formats that no
     # notebook schema uses. Workers do without it (ImportError, which jsonschema expects).
@@ -556,10 +556,10 @@ def _run_job(job: _Job) -> UnitResult:
     stem = job.code
     nb_path = folder / "notebooks" / f"{stem}.ipynb"
     html_path = folder / ("index.html" if job.kind == "index" else f"{stem}.html")
-    if job.kind == "unit" and (not _SAFE_CODE.fullmatch(stem) or stem.lower() in _RESERVED):
+    if job.kind == "unit" and unit_code_problem(stem):  # validation refuses it first
         error = (
-            f"单位编码“{stem}”不能用作文件名（只能包含字母、数字、“-”“_”“.”，且不能是"
-            " index 或 status），请修改单位编码后重新生成。"
+            f"单位编码“{stem}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
+            " index、status 等保留名），请修改单位编码后重新生成。"
         )
         return _failed_page(job, error, notebook=None, seconds=time.monotonic() - started)
 
@@ -663,7 +663,7 @@ def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -
         )
     else:
         html_path = folder / f"{job.code}.html"
-        if not _SAFE_CODE.fullmatch(job.code) or job.code.lower() in _RESERVED:
+        if unit_code_problem(job.code):
             return UnitResult(job.year, job.code, job.name, "failed", error, None, None, None,
                               seconds)  # fmt: skip
         page = htmlexport.error_page(

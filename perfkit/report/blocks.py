@@ -18,6 +18,8 @@ its own cell; :func:`stylesheet` gives the CSS they share. A user's template fol
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,9 +133,54 @@ class _Provenance(Protocol):
     rulebook: Rulebook
 
 
-def stylesheet() -> str:
-    """The CSS of the report's blocks (class ``pk``); fonts are local only, nothing is fetched."""
-    return _render("stylesheet")
+#: how many times the first class of each selector is repeated (see :func:`fortify`)
+_SPECIFICITY = 4
+_SELECTOR_START = re.compile(r"(^|[,{}>])(\s*)(\.[A-Za-z][\w-]*)")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+#: set by ``perfkit render`` in its notebook kernels: the exported page embeds its own font
+BATCH_ENV = "PERFKIT_BATCH"
+
+
+def fortify(css: str) -> str:
+    """``css`` with the first class of every selector repeated (``.pk-table td`` becomes
+    ``.pk-table.pk-table.pk-table.pk-table td``): the same elements, but more specific than the
+    notebook front ends' own rules for rendered HTML (JupyterLab right-aligns every ``td`` with a
+    rule of specificity (0,2,1) and stripes rows with one of (0,3,2)), so that the notebook shows
+    the report as the exported page does. Selectors inside ``@media`` are fortified too."""
+    css = _CSS_COMMENT.sub("", css)
+    return _SELECTOR_START.sub(lambda m: m[1] + m[2] + m[3] * _SPECIFICITY, css)
+
+
+def stylesheet(source: Any = None) -> str:
+    """The CSS of the report's blocks (class ``pk``), fortified against the notebook front end's
+    CSS (:func:`fortify`); fonts are local only, nothing is fetched.
+
+    Given what the notebook shows (a :class:`~perfkit.api.UnitDetail` or an
+    :class:`~perfkit.api.Overview`), it also embeds the subset of the CJK font that its blocks
+    need, so that Chinese shows in JupyterLab on a machine without a Chinese font, as in the
+    exported page. ``perfkit render`` leaves it out (``PERFKIT_BATCH``): the exported page embeds
+    one subset for the whole page.
+    """
+    css = fortify(_render("stylesheet"))
+    if source is None or os.environ.get(BATCH_ENV):
+        return css
+    from perfkit.report import webfont
+
+    chars = webfont.page_chars("".join(_blocks_text(source)))
+    return css + _render("font_face", family=webfont.FAMILY, data=webfont.subset_base64(chars))
+
+
+def _blocks_text(source: Any) -> list[str]:
+    """The HTML of every text block a notebook shows for ``source`` (for the font's glyphs)."""
+    if hasattr(source, "unit_code"):
+        blocks = [title_block, toc, overview_section, performance_section, problems_section,
+                  disclosure_section, appendix_table, fictional_banner, footer]  # fmt: skip
+    else:
+        blocks = [overview_title, ranking_table, failed_units, findings_summary, fictional_banner,
+                  footer, lambda _: overview_charts_heading()]  # fmt: skip
+    captions = [figure_caption(c) for c in (unit_charts(source) if hasattr(source, "unit_code")
+                else overview_charts(source))]  # fmt: skip
+    return [block(source) for block in blocks] + captions
 
 
 def fictional_banner(source: _Provenance) -> str:

@@ -55,9 +55,14 @@ def page_chars(document: str) -> set[str]:
     return {c for c in html.unescape(document) if c.isprintable() and c not in _ASCII}
 
 
+def subset_base64(chars: set[str] | frozenset[str]) -> str:
+    """The subset for ``chars``, base64-encoded for a ``data:`` URL."""
+    return base64.b64encode(subset_font(chars)).decode("ascii")
+
+
 def font_face_css(chars: set[str] | frozenset[str]) -> str:
     """An ``@font-face`` rule embedding the subset for ``chars`` as a data: URL."""
-    data = base64.b64encode(subset_font(chars)).decode("ascii")
+    data = subset_base64(chars)
     return (
         f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:400;'
         f'src:url(data:font/otf;base64,{data}) format("opentype")}}'
