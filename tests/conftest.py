@@ -12,7 +12,9 @@ A property test that sets its own ``max_examples`` scales it with :func:`hypo.ex
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -66,3 +68,34 @@ def sample_dataset() -> Dataset:
 @pytest.fixture(scope="session")
 def mof2020() -> Rulebook:
     return load_rulebook("mof2020")
+
+
+def _chinese_font_files() -> list[str]:
+    listed = subprocess.run(
+        ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=True
+    ).stdout
+    return sorted({line.rstrip().removesuffix(":") for line in listed.splitlines() if line.strip()})
+
+
+@pytest.fixture(scope="session")
+def fresh_machine_fonts(tmp_path_factory) -> dict[str, str]:
+    """The environment of a machine with every system font except those that draw Chinese.
+
+    A fresh Debian with ``apt-get install chromium`` has DejaVu and Liberation only; this machine
+    may have more (fonts-noto-cjk), so a fontconfig file includes the system's configuration and
+    rejects each file that ``fc-list :lang=zh`` lists.
+    """
+    folder = tmp_path_factory.mktemp("fontconfig")
+    rejected = "".join(f"<glob>{escape(path)}</glob>" for path in _chinese_font_files())
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n"
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <selectfont><rejectfont>{rejected}</rejectfont></selectfont>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    left = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True)
+    assert left.stdout.strip() == "", f"Chinese fonts still visible: {left.stdout[:300]}"
+    return env

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from xml.sax.saxutils import escape
 
 import hostile
 import pytest
@@ -158,37 +157,6 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         for page in ("SZ001", "SZ002", "index"):
             found[f"{name}/{page}"] = out / str(hostile.YEAR) / f"{page}.html"
     return found
-
-
-def _chinese_font_files() -> list[str]:
-    listed = subprocess.run(
-        ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=True
-    ).stdout
-    return sorted({line.rstrip().removesuffix(":") for line in listed.splitlines() if line.strip()})
-
-
-@pytest.fixture(scope="session")
-def fresh_machine_fonts(tmp_path_factory) -> dict[str, str]:
-    """The environment of a machine with every system font except those that draw Chinese.
-
-    A fresh Debian with ``apt-get install chromium`` has DejaVu and Liberation only; this machine
-    may have more (fonts-noto-cjk), so a fontconfig file includes the system's configuration and
-    rejects each file that ``fc-list :lang=zh`` lists.
-    """
-    folder = tmp_path_factory.mktemp("fontconfig")
-    rejected = "".join(f"<glob>{escape(path)}</glob>" for path in _chinese_font_files())
-    conf = folder / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        f"  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n"
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <selectfont><rejectfont>{rejected}</rejectfont></selectfont>\n</fontconfig>\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
-    left = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True)
-    assert left.stdout.strip() == "", f"Chinese fonts still visible: {left.stdout[:300]}"
-    return env
 
 
 @pytest.fixture(scope="session")
