@@ -552,12 +552,13 @@ def test_cli_make_collect_and_export(units_sample_path, tmp_path):
 
     cli = _Group(commands={"forms": forms, "export": export_command})
     runner = CliRunner()
-    res = runner.invoke(cli, ["forms", "make", str(units_sample_path), "--year", "2022", "--unit", "SZ001",
+    sample = str(units_sample_path)
+    res = runner.invoke(cli, ["forms", "make", sample, "--year", "2022", "--unit", "SZ001",
                               "--unit", "SZ002", "--out", str(tmp_path / "forms")])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == ["SZ001.xlsx", "SZ002.xlsx"]
     res = runner.invoke(cli, ["forms", "collect", str(tmp_path / "forms"), "--out",
-                              str(tmp_path / "c.xlsx"), "--base", str(units_sample_path)])  # fmt: skip
+                              str(tmp_path / "c.xlsx"), "--base", sample])  # fmt: skip
     assert res.exit_code == 0, res.output
     _edit(tmp_path / "forms" / "SZ001.xlsx", lambda ws: ws.__setitem__("H17", "abc"))
     res = runner.invoke(cli, ["forms", "collect", str(tmp_path / "forms"), "--out",

@@ -88,7 +88,8 @@ def test_workbook(sample, tmp_path):
     out = write_dataset(sample, tmp_path / "data.xlsx")
     wb = load_workbook(out)
     assert wb.sheetnames == [
-        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "项目信息", "叙述", "dataset",
+        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "项目信息", "叙述",
+        "dataset",
     ]  # fmt: skip
     ws = wb["预算执行"]
     assert [c.value for c in ws[1]][:4] == ["年度", "单位编码", "项目编码", "资金来源"]
