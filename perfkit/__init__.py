@@ -1,6 +1,7 @@
 """perfkit: budget performance self-evaluation (预算绩效自评) for many units at once.
 
 The public API (``perfkit.load``, ``perfkit.score``, ``perfkit.unit_detail``,
+``perfkit.project_detail``,
 ``perfkit.overview`` from :mod:`perfkit.api`, and ``perfkit.rendering.pipeline`` from
 :mod:`perfkit.rendering.pipeline`) is imported on first use so that the command line starts fast.
 
@@ -23,6 +24,7 @@ _API = {
     "load": "perfkit.api",
     "score": "perfkit.api",
     "unit_detail": "perfkit.api",
+    "project_detail": "perfkit.api",
     "overview": "perfkit.api",
     "render": "perfkit.rendering.pipeline",
     "use_chinese_fonts": "perfkit.report.fonts",

@@ -4,7 +4,9 @@ The notebooks call these and show the result; nothing is computed in a notebook.
 
     ds = load("data/sample")
     score(ds, year=2022)                        # one row per unit
+    score(ds, year=2022, level="project")       # one row per project
     detail = unit_detail(ds, 2022, "SZ-ZHSP")   # everything the unit's report shows
+    project_detail(ds, 2022, "SZ001", "P01")    # everything a project's report shows
     ov = overview(ds, 2022)                     # everything the index page shows
 """
 
@@ -96,7 +98,12 @@ def _cache_key(path: Path, rules: Rules) -> tuple | None:
 def _copy(ds: Dataset) -> Dataset:
     """A copy whose tables and narratives can be changed without touching the cached dataset."""
     tables = {name: getattr(ds, name).copy() for name in TABLE_NAMES}
-    return replace(ds, **tables, narratives=dict(ds.narratives))
+    return replace(
+        ds,
+        **tables,
+        narratives=dict(ds.narratives),
+        project_narratives=dict(ds.project_narratives),
+    )
 
 
 def _rulebook(rules: Rules) -> Rulebook:
@@ -138,29 +145,43 @@ def check_selection(
         )
 
 
+LEVELS = ("unit", "project")
+
+
 def score(
     ds: Dataset,
     year: int | Iterable[int] | None = None,
     unit: str | Iterable[str] | None = None,
     rules: Rules = None,
+    level: str = "unit",
 ) -> pd.DataFrame:
-    """One row per (year, unit): budget, execution rate and score, indicator score, total, grade.
+    """One row per (year, unit): budget, execution rate and score, indicator score, total, grade;
+    with ``level="project"`` one row per (year, unit, project) instead (issue 11).
 
     Parameters: ``ds`` a loaded dataset (:func:`load`); ``year`` one year or several (default:
     every year); ``unit`` one unit code or several (default: every unit); ``rules`` a preset name,
-    a rulebook file or a :class:`~perfkit.rules.rulebook.Rulebook` (default mof2020).
+    a rulebook file or a :class:`~perfkit.rules.rulebook.Rulebook` (default mof2020); ``level``
+    ``"unit"`` (the units' 部门整体 tables, default) or ``"project"`` (the projects' 项目支出绩效
+    自评表, scored with the rulebook's ``[project]`` section when it has one).
 
-    Returns a DataFrame with the columns of :data:`perfkit.scoring.scores.UNIT_COLUMNS`; rates are
-    fractions (0.9523). Raises :class:`UsageError` naming the valid years or unit codes when a
-    year or a unit is not in the data, or when the two together select nothing.
+    Returns a DataFrame with the columns of :data:`perfkit.scoring.scores.UNIT_COLUMNS`
+    (:data:`~perfkit.scoring.scores.PROJECT_COLUMNS` for projects: the same plus
+    ``project_code`` and ``project_name``); rates are fractions (0.9523). Raises
+    :class:`UsageError` naming the valid years, unit codes or levels when one is not in the
+    data, or when they together select nothing.
     """
+    if level not in LEVELS:
+        raise UsageError(f"level 应为 unit 或 project，而不是“{level}”。")
     check_selection(ds, year, unit)
-    units = score_dataset(ds, _rulebook(rules), years=year, units=unit).units
-    if units.empty and (year is not None or unit is not None):
+    scores = score_dataset(ds, _rulebook(rules), years=year, units=unit)
+    rows = scores.units if level == "unit" else scores.projects
+    if rows.empty and (year is not None or unit is not None):
+        what = "单位" if level == "unit" else "项目"
         raise UsageError(
-            f"所选年度和单位没有数据；可选年度：{_valid_years(ds)}，可选单位编码：{_valid_codes(ds)}。"
+            f"所选年度和单位没有{what}数据；可选年度：{_valid_years(ds)}，"
+            f"可选单位编码：{_valid_codes(ds)}。"
         )
-    return units
+    return rows
 
 
 @dataclass
@@ -237,6 +258,14 @@ def _rows(frame: pd.DataFrame, year: int, unit_code: str) -> pd.DataFrame:
     return _public(frame[keep])
 
 
+def _own(frame: pd.DataFrame, project_code: str = "") -> pd.DataFrame:
+    """The rows of one table: the unit's 部门整体 rows (project_code "") or one project's."""
+    if "project_code" not in frame.columns:
+        return frame.reset_index(drop=True) if project_code == "" else frame.iloc[:0]
+    keep = frame["project_code"].fillna("").astype(str) == project_code
+    return frame[keep].reset_index(drop=True)
+
+
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame for users: internal columns (``_row``, the Excel row) left out, index reset."""
     return frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")]).reset_index(
@@ -257,6 +286,12 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
         )
     scores = score_dataset(ds, _rulebook(rules), years=year, units=unit_code)
     if scores.units.empty:
+        if len(scores.projects):
+            codes = "、".join(scores.projects["project_code"].astype(str))
+            raise UsageError(
+                f"单位“{ds.unit_name(unit_code)}”（{unit_code}）{year} 年度没有部门整体数据，"
+                f"只有项目支出绩效自评（项目编码：{codes}）：请用 project_detail。"
+            )
         has = sorted(
             set(ds.budget.loc[ds.budget["unit_code"] == unit_code, "year"].astype(int))
             | set(ds.indicators.loc[ds.indicators["unit_code"] == unit_code, "year"].astype(int))
@@ -267,7 +302,7 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
         )
     info = known.iloc[0]
     summary = {**scores.units.iloc[0].to_dict(), **{k: str(info[k]) for k in _UNIT_INFO}}
-    budget = _rows(ds.budget, year, unit_code)
+    budget = _own(_rows(ds.budget, year, unit_code))
     monthly = _rows(ds.monthly, year, unit_code)
     unit_metrics = metrics.unit_metrics(budget)
     if len(unit_metrics):  # NaN when 年初预算数 is blank in any row (scores.units keeps 0)
@@ -277,16 +312,146 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
         unit_code=unit_code,
         unit_name=str(summary["unit_name"]),
         summary=summary,
-        indicators=_public(scores.indicators),
-        findings=_public(scores.findings),
+        indicators=_own(_public(scores.indicators)),
+        findings=_own(_public(scores.findings)),
         budget=budget,
-        budget_items=scores.budget_items.reset_index(drop=True),
-        goals=_rows(ds.goals, year, unit_code),
+        budget_items=_own(scores.budget_items),
+        goals=_own(_rows(ds.goals, year, unit_code)),
         monthly=monthly,
         progress=metrics.time_progress(monthly, budget),
         metrics=unit_metrics.iloc[0].to_dict() if len(unit_metrics) else {},
         narrative=ds.narratives.get((year, unit_code)),
         rulebook=scores.rulebook,
+        fictional=ds.fictional,
+        fingerprint=ds.fingerprint,
+    )
+
+
+#: the projects table's columns carried into a project's ``project`` info and summary
+_PROJECT_INFO = ("category", "manager", "overview")
+
+
+@dataclass
+class ProjectDetail:
+    """Everything one project's report (项目支出绩效自评报告, domain.md §8) shows, for one year.
+
+    ``summary`` is the project's row of ``score(..., level="project")`` (year, unit_code,
+    unit_name, project_code, project_name, budget, execution rate and score, indicator score,
+    total, grade, n_findings) plus ``category``, ``manager`` and ``overview`` (项目类别, 项目负责人,
+    项目概况) and the unit's ``department`` (主管部门); ``project`` is the project's row of the
+    projects table (unit_code, project_code, project_name, category, manager, overview);
+    ``indicators`` are scored (rule, rule_text, completion, score …); ``budget`` holds the
+    project's budget rows, ``budget_items`` the execution per 项目 (budget item); ``findings``
+    the project's own (``project_code`` is the project's); ``rulebook`` the rulebook its table
+    was scored with (the ``[project]`` section applied).
+    """
+
+    year: int
+    unit_code: str
+    unit_name: str
+    project_code: str
+    project_name: str
+    summary: dict[str, Any]
+    project: dict[str, Any]
+    indicators: pd.DataFrame
+    findings: pd.DataFrame
+    budget: pd.DataFrame
+    budget_items: pd.DataFrame
+    goals: pd.DataFrame
+    narrative: Narrative | None
+    rulebook: Rulebook
+    fictional: bool = False
+    fingerprint: str = ""
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<ProjectDetail {self.unit_code}/{self.project_code} {self.project_name} "
+            f"{self.year}年度: 总分 {s.get('total')} {s.get('grade')}, "
+            f"{len(self.indicators)} 个指标, {len(self.findings)} 个问题>"
+        )
+
+    def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
+        """One of the detail's frames for reading: ``indicators``, ``findings``, ``budget``,
+        ``budget_items`` or ``goals``; ``lang="zh"`` (default) gives Chinese headers, rates as
+        percentages and Chinese kinds, ``"en"`` the frame as it is."""
+        return _table(self, name, _PROJECT_TABLES, lang)
+
+
+_PROJECT_TABLES = ("indicators", "findings", "budget", "budget_items", "goals")
+
+
+def _valid_projects(ds: Dataset, unit_code: str) -> str:
+    p = ds.projects
+    codes = p.loc[p["unit_code"] == unit_code, "project_code"].astype(str).tolist()
+    if not codes:
+        return "无（该单位在项目信息表中没有项目）"
+    shown = "、".join(codes[:_LISTED])
+    return shown + (f" 等 {len(codes)} 个" if len(codes) > _LISTED else "")
+
+
+def project_detail(
+    ds: Dataset, year: int, unit_code: str, project_code: str, rules: Rules = None
+) -> ProjectDetail:
+    """Scores, findings, tables and narrative of one project of one unit for one year.
+
+    Raises :class:`UsageError` (a Chinese sentence listing the valid codes or years) when the
+    unit, the project or the year is not in the data.
+    """
+    year, unit_code, project_code = int(year), str(unit_code), str(project_code)
+    if not (ds.units["unit_code"] == unit_code).any():
+        raise UsageError(
+            f"数据中没有单位编码为“{unit_code}”的单位；可选单位编码：{_valid_codes(ds)}。"
+        )
+    p = ds.projects
+    listed = p.loc[(p["unit_code"] == unit_code) & (p["project_code"] == project_code)]
+    if listed.empty:
+        raise UsageError(
+            f"单位“{ds.unit_name(unit_code)}”（{unit_code}）没有项目编码为“{project_code}”的项目；"
+            f"可选项目编码：{_valid_projects(ds, unit_code)}。"
+        )
+    scores = score_dataset(ds, _rulebook(rules), years=year, units=unit_code)
+    rows = scores.projects[scores.projects["project_code"] == project_code]
+    if rows.empty:
+        has = sorted(
+            set(
+                ds.budget.loc[
+                    (ds.budget["unit_code"] == unit_code)
+                    & (ds.budget["project_code"] == project_code),
+                    "year",
+                ].astype(int)
+            )
+        )
+        raise UsageError(
+            f"项目“{ds.project_name(unit_code, project_code)}”（{unit_code}/{project_code}）"
+            f"没有 {year} 年度的数据；该项目的数据年度：{'、'.join(map(str, has)) or '无'}。"
+        )
+    info = _public(listed).iloc[0].to_dict()
+    unit = ds.units.loc[ds.units["unit_code"] == unit_code].iloc[0]
+    summary = {
+        **rows.iloc[0].to_dict(),
+        **{k: str(info.get(k, "")) for k in _PROJECT_INFO},
+        "department": str(unit.get("department", "")),
+    }
+    budget = _own(_rows(ds.budget, year, unit_code), project_code)
+    initial = metrics.execution(budget)
+    if len(initial):  # NaN when 年初预算数 is blank in any row (scores keep 0)
+        summary["initial_budget"] = initial["initial_budget"].iloc[0]
+    return ProjectDetail(
+        year=year,
+        unit_code=unit_code,
+        unit_name=str(summary["unit_name"]),
+        project_code=project_code,
+        project_name=str(summary["project_name"]),
+        summary=summary,
+        project={k: str(v) for k, v in info.items()},
+        indicators=_own(_public(scores.indicators), project_code),
+        findings=_own(_public(scores.findings), project_code),
+        budget=budget,
+        budget_items=_own(scores.budget_items, project_code),
+        goals=_own(_rows(ds.goals, year, unit_code), project_code),
+        narrative=ds.project_narratives.get((year, unit_code, project_code)),
+        rulebook=scores.rulebook.for_projects(),
         fictional=ds.fictional,
         fingerprint=ds.fingerprint,
     )
@@ -328,11 +493,15 @@ class Overview:
 
     year: int
     units: pd.DataFrame
+    #: the units' own findings (their 部门整体 tables; project_code "")
     findings: pd.DataFrame
     rulebook: Rulebook
     status: list[UnitStatus] = field(default_factory=list)
     fictional: bool = False
     fingerprint: str = ""
+    #: every project of the year (``Scores.projects``: PROJECT_COLUMNS) and their findings
+    projects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_findings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
         return f"<Overview {self.year}年度: {len(self.units)} 个单位, {len(self.findings)} 个问题>"
@@ -349,12 +518,16 @@ def overview(
     """Scores and findings of every unit of ``year``, and the render status when given."""
     year = int(year)
     scores: Scores = score_dataset(ds, _rulebook(rules), years=year)
-    if scores.units.empty:
+    if scores.units.empty and scores.projects.empty:
         raise UsageError(f"数据中没有 {year} 年度的单位；可选年度：{_valid_years(ds)}。")
+    found = scores.findings
+    in_project = found["project_code"].astype(str) != ""
     return Overview(
         year=year,
         units=scores.units.reset_index(drop=True),
-        findings=scores.findings.reset_index(drop=True),
+        findings=found[~in_project].reset_index(drop=True),
+        projects=scores.projects.reset_index(drop=True),
+        project_findings=found[in_project].reset_index(drop=True),
         rulebook=scores.rulebook,
         status=read_status(status),
         fictional=ds.fictional,

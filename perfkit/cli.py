@@ -140,8 +140,22 @@ def _validate_json(data: str, rules: str | None) -> None:
     show_default=True,
     help="输出格式。",
 )
-def score(data: str, year: int | None, units: tuple[str, ...], rules: str | None, fmt: str) -> None:
-    """为 DATA 中的每个单位计算预算执行率、指标得分、总分和等级。"""
+@click.option(
+    "--level",
+    type=click.Choice(["unit", "project"]),
+    default="unit",
+    show_default=True,
+    help="unit：每个单位的部门整体自评；project：每个项目的项目支出绩效自评。",
+)
+def score(
+    data: str,
+    year: int | None,
+    units: tuple[str, ...],
+    rules: str | None,
+    fmt: str,
+    level: str,
+) -> None:
+    """为 DATA 中的每个单位（--level project：每个项目）计算预算执行率、指标得分、总分和等级。"""
     from perfkit.data.loading import load
     from perfkit.rules.rulebook import load_rulebook
     from perfkit.scoring import results
@@ -158,7 +172,7 @@ def score(data: str, year: int | None, units: tuple[str, ...], rules: str | None
         )
     scores = score_dataset(ds, rulebook, years=[year] if year else None, units=list(units) or None)
     out = {"table": results.to_table, "json": results.to_json, "csv": results.to_csv}[fmt]
-    click.echo(out(scores))
+    click.echo(out(scores, level))
 
 
 @cli.command("demo-data")
@@ -173,14 +187,30 @@ def score(data: str, year: int | None, units: tuple[str, ...], rules: str | None
     help="每个单位的绩效指标数。",
 )
 @click.option("--year", type=int, default=2022, show_default=True)
-def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int) -> None:
+@click.option(
+    "--projects-per-unit",
+    "projects",
+    type=click.IntRange(0, 99),
+    default=0,
+    show_default=True,
+    help="每个单位的项目数（项目支出绩效自评表）。",
+)
+def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int, projects: int) -> None:
     """生成一个确定性的虚构数据集（同一 --seed 得到相同文件），用于基准测试和演示。"""
     from pathlib import Path
 
     from perfkit.data.demo import write_demo
 
-    write_demo(Path(out), units=n_units, seed=seed, indicators_per_unit=indicators, year=year)
-    click.echo(f"已生成 {n_units} 个单位的虚构数据：{out}")
+    write_demo(
+        Path(out),
+        units=n_units,
+        seed=seed,
+        indicators_per_unit=indicators,
+        year=year,
+        projects_per_unit=projects,
+    )
+    more = f"，每个单位 {projects} 个项目" if projects else ""
+    click.echo(f"已生成 {n_units} 个单位的虚构数据{more}：{out}")
 
 
 @cli.command()

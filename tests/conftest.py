@@ -59,6 +59,44 @@ def sample_path() -> Path:
     return SAMPLE
 
 
+def write_units_only(out: Path) -> Path:
+    """data/sample as it was before projects (issue 11): the 部门整体 tables only — rows with a
+    项目编码 and that column dropped, projects.csv, the project narratives and the units that
+    have only projects (SZ013) left out; files otherwise byte for byte as in data/sample.
+
+    For what does not carry projects yet: the Excel forms (perfkit/forms, issue 11 item 5)."""
+    import csv
+    import io
+    import shutil
+
+    def rows(name: str) -> list[list[str]]:
+        with open(SAMPLE / name, encoding="utf-8-sig", newline="") as f:
+            return list(csv.reader(f))
+
+    def write(name: str, table: list[list[str]]) -> None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(table)
+        (out / name).write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+
+    shutil.copytree(SAMPLE, out, ignore=shutil.ignore_patterns("projects.csv"))
+    for name in ("budget.csv", "indicators.csv", "goals.csv"):
+        table = rows(name)
+        at = table[0].index("项目编码")
+        kept = [r for r in table[1:] if not r[at]]
+        write(name, [[c for i, c in enumerate(r) if i != at] for r in [table[0], *kept]])
+    write("units.csv", [r for r in rows("units.csv") if r[0] != "SZ013"])
+    for folder in (out / "narratives").glob("*/*"):
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def units_sample_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/sample without its projects (:func:`write_units_only`)."""
+    return write_units_only(tmp_path_factory.mktemp("units-sample") / "sample")
+
+
 @pytest.fixture(scope="session")
 def sample_dataset() -> Dataset:
     """data/sample, loaded once (raises InvalidInput listing every problem, if there is any)."""

@@ -68,18 +68,26 @@ def make_dataset(
     indicators: Rows = None,
     goals: Rows = None,
     monthly: Rows = None,
+    projects: Rows = None,
 ) -> Dataset:
     """A Dataset from rows given as dicts with canonical keys (missing units are added), typed
     by :func:`perfkit.data.loading.to_dataset` as a real load types it (not validated)."""
     units = list(units or [])
     known = {u["unit_code"] for u in units}
-    for row in [*(budget or []), *(indicators or []), *(goals or []), *(monthly or [])]:
+    for row in [
+        *(budget or []),
+        *(indicators or []),
+        *(goals or []),
+        *(monthly or []),
+        *(projects or []),
+    ]:
         code = row["unit_code"]
         if code not in known:
             units.append({"unit_code": code, "unit_name": code, "department": "测试部门"})
             known.add(code)
     given = {"units": units, "budget": budget, "indicators": indicators, "goals": goals}
     given["monthly"] = monthly
+    given["projects"] = projects
     raw = RawDataset(Path("."), {name: _raw_table(name, rows) for name, rows in given.items()})
     ds = to_dataset(raw)
     ds.source = None  # not read from anywhere

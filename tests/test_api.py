@@ -34,7 +34,7 @@ def test_relative_data_paths_are_found_from_the_notebooks_folder_or_the_root(tmp
 
 
 def test_load_reads_the_sample(ds):
-    assert len(ds.units) == 12
+    assert len(ds.units) == 13  # SZ013 has projects only: no row in score(ds)
     assert ds.fictional is True
     assert len(ds.fingerprint) == 12
 
@@ -80,8 +80,8 @@ def test_unit_detail_gathers_what_the_report_shows(ds):
 
 
 def test_unit_detail_names_what_is_missing_and_what_is_valid(ds):
-    # the sample's twelve codes SZ001 … SZ012 are all listed
-    codes = "、".join(f"SZ{i:03d}" for i in range(1, 13))
+    # the sample's thirteen codes SZ001 … SZ013 are all listed
+    codes = "、".join(f"SZ{i:03d}" for i in range(1, 14))
     with pytest.raises(UsageError) as err:
         api.unit_detail(ds, 2022, "SZ999")
     assert str(err.value) == f"数据中没有单位编码为“SZ999”的单位；可选单位编码：{codes}。"
@@ -123,7 +123,7 @@ def test_chinese_tables_for_reading(ds):
 
 
 def test_short_reprs(ds):
-    assert repr(ds).startswith("<Dataset ") and "12 个单位" in repr(ds)
+    assert repr(ds).startswith("<Dataset ") and "13 个单位" in repr(ds)
     d = api.unit_detail(ds, 2022, "SZ001")
     assert repr(d).startswith("<UnitDetail SZ001 苏州市智慧审判保障中心 2022年度: 总分 ")
     assert len(repr(d)) < 200
@@ -136,7 +136,8 @@ def test_the_public_names_are_what_completion_offers():
     import perfkit
 
     assert dir(perfkit) == [
-        "__version__", "load", "overview", "render", "score", "unit_detail", "use_chinese_fonts",
+        "__version__", "load", "overview", "project_detail", "render", "score", "unit_detail",
+        "use_chinese_fonts",
     ]  # fmt: skip
 
 

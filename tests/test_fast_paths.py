@@ -38,12 +38,14 @@ def test_count_agrees_with_find(dataset, preset):
     found = findings.find(indicators, units, items, progress, rulebook)
     counted = findings.count(indicators, units, items, progress, rulebook)
     assert len(found) > 0  # the sample has findings of several kinds
-    expected = found.groupby(["year", "unit_code"]).size()
+    expected = found.groupby(findings.KEYS).size()
     pd.testing.assert_series_equal(counted.sort_index(), expected.sort_index())
-    # n_findings of the units frame is that count (0 where a unit has none)
-    per_unit = units.set_index(["year", "unit_code"])["n_findings"]
-    assert per_unit.sum() == len(found)
-    assert (per_unit.reindex(expected.index) == expected).all()
+    # n_findings of the units and projects frames counts scores.findings (0 where none)
+    every = scores.findings.groupby(findings.KEYS).size()
+    rows = pd.concat([scores.units.assign(project_code=""), scores.projects])
+    per_table = rows.set_index(findings.KEYS)["n_findings"]
+    assert per_table.sum() == len(scores.findings)
+    assert (per_table.reindex(every.index) == every).all()
 
 
 def test_scores_write_their_sentences_once(dataset):

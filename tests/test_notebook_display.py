@@ -33,7 +33,7 @@ def test_objects_display_as_short_summaries(shell):
     ds = perfkit.load(SAMPLE)
     html = shell.display_formatter.formatters["text/html"]
     shown = html(ds)
-    assert "数据集" in shown and "12 个" in shown and "<script" not in shown
+    assert "数据集" in shown and "13 个" in shown and "<script" not in shown
     detail = perfkit.unit_detail(ds, 2022, "SZ001")
     shown = html(detail)
     assert "苏州市智慧审判保障中心" in shown and "总分" in shown

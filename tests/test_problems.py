@@ -58,6 +58,7 @@ def test_validate_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
         "column": "全年执行数",
         "value": "1.O8",
         "unit_code": None,
+        "project_code": None,
         "level3": None,
         "message": "应为数字，单位万元（如 120.5 或 1,234.5）",
         "cell": None,

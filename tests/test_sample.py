@@ -56,6 +56,12 @@ def read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def unit_rows(name: str) -> list[dict[str, str]]:
+    """The rows of the units' 部门整体 tables: those without a 项目编码 (the projects' rows are
+    checked in tests/test_projects.py)."""
+    return [r for r in read_csv(name) if not r.get("项目编码")]
+
+
 # --- the files themselves (no scoring needed) ---------------------------------------------
 
 
@@ -77,7 +83,8 @@ def test_dataset_toml_says_fictional():
 def test_units_and_the_seed_unit():
     units = read_csv("units.csv")
     codes = [u["单位编码"] for u in units]
-    assert len(codes) == 12 and len(set(codes)) == 12
+    # 12 units with a 部门整体 table, and SZ013 with projects only (issue 11)
+    assert len(codes) == 13 and len(set(codes)) == 13
     assert all(re.fullmatch(UNIT_CODE_PATTERN, c) for c in codes)
     seed = next(u for u in units if u["单位编码"] == "SZ001")
     assert seed["单位名称"] == "苏州市智慧审判保障中心"
@@ -89,13 +96,13 @@ def test_units_and_the_seed_unit():
 
 def test_weights_add_up_to_90_per_unit():
     weights: dict[str, Decimal] = defaultdict(Decimal)
-    for row in read_csv("indicators.csv"):
+    for row in unit_rows("indicators.csv"):
         weights[row["单位编码"]] += Decimal(row["分值"])
     assert weights == {code: Decimal(90) for code in EXPECTED_UNITS}
 
 
 def test_goals_two_to_four_per_unit():
-    per_unit = Counter(row["单位编码"] for row in read_csv("goals.csv"))
+    per_unit = Counter(row["单位编码"] for row in unit_rows("goals.csv"))
     assert set(per_unit) == set(EXPECTED_UNITS)
     assert all(2 <= n <= 4 for n in per_unit.values())
 
@@ -110,13 +117,15 @@ def test_budget_amounts_and_variety():
     assert {"人员经费", "公用经费", "党团经费"} <= {r["项目"] for r in rows}
     adjusted = [r for r in rows if r["年初预算数"] != r["全年预算数"]]
     assert len({r["单位编码"] for r in adjusted}) >= 4
-    # items are unique per unit, so monthly rows can name them
-    assert len({(r["单位编码"], r["项目"]) for r in rows}) == len(rows)
+    # items are unique per unit, so monthly rows can name them (a project's rows repeat the
+    # name of the unit's 项目支出 row that funds it)
+    own = [r for r in rows if not r["项目编码"]]
+    assert len({(r["单位编码"], r["项目"]) for r in own}) == len(own)
 
 
 def test_monthly_rows_add_up_to_the_years_execution():
     executed = {
-        (r["单位编码"], r["项目"]): Decimal(r["全年执行数"]) for r in read_csv("budget.csv")
+        (r["单位编码"], r["项目"]): Decimal(r["全年执行数"]) for r in unit_rows("budget.csv")
     }
     months: dict[tuple[str, str], list[int]] = defaultdict(list)
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -200,6 +209,12 @@ def test_loads_as_fictional_with_four_narratives(dataset):
     assert "党团经费、公用经费" in dataset.narratives[2022, "SZ001"].problems
 
 
+def unit_findings(scores: Scores):
+    """The findings of the units' 部门整体 tables (project_code ""); the projects' are in
+    tests/test_projects.py."""
+    return scores.findings[scores.findings["project_code"] == ""]
+
+
 def unit_row(scores: Scores, code: str) -> dict:
     rows = scores.units[scores.units["unit_code"] == code]
     assert len(rows) == 1
@@ -207,7 +222,8 @@ def unit_row(scores: Scores, code: str) -> dict:
 
 
 def indicator_scores(scores: Scores, code: str) -> dict[str, tuple[float, str]]:
-    rows = scores.indicators[scores.indicators["unit_code"] == code]
+    ind = scores.indicators
+    rows = ind[(ind["unit_code"] == code) & (ind["project_code"] == "")]
     return {r.level3: (r.score, r.rule) for r in rows.itertuples()}
 
 
@@ -260,7 +276,8 @@ def test_seed_unit_sz001_by_hand(scores):
 
 
 def test_seed_units_two_problems(scores):
-    found = scores.findings[scores.findings["unit_code"] == "SZ001"]
+    found = unit_findings(scores)
+    found = found[found["unit_code"] == "SZ001"]
     # problem 1 of the seed: a target set too low. 230 / 150 = 153.33% ≥ 130%
     over = found[found["kind"] == "over_target"]
     assert list(over["subject"]) == ["独立配合法官办结案件数"]
@@ -376,7 +393,8 @@ def test_score_mismatches(scores):
     SZ005「古树名木保护宣传」: reported 8 for a tier-C result, outside C's 0–6, computed 3.00.
     Every other reported 得分 (SZ001, SZ004, SZ005, SZ011) equals the computed score.
     """
-    found = scores.findings[scores.findings["kind"] == "score_mismatch"]
+    found = unit_findings(scores)
+    found = found[found["kind"] == "score_mismatch"]
     got = {(r.unit_code, r.subject): round(r.value, 2) for r in found.itertuples()}
     assert got == {("SZ004", "道路桥梁日常巡查次数"): 0.5, ("SZ005", "古树名木保护宣传"): 5.0}
 
@@ -384,7 +402,8 @@ def test_score_mismatches(scores):
 def test_one_missing_deviation_reason(scores):
     # SZ007 档案数字化加工量: ≥50000件, actual 44000件, 偏差原因 left blank; every other indicator
     # that missed its target (quantitative or tier B/C) has a reason
-    found = scores.findings[scores.findings["kind"] == "missing_deviation_reason"]
+    found = unit_findings(scores)
+    found = found[found["kind"] == "missing_deviation_reason"]
     assert list(zip(found["unit_code"], found["subject"], strict=True)) == [
         ("SZ007", "档案数字化加工量")
     ]
@@ -401,7 +420,8 @@ def test_low_execution_units(scores):
 
 
 def test_time_progress(scores):
-    lag = scores.findings[scores.findings["kind"] == "time_progress_lag"]
+    lag = unit_findings(scores)
+    lag = lag[lag["kind"] == "time_progress_lag"]
     # Only SZ008 falls behind 序时进度 by more than 5 points, at every quarter end (monthly.csv):
     # March: 人员经费 3 × 24.72 + 公用经费 (1.38 + 1.72 + 2.07) + 高标准农田 (4.10 + 4.10 + 12.30)
     #        + 新品种 (1.18 + 1.18 + 3.56) = 74.16 + 5.17 + 20.50 + 5.92 = 105.75 of 1000.00

@@ -148,8 +148,8 @@ def test_score_csv_escapes_unit_names(tmp_path):
     assert rows[1][1] == "'" + DDE
 
 
-def test_forms_collect_keeps_hostile_text_as_text(tmp_path):
-    ds = loading.load(SAMPLE)
+def test_forms_collect_keeps_hostile_text_as_text(tmp_path, units_sample_path):
+    ds = loading.load(units_sample_path)  # forms carry no projects yet (issue 11 item 5)
     ds.units.loc[ds.units["unit_code"] == "SZ001", "unit_name"] = DDE
     first = ds.indicators.index[ds.indicators["unit_code"] == "SZ001"][0]
     level3 = ds.indicators.loc[first, "level3"]

@@ -26,7 +26,7 @@ def sample():
 
 
 def _same_scores(a, b) -> None:
-    for frame in ("units", "indicators"):
+    for frame in ("units", "projects", "indicators"):
         fa = getattr(score_dataset(a, RB), frame).drop(columns="_row", errors="ignore")
         fb = getattr(score_dataset(b, RB), frame).drop(columns="_row", errors="ignore")
         pd.testing.assert_frame_equal(fa.reset_index(drop=True), fb.reset_index(drop=True))
@@ -58,24 +58,28 @@ def test_csv_folder(sample, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "FICTIONAL", "budget.csv", "dataset.toml", "goals.csv", "indicators.csv", "monthly.csv",
-        "narratives", "units.csv",
+        "narratives", "projects.csv", "units.csv",
     ]  # fmt: skip
     raw = (out / "indicators.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel's "CSV UTF-8"
     header = raw[3:].decode("utf-8").splitlines()[0]
     assert header == (
-        "年度,单位编码,一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分,偏差原因分析及改进措施"
+        "年度,单位编码,项目编码,一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分,"
+        "偏差原因分析及改进措施"
     )
     assert "fictional = true" in (out / "dataset.toml").read_text("utf-8")
     assert sorted(p.name for p in (out / "narratives" / "2022").iterdir()) == [
-        "SZ001.md", "SZ002.md", "SZ008.md", "SZ009.md",
+        "SZ001", "SZ001.md", "SZ002.md", "SZ008.md", "SZ009.md", "SZ013",
     ]  # fmt: skip
+    assert (out / "narratives" / "2022" / "SZ013" / "P01.md").is_file()
     back = loading.load(out)
     _same_scores(sample, back)
     assert back.fictional
     assert back.narratives == sample.narratives
+    assert back.project_narratives == sample.project_narratives
+    pd.testing.assert_frame_equal(back.projects, sample.projects)
     # amounts are written as typed values read back exactly: 436.50 in the sample → "436.5"
-    assert "2022,SZ001,财政拨款,基本支出,人员经费,420,436.5,433.9" in (
+    assert "2022,SZ001,,财政拨款,基本支出,人员经费,420,436.5,433.9" in (
         out / "budget.csv"
     ).read_text("utf-8-sig")
 
@@ -84,12 +88,13 @@ def test_workbook(sample, tmp_path):
     out = write_dataset(sample, tmp_path / "data.xlsx")
     wb = load_workbook(out)
     assert wb.sheetnames == [
-        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "叙述", "dataset",
+        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "项目信息", "叙述",
+        "dataset",
     ]  # fmt: skip
     ws = wb["预算执行"]
-    assert [c.value for c in ws[1]][:3] == ["年度", "单位编码", "资金来源"]
-    assert ws["G2"].value == 436.5 and ws["A2"].value == 2022  # numbers stay numbers
-    targets = [c for (c,) in wb["绩效指标"].iter_rows(min_row=2, min_col=6, max_col=6)]
+    assert [c.value for c in ws[1]][:4] == ["年度", "单位编码", "项目编码", "资金来源"]
+    assert ws["H2"].value == 436.5 and ws["A2"].value == 2022  # numbers stay numbers
+    targets = [c for (c,) in wb["绩效指标"].iter_rows(min_row=2, min_col=7, max_col=7)]
     zero = next(c for c in targets if c.value == "=0次")
     assert zero.data_type == "s"  # a target, not a formula
     meta = {r[0]: r[1] for r in wb["dataset"].iter_rows(min_row=2, values_only=True)}
@@ -98,6 +103,7 @@ def test_workbook(sample, tmp_path):
     _same_scores(sample, back)
     # the reader strips a cell's trailing line break, so compare the sections, not the source
     assert _sections(back.narratives) == _sections(sample.narratives)
+    assert _sections(back.project_narratives) == _sections(sample.project_narratives)
     assert back.fictional
 
 

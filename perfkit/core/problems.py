@@ -43,6 +43,8 @@ class Problem:
     code: str = ""
     #: the 年度 the problem concerns, when known (warnings become findings of that unit-year)
     year: int | None = None
+    #: the 项目编码 the problem concerns (a project's 自评表), when it is about one (issue 11)
+    project_code: str | None = None
 
     @property
     def is_warning(self) -> bool:
@@ -62,6 +64,8 @@ class Problem:
         who = []
         if self.unit_code:
             who.append(f"单位编码 {self.unit_code}")
+        if self.project_code:
+            who.append(f"项目编码 {self.project_code}")
         if self.level3:
             who.append(f"三级指标「{self.level3}」")
         head = "，".join(where)
@@ -95,10 +99,13 @@ CODES: dict[str, str] = {
     "not_a_month": "a 月份 that is not 1–12",
     "bad_unit_code": "a 单位编码 with characters other than letters, digits, '-', '_'",
     "reserved_unit_code": "a 单位编码 that cannot be a file name (index, status, CON …)",
-    "duplicate": "a row repeats the key of an earlier row (unit, indicator, monthly row)",
+    "bad_project_code": "a 项目编码 with characters other than letters, digits, '-', '_'",
+    "reserved_project_code": "a 项目编码 that cannot be a file name (index, status, CON …)",
+    "duplicate": "a row repeats the key of an earlier row (unit, project, indicator, monthly row)",
     "invalid_value": "a value check that could not run",
     # across rows and tables
     "unknown_unit_code": "a 单位编码 not listed in units",
+    "unknown_project_code": "a 项目编码 not listed in projects for the row's unit",
     "unit_year_without_budget": "a unit-year with indicators and no budget rows",
     "unit_year_without_indicators": "a unit-year with budget rows and no indicators",
     "zero_budget": "a unit-year whose 全年预算数 add up to 0",
@@ -111,7 +118,10 @@ CODES: dict[str, str] = {
     "narrative_bad_unit_code": "a narrative's unit code is not a valid unit code",
     "narrative_reserved_unit_code": "a narrative's unit code is a reserved name",
     "narrative_unknown_unit_code": "a narrative's unit code is not listed in units",
-    "narrative_duplicate": "two narratives for the same unit and year",
+    "narrative_duplicate": "two narratives for the same unit (or project) and year",
+    "narrative_bad_project_code": "a project narrative's 项目编码 is not a valid code",
+    "narrative_reserved_project_code": "a project narrative's 项目编码 is a reserved name",
+    "narrative_unknown_project_code": "a project narrative's 项目编码 is not listed in projects",
     # warnings
     "weights_total": "a unit's 分值 do not add up to the rulebook's indicator total",
     "blank_cells": "年度指标值 or 实际完成值 left blank",
@@ -163,6 +173,7 @@ JSON_KEYS = (
     "column",
     "value",
     "unit_code",
+    "project_code",
     "level3",
     "message",
     "cell",
@@ -190,6 +201,7 @@ class _Run:
     values: list[str | None]
     units: set[str | None]
     level3s: set[str | None]
+    projects: set[str | None]
 
     def text(self) -> str:
         p = self.first
@@ -201,6 +213,8 @@ class _Run:
         who = []
         if len(self.units) == 1 and p.unit_code:
             who.append(f"单位编码 {p.unit_code}")
+        if len(self.projects) == 1 and p.project_code:
+            who.append(f"项目编码 {p.project_code}")
         if len(self.level3s) == 1 and p.level3:
             who.append(f"三级指标「{p.level3}」")
         head = "，".join(where) + (f"（{'，'.join(who)}）" if who else "")
@@ -224,7 +238,7 @@ def _runs(problems: list[Problem]) -> list[_Run]:
     open_runs: dict[tuple, _Run] = {}
     for p in problems:
         if p.row is None or p.cell:
-            runs.append(_Run(p, [], [p.value], {p.unit_code}, {p.level3}))
+            runs.append(_Run(p, [], [p.value], {p.unit_code}, {p.level3}, {p.project_code}))
             continue
         key = (p.file, p.column, p.message, p.code, p.severity)
         run = open_runs.get(key)
@@ -233,8 +247,9 @@ def _runs(problems: list[Problem]) -> list[_Run]:
             run.values.append(p.value)
             run.units.add(p.unit_code)
             run.level3s.add(p.level3)
+            run.projects.add(p.project_code)
             continue
-        run = _Run(p, [p.row], [p.value], {p.unit_code}, {p.level3})
+        run = _Run(p, [p.row], [p.value], {p.unit_code}, {p.level3}, {p.project_code})
         open_runs[key] = run
         runs.append(run)
     return runs

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-Kind = Literal["text", "code", "number", "year", "month"]
+#: "code" is a 单位编码, "project_code" a 项目编码: the same rule (they become file names)
+Kind = Literal["text", "code", "project_code", "number", "year", "month"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ AMOUNT_UNIT = "万元"
 
 YEAR = Column("year", "年度", "year")
 UNIT_CODE = Column("unit_code", "单位编码", "code")
+#: the optional 项目编码 of a budget, indicator or goal row: rows with one belong to that
+#: project's 项目支出绩效自评表, rows without to the unit's 部门整体 table (issue 11)
+PROJECT_CODE = Column("project_code", "项目编码", "project_code", required=False, allow_blank=True)
 
 UNITS = Table(
     "units",
@@ -101,6 +105,7 @@ BUDGET = Table(
     (
         YEAR,
         UNIT_CODE,
+        PROJECT_CODE,
         Column("fund_source", "资金来源", required=False, allow_blank=True),
         Column("expense_type", "支出类型", required=False, allow_blank=True),
         Column("item", "项目"),
@@ -140,6 +145,7 @@ INDICATORS = Table(
     (
         YEAR,
         UNIT_CODE,
+        PROJECT_CODE,
         Column("level1", "一级指标"),
         Column("level2", "二级指标"),
         Column("level3", "三级指标"),
@@ -163,7 +169,8 @@ INDICATORS = Table(
             aliases=("偏差原因",),
         ),
     ),
-    unique=("year", "unit_code", "level3"),
+    # an indicator is unique within its table: the unit's 部门整体 table or one project's
+    unique=("year", "unit_code", "project_code", "level3"),
 )
 
 GOALS = Table(
@@ -172,6 +179,7 @@ GOALS = Table(
     (
         YEAR,
         UNIT_CODE,
+        PROJECT_CODE,
         Column("expected", "预期目标"),
         Column("achieved", "实际完成情况", allow_blank=True),
     ),
@@ -191,10 +199,26 @@ MONTHLY = Table(
     unique=("year", "unit_code", "item", "month"),
 )
 
-TABLES: tuple[Table, ...] = (UNITS, BUDGET, INDICATORS, GOALS, MONTHLY)
+PROJECTS = Table(
+    "projects",
+    "项目信息",
+    (
+        UNIT_CODE,  # the 实施单位
+        Column("project_code", "项目编码", "project_code"),
+        Column("project_name", "项目名称"),
+        Column("category", "项目类别", required=False, allow_blank=True),
+        Column("manager", "项目负责人", required=False, allow_blank=True),
+        Column("overview", "项目概况", required=False, allow_blank=True),
+    ),
+    required=False,
+    unique=("unit_code", "project_code"),
+)
+
+TABLES: tuple[Table, ...] = (UNITS, BUDGET, INDICATORS, GOALS, MONTHLY, PROJECTS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
-#: narratives/<年度>/<单位编码>.md; section headings (## …) recognised in a narrative file
+#: narratives/<年度>/<单位编码>.md (a project's: narratives/<年度>/<单位编码>/<项目编码>.md);
+#: section headings (## …) recognised in a narrative file
 NARRATIVE_DIR = "narratives"
 NARRATIVE_SECTIONS: dict[str, tuple[str, ...]] = {
     "achievements": ("绩效实现情况", "主要成效", "工作成效", "整体支出绩效实现情况"),
@@ -223,6 +247,14 @@ def unit_code_problem(code: str) -> str | None:
     if code.casefold() in RESERVED_UNIT_CODES:
         return "reserved_unit_code"
     return None
+
+
+def project_code_problem(code: str) -> str | None:
+    """The problem code of a 项目编码 that cannot name a report (``reports/<年度>/<单位编码>/
+    <项目编码>.html``): the rule of :func:`unit_code_problem`, ``bad_project_code`` or
+    ``reserved_project_code``; None when fine."""
+    problem = unit_code_problem(code)
+    return None if problem is None else problem.replace("unit", "project")
 
 
 @dataclass

@@ -8,7 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.core.problems import Problem
-from perfkit.data.contract import Narrative
+from perfkit.data.contract import PROJECTS, Narrative
+
+
+def _no_projects() -> pd.DataFrame:
+    """An empty projects table with the contract's columns."""
+    columns = {c.key: pd.array([], dtype="str") for c in PROJECTS.columns}
+    return pd.DataFrame({**columns, "_row": pd.array([], dtype="int64")})
 
 
 @dataclass
@@ -19,6 +25,10 @@ class Dataset:
     and months ints, texts stripped str. Every table also has ``_row``: the Excel row the record
     came from (header = row 1), so later checks can still point at the user's file. Optional
     tables that were absent are empty frames with the contract's columns.
+
+    ``budget``, ``indicators`` and ``goals`` have ``project_code`` (项目编码): "" on the rows of the
+    unit's 部门整体 table, the project's code on the rows of a 项目支出绩效自评表; ``projects``
+    lists the projects (issue 11).
     """
 
     units: pd.DataFrame
@@ -26,8 +36,13 @@ class Dataset:
     indicators: pd.DataFrame
     goals: pd.DataFrame
     monthly: pd.DataFrame
+    #: 项目信息: unit_code, project_code, project_name, category, manager, overview
+    projects: pd.DataFrame = field(default_factory=_no_projects)
     #: (year, unit_code) -> narrative
     narratives: dict[tuple[int, str], Narrative] = field(default_factory=dict)
+    #: (year, unit_code, project_code) -> a project's narrative
+    #: (``narratives/<年度>/<单位编码>/<项目编码>.md``)
+    project_narratives: dict[tuple[int, str, str], Narrative] = field(default_factory=dict)
     #: where it was read from (folder or workbook)
     source: Path | None = None
     #: file name as shown in messages, per table name (e.g. "budget.csv" or "data.xlsx[预算执行]")
@@ -60,3 +75,9 @@ class Dataset:
     def unit_name(self, unit_code: str) -> str:
         match = self.units.loc[self.units["unit_code"] == unit_code, "unit_name"]
         return str(match.iloc[0]) if len(match) else unit_code
+
+    def project_name(self, unit_code: str, project_code: str) -> str:
+        """The 项目名称 of a unit's project (the code when it is not listed)."""
+        p = self.projects
+        match = p.loc[(p["unit_code"] == unit_code) & (p["project_code"] == project_code)]
+        return str(match["project_name"].iloc[0]) if len(match) else project_code

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from perfkit.core.problems import UsageError
-from perfkit.data.contract import BUDGET, GOALS, INDICATORS, MONTHLY, UNITS, Table
+from perfkit.data.contract import BUDGET, GOALS, INDICATORS, MONTHLY, PROJECTS, UNITS, Table
 
 S = np.dtypes.StringDType()
 
@@ -145,19 +145,38 @@ CARRYOVER = 1
 TWO_DIGITS = _strings([f"{i:02d}" for i in range(100)])
 
 
+#: 项目类别 of the demo projects
+PROJECT_CATEGORIES = _strings(["专项业务类", "运转类", "基本建设类", "信息化建设类", "民生保障类"])
+PROJECT_NAMES = _strings(
+    ["专项业务提升", "信息系统运维", "设施设备更新", "公共服务保障", "能力建设培训"]
+)
+#: indicators per demo project (a 项目支出绩效自评表 is shorter than a 部门整体 one)
+PROJECT_INDICATORS = 8
+MAX_PROJECTS = 99
+
+
 def write_demo(
     out: Path,
     units: int,
     seed: int = 0,
     indicators_per_unit: int = 30,
     year: int = 2022,
+    projects_per_unit: int = 0,
 ) -> None:
     """Write a fictional dataset of ``units`` units into the folder ``out`` (created if needed).
 
     Files: units.csv, budget.csv (5 items per unit), indicators.csv (``indicators_per_unit`` per
     unit, weights adding up to 90), goals.csv (2–4 per unit), monthly.csv (12 rows per budget
-    item) and dataset.toml. Raises ``UsageError`` for impossible sizes.
+    item) and dataset.toml. With ``projects_per_unit`` N > 0 also projects.csv (项目编码 P01 …
+    per unit) and, in budget.csv, indicators.csv and goals.csv, each project's own rows (5
+    budget items, 8 indicators adding up to 90, 2–4 goals) under its 项目编码; the projects are
+    drawn from a random stream of their own, so the units' rows are the same for every N.
+    Raises ``UsageError`` for impossible sizes.
     """
+    if not 0 <= projects_per_unit <= MAX_PROJECTS:
+        raise UsageError(
+            f"每个单位的项目数应在 0 到 {MAX_PROJECTS} 之间，而不是 {projects_per_unit}。"
+        )
     if units < 1:
         raise UsageError(f"单位数量应为正整数，而不是 {units}。")
     if not MIN_INDICATORS <= indicators_per_unit <= MAX_INDICATORS:
@@ -177,16 +196,61 @@ def write_demo(
         GOALS: _goals(rng, codes),
         MONTHLY: _monthly(rng, budget, executed_cents),
     }
+    if projects_per_unit:
+        tables.update(_projects(seed, codes, projects_per_unit, tables))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for table, columns in tables.items():
-        _write_csv(out / table.filename, table, {"year": str(year), **columns})
+        year_column = {} if table is PROJECTS else {"year": str(year)}
+        _write_csv(out / table.filename, table, {**year_column, **columns})
     text = (
         "# Written by perfkit demo-data: every number is random and fictional.\n"
         f'name = "perfkit 演示数据（虚构）：{units} 个单位，随机种子 {seed}"\n'
         "fictional = true\n"
     )
     (out / "dataset.toml").write_bytes(text.encode("utf-8"))
+
+
+def _projects(
+    seed: int, codes: np.ndarray, per_unit: int, tables: dict[Table, dict[str, np.ndarray]]
+) -> dict[Table, dict[str, np.ndarray]]:
+    """``per_unit`` projects per unit: the projects table, and budget, indicator and goal rows
+    under their 项目编码 appended to the units' (whose 项目编码 is blank)."""
+    rng = np.random.default_rng([seed, 11])  # the projects' own stream: units stay the same
+    n = len(codes) * per_unit
+    unit = np.repeat(codes, per_unit)
+    project = "P" + np.tile(TWO_DIGITS[1 : per_unit + 1], len(codes))
+    entity = unit + "-" + project  # a stand-in code while the generators run
+    quality = rng.random(n)
+    budget, _ = _budget(rng, entity, quality)
+    parts = {
+        BUDGET: budget,
+        INDICATORS: _indicators(rng, entity, quality, PROJECT_INDICATORS),
+        GOALS: _goals(rng, entity),
+    }
+    out: dict[Table, dict[str, np.ndarray]] = {}
+    lookup = {str(e): (str(u), str(p)) for e, u, p in zip(entity, unit, project, strict=True)}
+    for table, columns in parts.items():
+        pairs = [lookup[str(e)] for e in columns["unit_code"]]
+        own = tables[table]
+        rows = len(own["unit_code"])
+        merged = {}
+        for key, values in columns.items():
+            if key == "unit_code":
+                values = _strings([u for u, _ in pairs])
+            merged[key] = np.concatenate([own[key], values]).astype(S)
+        merged["project_code"] = np.concatenate(
+            [np.full(rows, "", dtype=S), _strings([p for _, p in pairs])]
+        )
+        out[table] = merged
+    out[PROJECTS] = {
+        "unit_code": unit,
+        "project_code": project,
+        "project_name": _pick(rng, PROJECT_NAMES, n) + project,
+        "category": _pick(rng, PROJECT_CATEGORIES, n),
+        "manager": _pick(rng, _strings(["张", "王", "李", "赵", "陈"]), n) + "某",
+    }
+    return out
 
 
 def _codes(units: int) -> np.ndarray:

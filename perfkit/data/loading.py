@@ -48,6 +48,7 @@ def to_dataset(raw: RawDataset) -> Dataset:
     return Dataset(
         **frames,
         narratives=_narratives(raw),
+        project_narratives=_project_narratives(raw),
         source=raw.source,
         files={name: t.file for name, t in raw.tables.items()},
         headers={name: dict(t.headers) for name, t in raw.tables.items()},
@@ -77,5 +78,16 @@ def _typed_frame(table: Table, raw: RawTable) -> pd.DataFrame:
 
 def _narratives(raw: RawDataset) -> dict[tuple[int, str], Narrative]:
     return {
-        (int(schemas.parse_years([n.year])[0]), n.unit_code): n.narrative for n in raw.narratives
+        (int(schemas.parse_years([n.year])[0]), n.unit_code): n.narrative
+        for n in raw.narratives
+        if not n.project_code
+    }
+
+
+def _project_narratives(raw: RawDataset) -> dict[tuple[int, str, str], Narrative]:
+    """Projects' narratives, keyed (year, unit_code, project_code)."""
+    return {
+        (int(schemas.parse_years([n.year])[0]), n.unit_code, n.project_code): n.narrative
+        for n in raw.narratives
+        if n.project_code
     }

@@ -35,6 +35,7 @@ from perfkit.core.problems import Problem, UsageError
 from perfkit.data.contract import (
     AMOUNT_UNITS,
     NARRATIVE_DIR,
+    PROJECT_CODE,
     TABLES,
     UNIT_CODE,
     YEAR,
@@ -50,11 +51,17 @@ WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
 METADATA_FILE = "dataset.toml"
 FICTIONAL_MARKER = "FICTIONAL"
 METADATA_SHEETS = ("dataset", "数据集")
-#: the workbook form of narratives: one row per (年度, 单位编码) with the Markdown in one cell
+#: the workbook form of narratives: one row per (年度, 单位编码[, 项目编码]) with the Markdown in
+#: one cell; a row with a 项目编码 is that project's narrative
 NARRATIVE_SHEET = Table(
     "narratives",
     "叙述",
-    (YEAR, UNIT_CODE, Column("markdown", "正文（Markdown）", aliases=("正文", "text"))),
+    (
+        YEAR,
+        UNIT_CODE,
+        PROJECT_CODE,
+        Column("markdown", "正文（Markdown）", aliases=("正文", "text")),
+    ),
 )
 
 #: white space at the start or end of a value, in values joined by NUL (see _nothing_to_strip)
@@ -125,6 +132,9 @@ class RawNarrative:
     row: int | None = None
     #: header as written of the year and unit-code columns (workbook only)
     headers: dict[str, str] = field(default_factory=dict)
+    #: the 项目编码 it names, for a project's narrative
+    #: (``narratives/<年度>/<单位编码>/<项目编码>.md``); "" for the unit's own
+    project_code: str = ""
 
 
 @dataclass
@@ -140,6 +150,13 @@ class RawDataset:
     fingerprint: str = ""
     fictional: bool = False
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # an optional table a caller did not read (projects, for a dataset made before it) is
+        # absent; a workbook that could not be opened gave every table already
+        for table in TABLES:
+            if table.name not in self.tables:
+                self.tables[table.name] = _absent(table, table.filename)
 
 
 def read_dataset(path: str | Path) -> RawDataset:
@@ -614,11 +631,12 @@ def _read_narrative_files(
         data = path.read_bytes()
         inputs[rel] = data
         parts = path.relative_to(folder).parts
-        if len(parts) != 2:
+        if len(parts) not in (2, 3):
             problems.append(
                 Problem(
                     rel,
-                    "叙述文件应放在 narratives/<年度>/<单位编码>.md。",
+                    "叙述文件应放在 narratives/<年度>/<单位编码>.md（项目的叙述："
+                    "narratives/<年度>/<单位编码>/<项目编码>.md）。",
                     code="narrative_misplaced",
                 )
             )
@@ -633,7 +651,12 @@ def _read_narrative_files(
                 )
             )
             continue
-        narratives.append(RawNarrative(rel, parts[0], path.stem, parse_narrative(text)))
+        if len(parts) == 3:  # a project's: <年度>/<单位编码>/<项目编码>.md
+            narrative = RawNarrative(rel, parts[0], parts[1], parse_narrative(text))
+            narrative.project_code = path.stem
+        else:
+            narrative = RawNarrative(rel, parts[0], path.stem, parse_narrative(text))
+        narratives.append(narrative)
     return narratives
 
 
@@ -650,11 +673,16 @@ def _narratives_from_sheet(raw: RawTable, problems: list[Problem]) -> list[RawNa
         )
     if not raw.has("year", "unit_code", "markdown"):
         return []
+    if raw.has("project_code"):
+        projects = raw.column("project_code")
+    else:
+        projects = np.full(len(raw.rows), "", dtype=object)
     return [
-        RawNarrative(raw.file, year, code, parse_narrative(text), int(row), raw.headers)
-        for year, code, text, row in zip(
+        RawNarrative(raw.file, year, code, parse_narrative(text), int(row), raw.headers, project)
+        for year, code, project, text, row in zip(
             raw.column("year"),
             raw.column("unit_code"),
+            projects,
             raw.column("markdown"),
             raw.rows,
             strict=True,

@@ -281,6 +281,19 @@ SAFE_UNIT_CODE = pa.Check(
     name="bad_unit_code",
     error="单位编码只能由字母、数字、“-”和“_”组成，最长 64 个字符（它会成为报告的文件名）",
 )
+SAFE_PROJECT_CODE = pa.Check(
+    _blank_or(lambda v: np.array([_pattern_ok(x) for x in v], dtype=bool)),
+    name="bad_project_code",
+    error="项目编码只能由字母、数字、“-”和“_”组成，最长 64 个字符（它会成为项目报告的文件名）",
+)
+NOT_RESERVED_PROJECT_CODE = pa.Check(
+    _blank_or(lambda v: np.array([not _reserved(x) for x in v], dtype=bool)),
+    name="reserved_project_code",
+    error=(
+        "项目编码不能是 index、status 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、"
+        "LPT1–LPT9），不分大小写：它会成为项目报告的文件名，与汇总页等文件重名或无法创建"
+    ),
+)
 NOT_RESERVED_UNIT_CODE = pa.Check(
     _blank_or(lambda v: np.array([not _reserved(x) for x in v], dtype=bool)),
     name="reserved_unit_code",
@@ -316,6 +329,8 @@ CHECKS = (
     MONTH_1_TO_12,
     SAFE_UNIT_CODE,
     NOT_RESERVED_UNIT_CODE,
+    SAFE_PROJECT_CODE,
+    NOT_RESERVED_PROJECT_CODE,
     AMOUNT_IS_NUMBER,
     AMOUNT_NOT_NEGATIVE,
     POINTS_IS_NUMBER,
@@ -328,7 +343,8 @@ CODE_BY_MESSAGE: dict[str, str] = {str(c.error): str(c.name) for c in CHECKS}
 def value_checks(column: Column) -> list[pa.Check]:
     """The checks of one contract column, by its kind, unit and flags.
 
-    text: none; code: :data:`SAFE_UNIT_CODE`, :data:`NOT_RESERVED_UNIT_CODE`; year, month: the
+    text: none; code: :data:`SAFE_UNIT_CODE`, :data:`NOT_RESERVED_UNIT_CODE`; project_code:
+    :data:`SAFE_PROJECT_CODE`, :data:`NOT_RESERVED_PROJECT_CODE`; year, month: the
     pattern; number: a number in the column's unit (万元 or 分), not negative unless
     ``negative_ok``; ``advisory`` columns (the printed 执行率 and 得分) have none here — they are
     read by :func:`reported_execution`, whose problems are warnings. Every column that does not
@@ -343,6 +359,8 @@ def value_checks(column: Column) -> list[pa.Check]:
         checks.append(MONTH_1_TO_12)
     elif column.kind == "code":
         checks += [SAFE_UNIT_CODE, NOT_RESERVED_UNIT_CODE]
+    elif column.kind == "project_code":
+        checks += [SAFE_PROJECT_CODE, NOT_RESERVED_PROJECT_CODE]
     elif column.kind == "number":
         points = column.unit == POINTS_UNIT
         checks.append(POINTS_IS_NUMBER if points else AMOUNT_IS_NUMBER)
@@ -370,6 +388,7 @@ BUDGET = SCHEMAS["budget"]
 INDICATORS = SCHEMAS["indicators"]
 GOALS = SCHEMAS["goals"]
 MONTHLY = SCHEMAS["monthly"]
+PROJECTS = SCHEMAS["projects"]
 
 
 # --- running a schema on a raw table -----------------------------------------------------------
@@ -382,17 +401,29 @@ def _columns_schema(table: str, keys: tuple[str, ...]) -> pa.DataFrameSchema:
 
 
 @cache
-def _unique_schema(table: str) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(unique=SCHEMAS[table].unique, report_duplicates="exclude_first")
+def _unique_schema(keys: tuple[str, ...]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(unique=list(keys), report_duplicates="exclude_first")
+
+
+def project_of(raw: RawTable, pos: int) -> str | None:
+    """The 项目编码 of a row (budget, indicators, goals), None when blank or absent."""
+    if raw.table.name == "projects" or "project_code" not in raw.frame.columns:
+        return None
+    return raw.column("project_code")[pos] or None
 
 
 def context(raw: RawTable, pos: int) -> dict[str, str | None]:
-    """Who a row is about, for messages about indicators: its 单位编码 and 三级指标 (issue 2 §2)."""
+    """Who a row is about, for messages about indicators: its 单位编码, 项目编码 and 三级指标
+    (issue 2 §2, issue 11)."""
     if raw.table.name != "indicators":
         return {}
     code = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
     level3 = raw.column("level3")[pos] if "level3" in raw.frame.columns else ""
-    return {"unit_code": code or None, "level3": level3 or None}
+    return {
+        "unit_code": code or None,
+        "level3": level3 or None,
+        "project_code": project_of(raw, pos),
+    }
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
@@ -530,6 +561,7 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
                 raw.headers[key],
                 values[codes[pos]],
                 unit_code=(unit[pos] or None) if unit is not None else None,
+                project_code=project_of(raw, int(pos)),
                 severity=WARNING,
                 code=code,
                 year=years,
@@ -549,14 +581,20 @@ def _parse_year_text(text: str) -> int | None:
 
 
 def _duplicates(raw: RawTable) -> list[tuple[int, int, Problem]]:
-    keys = list(TABLES_BY_NAME[raw.table.name].unique)
+    """Rows that repeat the table's ``unique`` key. An optional key column (项目编码) that is
+    absent is left out of the key, and its blank cells are a value of their own (the unit's
+    部门整体 table); a blank in a required key column was reported already, so such rows are
+    not compared."""
+    table = TABLES_BY_NAME[raw.table.name]
+    keys = [k for k in table.unique if table.column(k).required or k in raw.frame.columns]
     if not keys or not raw.has(*keys):
         return []
     codes = pd.DataFrame({k: raw.codes(k) for k in keys})
     blank = np.zeros(len(codes), dtype=bool)
     for k in keys:
-        blank |= np.isin(raw.codes(k), np.flatnonzero(raw.values(k) == ""))
-    cases = _failures(_unique_schema(raw.table.name), codes[~blank])
+        if not table.column(k).allow_blank:
+            blank |= np.isin(raw.codes(k), np.flatnonzero(raw.values(k) == ""))
+    cases = _failures(_unique_schema(tuple(keys)), codes[~blank])
     repeated = np.sort(cases["index"].dropna().astype(np.int64).unique())
     if not len(repeated):
         return []
@@ -576,7 +614,7 @@ def _duplicates(raw: RawTable) -> list[tuple[int, int, Problem]]:
                 raw.headers[last],
                 shown[pos],
                 code="duplicate",
-                **context(raw, pos),
+                **{"project_code": project_of(raw, int(pos)), **context(raw, pos)},
             ),
         )
         for pos in repeated

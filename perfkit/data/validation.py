@@ -4,7 +4,11 @@ First the files themselves (missing, empty, missing columns), then each table's 
 (:mod:`perfkit.data.schemas`: blanks, numbers, years, months, unit codes, duplicates), then
 the checks across rows and tables that scoring relies on:
 
-- every 单位编码 of budget, indicators, goals, monthly and the narratives is listed in units;
+- every 单位编码 of budget, indicators, goals, monthly, projects and the narratives is listed in
+  units; every 项目编码 of budget, indicators, goals and the narratives is listed in projects
+  for the row's unit (issue 11);
+- what follows "per unit and year" is per unit, year and project: the rows of one project
+  (项目编码) are that project's 项目支出绩效自评表, the rows without one the unit's 部门整体 table;
 - 财预〔2020〕10号: a unit's indicator weights (分值) of one year add up to the rulebook's indicator
   total (90 by default), within 0.005;
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
@@ -28,8 +32,13 @@ import pandas as pd
 
 from perfkit.core.problems import ERROR, WARNING, Problem
 from perfkit.data import schemas, textcells
-from perfkit.data.contract import NARRATIVE_DIR, TABLES, unit_code_problem
-from perfkit.data.readers import RawDataset, RawTable
+from perfkit.data.contract import (
+    NARRATIVE_DIR,
+    TABLES,
+    project_code_problem,
+    unit_code_problem,
+)
+from perfkit.data.readers import RawDataset, RawNarrative, RawTable
 from perfkit.rules import notation, qualitative
 from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook
 
@@ -45,6 +54,7 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
     budget, indicators = raw.tables["budget"], raw.tables["indicators"]
     known = _known_units(raw.tables["units"])
     problems += _unit_references(raw, known)
+    problems += _project_references(raw, known)
     problems += _weights(indicators, rulebook)
     problems += _zero_budgets(budget)
     problems += _unit_years(budget, indicators, known)
@@ -56,9 +66,14 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
 
 
 def _where(t: RawTable, pos: int) -> dict:
-    """Who a row is about (单位编码, 三级指标) and its year, for warnings that become findings."""
+    """Who a row is about (单位编码, 项目编码, 三级指标) and its year, for warnings that become
+    findings."""
     year = schemas.typed(t, "year")[pos] if t.has("year") else np.nan
-    return {**schemas.context(t, pos), "year": None if np.isnan(year) else int(year)}
+    return {
+        "project_code": schemas.project_of(t, pos),
+        **schemas.context(t, pos),
+        "year": None if np.isnan(year) else int(year),
+    }
 
 
 def _warning(t: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
@@ -132,7 +147,7 @@ def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
         return []
     units_file = raw.tables["units"].file
     problems = []
-    for name in ("budget", "indicators", "goals", "monthly"):
+    for name in ("budget", "indicators", "goals", "monthly", "projects"):
         t = raw.tables[name]
         if not t.has("unit_code"):
             continue
@@ -154,6 +169,51 @@ def _unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
             )
             for pos in np.flatnonzero(np.isin(codes, unknown))
         ]
+    return problems
+
+
+def _known_projects(raw: RawDataset) -> set[tuple[str, str]]:
+    """The (单位编码, 项目编码) pairs listed in projects (none when the table is absent)."""
+    t = raw.tables["projects"]
+    if not t.has("unit_code", "project_code"):
+        return set()
+    return set(zip(t.column("unit_code").tolist(), t.column("project_code").tolist(), strict=True))
+
+
+def _project_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
+    """A 项目编码 of a budget, indicator or goal row names a project of the row's unit in
+    projects (issue 11): otherwise the row belongs to no 自评表 (an error). Rows whose unit code
+    is invalid or unknown were reported already."""
+    if known is None:
+        return []
+    projects = _known_projects(raw)
+    t_projects = raw.tables["projects"]
+    where = t_projects.file if t_projects.status != "absent" else "项目信息表（projects）"
+    problems = []
+    for name in ("budget", "indicators", "goals"):
+        t = raw.tables[name]
+        if not t.has("unit_code", "project_code"):
+            continue
+        units, codes = t.column("unit_code"), t.column("project_code")
+        valid_unit = schemas.valid_code_values(t)[t.codes("unit_code")]
+        valid_project = schemas.valid_codes(t.values("project_code"))[t.codes("project_code")]
+        for pos in np.flatnonzero((codes != "") & valid_unit & valid_project):
+            unit, project = units[pos], codes[pos]
+            if unit not in known or (unit, project) in projects:
+                continue
+            problems.append(
+                Problem(
+                    t.file,
+                    f"项目编码在 {where} 中不存在（应为单位 {unit} 的项目之一；"
+                    "不属于任何项目的行请留空项目编码）。",
+                    int(t.rows[pos]),
+                    t.headers["project_code"],
+                    project,
+                    code="unknown_project_code",
+                    **_where(t, int(pos)),
+                    **({} if name == "indicators" else {"unit_code": unit}),
+                )
+            )
     return problems
 
 
@@ -204,17 +264,28 @@ def _unit_rows(
     return pos, year[pos].astype(np.int64), codes[pos]
 
 
+def _projects_of(t: RawTable, pos: np.ndarray) -> np.ndarray:
+    """The 项目编码 of the rows ``pos`` ("" for the unit's 部门整体 rows, and when the table has
+    no 项目编码 column)."""
+    if not t.has("project_code"):
+        return np.full(len(pos), "", dtype=object)
+    return t.column("project_code")[pos]
+
+
 def _per_unit_year(t: RawTable, key: str) -> pd.DataFrame:
-    """Per (year, unit): the first row position, Σ ``key`` and whether any value is invalid
-    (blank, not a number or negative: already reported, so the sum is not)."""
+    """Per (year, unit, project): the first row position, Σ ``key`` and whether any value is
+    invalid (blank, not a number or negative: already reported, so the sum is not). ``project``
+    is "" for the unit's 部门整体 rows."""
     pos, year, unit = _unit_rows(t)
-    group, first = _group_ids(year, unit)
+    project = _projects_of(t, pos)
+    group, first = _group_ids(year, unit, project)
     value = schemas.typed(t, key)[pos]
     value[value < 0] = np.nan
     return pd.DataFrame(
         {
             "year": year[first],
             "unit": t.values("unit_code")[unit[first]],
+            "project": project[first],
             "first": pos[first],
             "total": np.bincount(group, np.nan_to_num(value), minlength=len(first)),
             "invalid": np.bincount(group, np.isnan(value), minlength=len(first)) > 0,
@@ -240,20 +311,22 @@ def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
     problems = []
     for g in off.itertuples():
         zero = abs(g.total) < 1e-9
+        whose = f"项目 {g.project} " if g.project else "该单位"
+        who = whose if g.project else ""
         if zero:
             message = (
-                f"{g.year} 年度该单位全部指标的分值合计为 0，无法计算指标得分；"
+                f"{g.year} 年度{whose}全部指标的分值合计为 0，无法计算指标得分；"
                 f"应按评分规则“{rulebook.title}”填写各指标的分值（合计 {_fmt(expected)} 分）。"
             )
         elif rulebook.rescale:
             message = (
-                f"{g.year} 年度全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
+                f"{g.year} 年度{who}全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
                 f"“{rulebook.title}”的指标总分 {_fmt(expected)} 分不一致；各指标按所填分值计分，"
                 f"指标得分合计按 {_fmt(expected)} ÷ {_fmt(g.total)} 折算后计入总分。"
             )
         else:
             message = (
-                f"{g.year} 年度全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
+                f"{g.year} 年度{who}全部指标的分值合计为 {_fmt(g.total)} 分，与评分规则"
                 f"“{rulebook.title}”的指标总分 {_fmt(expected)} 分不一致；按评分规则不折算，"
                 "指标得分按所填分值合计计入总分。"
             )
@@ -268,6 +341,7 @@ def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
                 severity=ERROR if zero else WARNING,
                 code="weights_zero" if zero else "weights_total",
                 year=int(g.year),
+                project_code=str(g.project) or None,
             )
         )
     return problems
@@ -282,51 +356,67 @@ def _zero_budgets(t: RawTable) -> list[Problem]:
     return [
         Problem(
             t.file,
-            f"{g.year} 年度该单位各行的全年预算数合计为 0，无法计算预算执行率"
-            "（预算执行率 = 全年执行数 ÷ 全年预算数）。",
+            f"{g.year} 年度{f'项目 {g.project} ' if g.project else '该单位'}各行的全年预算数合计"
+            "为 0，无法计算预算执行率（预算执行率 = 全年执行数 ÷ 全年预算数）。",
             int(t.rows[g.first]),
             t.headers["adjusted_budget"],
             "0",
             unit_code=str(g.unit),
             code="zero_budget",
             year=int(g.year),
+            project_code=str(g.project) or None,
         )
         for g in zero.itertuples()
     ]
 
 
 def _unit_years(budget: RawTable, indicators: RawTable, known: set[str] | None) -> list[Problem]:
-    """A unit-year is scored from both its budget rows and its indicators: it needs both."""
+    """A unit-year is scored from both its budget rows and its indicators: it needs both; so
+    does each project of a unit-year (rows with that 项目编码: the project's own 自评表)."""
     if not (budget.has("year", "unit_code") and indicators.has("year", "unit_code")):
         return []
     firsts = {}
     for t in (budget, indicators):
         pos, year, unit = _unit_rows(t, known)
-        _, first = _group_ids(year, unit)
+        project = _projects_of(t, pos)
+        _, first = _group_ids(year, unit, project)
         units = t.values("unit_code")[unit[first]]
-        firsts[t.table.name] = dict(
-            zip(zip(year[first].tolist(), units.tolist(), strict=True), pos[first], strict=True)
-        )
+        keys = zip(year[first].tolist(), units.tolist(), project[first].tolist(), strict=True)
+        firsts[t.table.name] = dict(zip(keys, pos[first], strict=True))
     problems = []
     for here, there, what, missing, code in (
         (indicators, budget, "绩效指标", "预算执行数据", "unit_year_without_budget"),
         (budget, indicators, "预算执行数据", "绩效指标", "unit_year_without_indicators"),
     ):
         other = firsts[there.table.name]
-        problems += [
-            Problem(
-                here.file,
-                f"该单位 {year} 年度有{what}，但 {there.file} 中没有该单位该年度的{missing}。",
-                int(here.rows[pos]),
-                here.headers["unit_code"],
-                unit,
-                unit_code=unit,
-                code=code,
-                year=year,
+        for (year, unit, project), pos in firsts[here.table.name].items():
+            if (year, unit, project) in other:
+                continue
+            if project:
+                message = (
+                    f"项目 {project} {year} 年度有{what}，但 {there.file} 中没有该项目该年度的"
+                    f"{missing}（项目编码为 {project} 的行）。"
+                )
+                column = here.headers["project_code"]
+            else:
+                message = (
+                    f"该单位 {year} 年度有{what}，但 {there.file} 中没有该单位该年度的{missing}"
+                    + ("（未填项目编码的行）。" if there.has("project_code") else "。")
+                )
+                column = here.headers["unit_code"]
+            problems.append(
+                Problem(
+                    here.file,
+                    message,
+                    int(here.rows[pos]),
+                    column,
+                    project or unit,
+                    unit_code=unit,
+                    code=code,
+                    year=year,
+                    project_code=project or None,
+                )
             )
-            for (year, unit), pos in firsts[here.table.name].items()
-            if (year, unit) not in other
-        ]
     return problems
 
 
@@ -625,13 +715,36 @@ def _monthly_items(monthly: RawTable, budget: RawTable, known: set[str] | None) 
 
 
 def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
+    """Narratives name a valid year, a unit of units and, for a project's narrative
+    (``narratives/<年度>/<单位编码>/<项目编码>.md``, or a 叙述 row with a 项目编码), a project of
+    that unit in projects; one narrative per unit (or project) and year."""
     problems = []
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, str], str] = {}
+    projects = _known_projects(raw)
     for n in raw.narratives:
         year_column = n.headers.get("year")
         code_column = n.headers.get("unit_code")
+        project_column = n.headers.get("project_code")
         where = f"第{n.row}行" if n.row else n.file
         code_problem = unit_code_problem(n.unit_code)
+        project_problem = project_code_problem(n.project_code) if n.project_code else None
+
+        def problem(
+            message: str, column: str | None, value: str, code: str, n: RawNarrative = n
+        ) -> None:
+            problems.append(
+                Problem(
+                    n.file,
+                    message,
+                    n.row,
+                    column,
+                    value,
+                    code=code,
+                    unit_code=n.unit_code or None,
+                    project_code=n.project_code or None,
+                )
+            )
+
         if np.isnan(schemas.parse_years([n.year])[0]):
             message = str(schemas.FOUR_DIGIT_YEAR.error)
             if n.row is None:
@@ -667,18 +780,38 @@ def _narratives(raw: RawDataset, known: set[str] | None) -> list[Problem]:
                     code="narrative_unknown_unit_code",
                 )
             )
+        elif project_problem is not None:
+            check = (
+                schemas.SAFE_PROJECT_CODE
+                if project_problem == "bad_project_code"
+                else schemas.NOT_RESERVED_PROJECT_CODE
+            )
+            problem(
+                str(check.error), project_column, n.project_code, f"narrative_{project_problem}"
+            )
+        elif n.project_code and (n.unit_code, n.project_code) not in projects:
+            t = raw.tables["projects"]
+            table = t.file if t.status != "absent" else "项目信息表（projects）"
+            problem(
+                f"项目编码在 {table} 中不存在（应为单位 {n.unit_code} 的项目之一）。",
+                project_column,
+                n.project_code,
+                "narrative_unknown_project_code",
+            )
         else:
-            key = (str(int(schemas.parse_years([n.year])[0])), n.unit_code)
+            key = (str(int(schemas.parse_years([n.year])[0])), n.unit_code, n.project_code)
             if key in seen:
-                message = f"该单位 {key[0]} 年度的叙述重复（已有{seen[key]}）。"
+                whose = f"项目 {n.project_code} " if n.project_code else "该单位 "
+                message = f"{whose}{key[0]} 年度的叙述重复（已有{seen[key]}）。"
                 problems.append(
                     Problem(
                         n.file,
                         message,
                         n.row,
-                        code_column,
-                        n.unit_code,
+                        project_column if n.project_code else code_column,
+                        n.project_code or n.unit_code,
                         code="narrative_duplicate",
+                        project_code=n.project_code or None,
                     )
                 )
             seen.setdefault(key, where)

@@ -31,13 +31,20 @@ from openpyxl.utils import get_column_letter
 from perfkit import __version__
 from perfkit.core.atomic import TMP_SUFFIX, atomic_path
 from perfkit.core.problems import UsageError
-from perfkit.data.contract import NARRATIVE_DIR, NARRATIVE_SECTIONS, TABLES, Narrative, Table
+from perfkit.data.contract import (
+    NARRATIVE_DIR,
+    NARRATIVE_SECTIONS,
+    TABLES,
+    Column,
+    Narrative,
+    Table,
+)
 from perfkit.data.dataset import Dataset
 from perfkit.data.textcells import escape_frame
 
 METADATA_FILE = "dataset.toml"
 METADATA_SHEET = "dataset"
-#: narratives in the workbook form: 年度 | 单位编码 | 正文（Markdown）
+#: narratives in the workbook form: 年度 | 单位编码 | 项目编码 | 正文（Markdown）
 NARRATIVE_SHEET = "叙述"
 #: the marker file that makes perfkit.load flag a dataset as fictional (see perfkit/data/dataset.py)
 FICTIONAL_MARKER = "FICTIONAL"
@@ -55,8 +62,8 @@ class Tables:
     """
 
     frames: dict[str, pd.DataFrame]
-    #: (year, unit_code) -> Markdown source
-    narratives: dict[tuple[int, str], str] = field(default_factory=dict)
+    #: (year, unit_code) -> Markdown source; a project's: (year, unit_code, project_code)
+    narratives: dict[tuple, str] = field(default_factory=dict)
     fictional: bool = False
     #: the dataset's name (dataset.toml ``name``)
     name: str = ""
@@ -121,19 +128,40 @@ def as_tables(data: Dataset | Tables) -> Tables:
         return data
     return Tables(
         frames={t.name: getattr(data, t.name) for t in TABLES},
-        narratives={key: narrative_markdown(n) for key, n in data.narratives.items()},
+        narratives={
+            **{key: narrative_markdown(n) for key, n in data.narratives.items()},
+            **{key: narrative_markdown(n) for key, n in data.project_narratives.items()},
+        },
         fictional=data.fictional,
         source=str(data.source or ""),
     )
 
 
+def written_columns(frame: pd.DataFrame | None, table: Table) -> list[Column]:
+    """The columns written for a table: the contract's, in order, but the optional 项目编码 of
+    budget, indicators and goals only when some row has one (a dataset without projects is
+    written as before)."""
+
+    def blank(col: Column) -> bool:
+        if col.kind != "project_code" or col.required:
+            return False
+        if frame is None or col.key not in frame.columns:
+            return True
+        values = frame[col.key]
+        return bool((values.isna() | (values.astype(str) == "")).all())
+
+    return [c for c in table.columns if not blank(c)]
+
+
 def text_frame(frame: pd.DataFrame | None, table: Table) -> pd.DataFrame:
-    """The table's contract columns, in contract order, every value as text; keys as columns."""
-    keys = [c.key for c in table.columns]
+    """The table's written columns (:func:`written_columns`), in contract order, every value
+    as text; keys as columns."""
+    columns = written_columns(frame, table)
+    keys = [c.key for c in columns]
     if frame is None or frame.empty:
         return pd.DataFrame({k: pd.Series([], dtype=object) for k in keys})
     out = {}
-    for col in table.columns:
+    for col in columns:
         if col.key not in frame.columns:
             out[col.key] = [""] * len(frame)
             continue
@@ -171,12 +199,15 @@ def _write_folder(tables: Tables, folder: Path) -> None:
         if not table.required and (frame is None or frame.empty):
             continue
         text = escape_frame(text_frame(frame, table))
-        text.columns = [c.zh for c in table.columns]
+        text.columns = [c.zh for c in written_columns(frame, table)]
         text.to_csv(folder / table.filename, index=False, encoding="utf-8-sig", lineterminator="\n")
-    for (year, code), markdown in sorted(tables.narratives.items()):
+    for key, markdown in sorted(tables.narratives.items()):
         if not markdown.strip():
             continue
+        year, code, *project = key
         path = folder / NARRATIVE_DIR / str(int(year)) / f"{code}.md"
+        if project and project[0]:  # a project's: narratives/<年度>/<单位编码>/<项目编码>.md
+            path = folder / NARRATIVE_DIR / str(int(year)) / code / f"{project[0]}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown, encoding="utf-8")
     lines = ["# 由 perfkit 写出的数据集（数据契约见 docs/data-contract.md）"]
@@ -249,19 +280,24 @@ def _write_workbook(tables: Tables, path: Path) -> None:
         if not table.required and (frame is None or frame.empty):
             continue
         # rates are written as "95.5%" text: a bare 0.955 would read back as doubtful
-        numeric = [c.kind in ("number", "year", "month") and c.unit != "%" for c in table.columns]
-        text = [c.kind in ("text", "code") or c.unit == "%" for c in table.columns]
-        widths = [24 if c.kind == "text" else 14 for c in table.columns]
-        sheet = _SheetWriter(wb, table.zh, [c.zh for c in table.columns], widths)
+        columns = written_columns(frame, table)
+        numeric = [c.kind in ("number", "year", "month") and c.unit != "%" for c in columns]
+        text = [c.kind in ("text", "code", "project_code") or c.unit == "%" for c in columns]
+        widths = [24 if c.kind == "text" else 14 for c in columns]
+        sheet = _SheetWriter(wb, table.zh, [c.zh for c in columns], widths)
         for record in text_frame(frame, table).itertuples(index=False):
             values = [_number(v) if n else v for v, n in zip(record, numeric, strict=True)]
             sheet.row(values, text)
     if tables.narratives:
-        sheet = _SheetWriter(
-            wb, NARRATIVE_SHEET, ["年度", "单位编码", "正文（Markdown）"], [8, 14, 80]
-        )
-        for (year, code), markdown in sorted(tables.narratives.items()):
-            sheet.row([int(year), code, markdown], [False, True, True], wrap=True)
+        # the 项目编码 column only when a project has a narrative (as the tables' own column)
+        projects = any(len(key) > 2 and key[2] for key in tables.narratives)
+        headers = ["年度", "单位编码", *(["项目编码"] if projects else []), "正文（Markdown）"]
+        widths = [8, 14, *([14] if projects else []), 80]
+        sheet = _SheetWriter(wb, NARRATIVE_SHEET, headers, widths)
+        for key, markdown in sorted(tables.narratives.items()):
+            year, code, *project = key
+            row = [int(year), code, *([project[0] if project else ""] if projects else [])]
+            sheet.row([*row, markdown], [False, *([True] * (len(row) - 1)), True], wrap=True)
     sheet = _SheetWriter(wb, METADATA_SHEET, ["键", "值"], [14, 40])
     for key, value in metadata(tables).items():
         sheet.row([key, value], [True, False])

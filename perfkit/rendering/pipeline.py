@@ -170,11 +170,12 @@ class _Job:
 def _units_by_year(
     ds: Dataset, years: Sequence[int] | None, units: Sequence[str] | None
 ) -> dict[int, list[tuple[str, str]]]:
-    """{year: [(unit_code, unit_name)]}: the units with budget or indicator rows that year."""
+    """{year: [(unit_code, unit_name)]}: the units with budget or indicator rows that year
+    (their own 部门整体 rows: rows with a 项目编码 are a project's table, issue 11)."""
     import pandas as pd
 
     pairs = pd.concat(
-        [ds.budget[["year", "unit_code"]], ds.indicators[["year", "unit_code"]]]
+        [t.loc[t["project_code"] == "", ["year", "unit_code"]] for t in (ds.budget, ds.indicators)]
     ).drop_duplicates()
     have = sorted(int(y) for y in pairs["year"].unique())
     if years:

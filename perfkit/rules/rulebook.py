@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -152,8 +152,15 @@ class Rulebook:
     deadline_missed: Literal["zero", "per_month"] = "zero"
     deadline_per_month: float = 0.25
     direction: Direction = Direction((), (), (), True)
+    #: the unit's 项目支出 budget rows and the sum of its projects' budgets may differ by this
+    #: much (万元) before it is a finding (``project_budget_mismatch``)
+    project_budget_tolerance: float = 0.01
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
+    #: the rulebook for projects' 项目支出绩效自评表 when the file has a ``[project]`` section
+    #: (its keys override ``[execution]``, ``[indicators]``, ``[total]``, ``[findings]`` and
+    #: ``[[grades]]`` for projects); None: projects are scored like units (:meth:`for_projects`)
+    project: Rulebook | None = field(default=None, compare=False, repr=False)
     #: normalised phrase (labels included) → tier key, built once from ``tiers``
     phrase_index: dict[str, str] = field(init=False, compare=False, repr=False)
     #: (phrase, first tier key, other tier key) for phrases given to two tiers (an error)
@@ -165,6 +172,11 @@ class Rulebook:
         index, conflicts = _phrase_index(self.tiers)
         object.__setattr__(self, "phrase_index", index)
         object.__setattr__(self, "phrase_conflicts", conflicts)
+
+    def for_projects(self) -> Rulebook:
+        """The rulebook a project's 自评表 is scored with: the ``[project]`` section applied,
+        or this rulebook itself when there is none."""
+        return self.project or self
 
     def tier(self, key: str) -> Tier:
         for t in self.tiers:
@@ -281,12 +293,56 @@ def load_rulebook(spec: str | Path | None = None) -> Rulebook:
         "title": str(data.get("title", name)),
         "description": str(data.get("description", "")),
     }
-    reader = _Reader({**_resolve(data, origin), **own}, origin)
+    resolved = _resolve(data, origin)
+    project = resolved.pop("project", None)
+    reader = _Reader({**resolved, **own}, origin)
     book = _build(reader)
     problems = reader.problems + _check(book, reader.problems, reader.data)
+    if project is not None:
+        project_book, project_problems = _project_rulebook(resolved, own, project, origin)
+        problems += project_problems
+        if project_book is not None and not problems:
+            book = replace(book, project=project_book)
     if problems:
         raise RulebookError(problems)
     return book
+
+
+#: the tables a ``[project]`` section may override for projects' 自评表
+PROJECT_SECTIONS = ("execution", "indicators", "total", "findings", "grades")
+
+
+def _project_rulebook(
+    resolved: dict[str, Any], own: dict[str, str], project: Any, origin: str
+) -> tuple[Rulebook | None, list[Problem]]:
+    """The rulebook of projects: the file's tables with ``[project]``'s merged over them
+    (``[project.execution]`` key by key over ``[execution]`` …; ``[[project.grades]]`` replaces
+    ``[[grades]]``), checked like a whole rulebook. Problems name their key under ``project.``;
+    problems of keys ``[project]`` does not touch were reported for the file already."""
+    if not isinstance(project, dict):
+        message = "应为一个表 [project]，其中可写 " + "、".join(PROJECT_SECTIONS) + "。"
+        return None, [_problem(origin, "project", project, message, "rulebook_bad_value")]
+    problems = [
+        _problem(
+            origin,
+            f"project.{key}",
+            _MISSING,
+            f"[project] 只能覆盖 {'、'.join(PROJECT_SECTIONS)}，不能写 {key}。",
+            "rulebook_bad_value",
+        )
+        for key in project
+        if key not in PROJECT_SECTIONS
+    ]
+    over = {k: v for k, v in project.items() if k in PROJECT_SECTIONS}
+    reader = _Reader({**_merge(resolved, over), **own}, origin)
+    book = _build(reader)
+    found = reader.problems + _check(book, reader.problems, reader.data)
+    for p in found:
+        top = (p.column or "").split(".")[0].split("[")[0]
+        weights = p.column == "execution.weight" and "indicators" in over
+        if top in over or weights:
+            problems.append(replace(p, column=f"project.{p.column}"))
+    return (None if problems else book), problems
 
 
 _MISSING: Any = object()
@@ -452,6 +508,7 @@ def _build(r: _Reader) -> Rulebook:
         "unverifiable": r.get(ind, "indicators", "unverifiable", str, "reported"),
         "deadline_missed": r.get(ind, "indicators", "deadline_missed", str, "zero"),
         "deadline_per_month": r.get(ind, "indicators", "deadline_per_month", float, 0.25),
+        "project_budget_tolerance": r.get(fnd, "findings", "project_budget_tolerance", float, 0.01),
     }
     try:
         months = tuple(int(m) for m in fields["time_progress_months"])
@@ -567,6 +624,13 @@ def _check(book: Rulebook, problems: list[Problem], data: dict[str, Any]) -> lis
             "indicators.deadline_per_month",
             book.deadline_per_month,
             "indicators.deadline_per_month 应在 0 与 1 之间（每逾期一个月扣减的分值比例）。",
+            "rulebook_bad_value",
+        )
+    if book.project_budget_tolerance is not None and book.project_budget_tolerance < 0:
+        bad(
+            "findings.project_budget_tolerance",
+            book.project_budget_tolerance,
+            "findings.project_budget_tolerance 应为不小于 0 的金额（万元）。",
             "rulebook_bad_value",
         )
     for i, month in enumerate(book.time_progress_months, start=1):

@@ -18,7 +18,16 @@ their thresholds read from the rulebook's ``[findings]``:
 - ``data_warning``: a validation warning about the unit (weights that do not add up, blank or
   unreadable cells, units' own scoring errors …: issue 8), its problem code in ``code``.
 
-Every finding also has ``code``: the kind, or for ``data_warning`` the warning's code.
+Every finding also has ``code``: the kind, or for ``data_warning`` the warning's code, and
+``project_code``: "" for a finding of the unit's 部门整体 table, the project's 项目编码 for a
+finding of a project's 项目支出绩效自评表 (issue 11). Two kinds only a project view allows are
+findings of the unit (:func:`project_checks`):
+
+- ``project_budget_mismatch``: the unit's 项目支出 budget rows (支出类型 项目支出, no 项目编码) add
+  up to a 全年预算数 that differs from the sum of its projects' 全年预算数 by more than
+  ``project_budget_tolerance`` (0.01 万元);
+- ``project_low_execution``: a project executed below ``low_execution`` inside a unit whose own
+  (部门整体) execution is not below it: the unit's figure hides it.
 """
 
 from __future__ import annotations
@@ -33,10 +42,13 @@ from perfkit.core.problems import Problem
 from perfkit.rules.qualitative import normalise
 from perfkit.rules.rulebook import Rulebook
 
-KEYS = ["year", "unit_code"]
+#: a finding belongs to a unit's 部门整体 table (project_code "") or to one project's 自评表
+KEYS = ["year", "unit_code", "project_code"]
 COLUMNS = [*KEYS, "kind", "subject", "message", "value", "code"]
 KINDS = (
     "low_execution",
+    "project_low_execution",
+    "project_budget_mismatch",
     "time_progress_lag",
     "under_target",
     "over_target",
@@ -45,6 +57,22 @@ KINDS = (
     "data_warning",
 )
 UNIT_SUBJECT = "单位整体"
+PROJECT_SUBJECT = "项目整体"
+#: the 支出类型 of a unit's budget rows that fund its projects
+PROJECT_EXPENSE = "项目支出"
+
+
+def with_project(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``project_code`` column ("" where it has none: the 部门整体 rows)."""
+    if "project_code" in frame.columns:
+        return frame
+    return frame.assign(project_code=np.full(len(frame), "", dtype=object))
+
+
+def _project_codes(rows: pd.DataFrame) -> np.ndarray:
+    if "project_code" not in rows.columns:
+        return np.full(len(rows), "", dtype=object)
+    return rows["project_code"].to_numpy(dtype=object)
 
 
 def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFrame:
@@ -52,6 +80,7 @@ def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFra
         {
             "year": rows["year"].to_numpy(),
             "unit_code": rows["unit_code"].to_numpy(),
+            "project_code": _project_codes(rows),
             "kind": kind,
             "subject": np.asarray(subject, dtype=object),
             "message": np.asarray(message, dtype=object),
@@ -88,7 +117,8 @@ def _named(rows: pd.DataFrame) -> np.ndarray:
 def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     """The unit, or a budget item, below ``rulebook.low_execution`` of its 全年预算数.
 
-    "党团经费预算执行率为 45.00%，低于 90%，执行进度偏低。" (the unit: "单位整体预算执行率为 …")
+    "党团经费预算执行率为 45.00%，低于 90%，执行进度偏低。" (the unit: "单位整体预算执行率为 …";
+    a project's own table: "项目整体预算执行率为 …")
     """
     tail = f"，低于 {num(rulebook.low_execution * 100)}%，执行进度偏低。"
     out = []
@@ -96,7 +126,8 @@ def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) 
         _low_execution_rows(units, items, rulebook), (None, "item"), strict=True
     ):
         if column is None:
-            names = np.full(len(rows), UNIT_SUBJECT, dtype=object)
+            project = _project_codes(rows) != ""
+            names = np.where(project, PROJECT_SUBJECT, UNIT_SUBJECT).astype(object)
         else:
             names = _text(rows, column)
         rate = rows["execution_rate"].to_numpy(float)
@@ -321,25 +352,127 @@ def execution_mismatch(units: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _project_check_rows(
+    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit-years whose 项目支出 rows disagree with their projects' budgets, and the projects
+    below ``low_execution`` in units that are not (see :func:`project_checks`)."""
+    keys = ["year", "unit_code"]
+    empty = pd.DataFrame(columns=[*keys, "unit_budget", "project_budget", "n", "diff"])
+    if projects.empty:
+        return empty, projects.iloc[:0].assign(unit_rate=np.zeros(0))
+    projects = projects[_project_codes(projects) != ""]
+    # 1. Σ全年预算数 of the unit's 项目支出 rows (no 项目编码) against Σ of its projects'
+    mismatch = empty
+    if "expense_type" in budget.columns and len(budget):
+        rows = budget[(_project_codes(budget) == "") & (_texts(budget["expense_type"].to_numpy(
+            dtype=object)) == PROJECT_EXPENSE)]  # fmt: skip
+        unit_sum = rows.groupby(keys)["adjusted_budget"].sum().rename("unit_budget")
+        per_unit = projects.groupby(keys).agg(
+            project_budget=("adjusted_budget", "sum"), n=("project_code", "size")
+        )
+        joined = pd.concat([unit_sum, per_unit], axis=1, join="inner").reset_index()
+        joined["diff"] = joined["unit_budget"] - joined["project_budget"]
+        far = np.round(joined["diff"].abs(), 9) > rulebook.project_budget_tolerance
+        mismatch = joined[far]
+    # 2. a project below the threshold inside a unit whose own execution is not
+    limit = rulebook.low_execution
+    own = units[_project_codes(units) == ""]
+    fine = own[np.round(own["execution_rate"], 9) >= limit][[*keys, "execution_rate"]]
+    low = projects[np.round(projects["execution_rate"], 9) < limit]
+    low = low.merge(fine.rename(columns={"execution_rate": "unit_rate"}), on=keys, how="inner")
+    return mismatch, low
+
+
+def project_checks(
+    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
+) -> pd.DataFrame:
+    """Findings of the unit that only its projects' tables reveal (issue 11):
+
+    - ``project_budget_mismatch``: Σ全年预算数 of the unit's own 项目支出 rows (支出类型 "项目支出",
+      no 项目编码) differs from Σ全年预算数 of its projects by more than
+      ``rulebook.project_budget_tolerance`` (0.01 万元; a difference of exactly 0.01 is none). Only
+      unit-years that have both: a unit that gives no 项目支出 row (only 年度资金总额, or projects
+      only) is not compared. "本单位项目支出全年预算数合计 120.00 万元，与所属 3 个项目的全年预算数
+      合计 110.00 万元不一致，相差 10.00 万元。" ``value``: unit − projects.
+    - ``project_low_execution``: a project whose 预算执行率 is below ``low_execution`` (90%)
+      in a unit whose own 部门整体 预算执行率 is not. "「古城墙修缮」（项目编码 P01）预算执行率为
+      75.00%，低于 90%，而单位整体预算执行率为 96.00%，项目执行偏低被单位整体执行情况掩盖。"
+      ``value``: the project's rate.
+
+    ``units`` and ``projects`` are scored rows (year, unit_code, project_code, project_name,
+    adjusted_budget, execution_rate); ``budget`` the unit's budget rows. Both kinds are
+    findings of the unit (project_code "").
+    """
+    mismatch, low = _project_check_rows(units, projects, budget, rulebook)
+    unit_money = fixed_strings(mismatch["unit_budget"].to_numpy(float), 2)
+    project_money = fixed_strings(mismatch["project_budget"].to_numpy(float), 2)
+    diff = mismatch["diff"].to_numpy(float)
+    n = mismatch["n"].astype(int).astype(str).to_numpy(dtype=object)
+    message = (
+        "本单位项目支出全年预算数合计 " + unit_money + " 万元，与所属 " + n
+        + " 个项目的全年预算数合计 " + project_money + " 万元不一致，相差 "
+        + fixed_strings(np.abs(diff), 2) + " 万元。"
+    )  # fmt: skip
+    first = _frame(
+        mismatch.assign(project_code=""),
+        "project_budget_mismatch",
+        np.full(len(mismatch), "项目支出预算", dtype=object),
+        message,
+        diff,
+    )
+    names = _text(low, "project_name") if len(low) else np.array([], dtype=object)
+    codes = _project_codes(low).astype(str).astype(object)
+    rate = low["execution_rate"].to_numpy(float)
+    message = (
+        "「" + names + "」（项目编码 " + codes + "）预算执行率为 " + percent_strings(rate)
+        + f"，低于 {num(rulebook.low_execution * 100)}%，而单位整体预算执行率为 "
+        + percent_strings(low["unit_rate"].to_numpy(float))
+        + "，项目执行偏低被单位整体执行情况掩盖。"
+    )  # fmt: skip
+    second = _frame(low.assign(project_code=""), "project_low_execution", names, message, rate)
+    return pd.concat([first, second], ignore_index=True)
+
+
+def count_project_checks(
+    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
+) -> pd.Series:
+    """How many findings :func:`project_checks` gives per (year, unit_code, project_code ""),
+    without writing them."""
+    mismatch, low = _project_check_rows(units, projects, budget, rulebook)
+    keys = pd.concat([mismatch[["year", "unit_code"]], low[["year", "unit_code"]]])
+    return with_project(keys.astype({"year": "int64"})).groupby(KEYS).size()
+
+
 def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFrame:
-    """Validation warnings about a unit, as findings (kind ``data_warning``) of the unit-years in
-    ``units``: of the warning's year, or of every year scored when it names none.
+    """Validation warnings about a unit or a project, as findings (kind ``data_warning``) of the
+    scored tables in ``units`` (rows keyed year, unit_code, project_code): a warning that names a
+    project (``Problem.project_code``) is that project's finding, any other the unit's 部门整体
+    table's; of the warning's year, or of every year scored when it names none.
 
     "「培训人次」年度指标值未填写，得分无法核实，采用单位自评得分（未填自评得分的计 0 分）。"
     """
-    scored = units[KEYS].drop_duplicates()
-    years: dict[str, list[int]] = {}
-    for year, code in zip(scored["year"].tolist(), scored["unit_code"].tolist(), strict=True):
-        years.setdefault(str(code), []).append(int(year))
+    scored = with_project(units)[KEYS].drop_duplicates()
+    years: dict[tuple[str, str], list[int]] = {}
+    for year, code, project in zip(
+        scored["year"].tolist(),
+        scored["unit_code"].tolist(),
+        scored["project_code"].tolist(),
+        strict=True,
+    ):
+        years.setdefault((str(code), str(project)), []).append(int(year))
     rows = []
     for p in problems:
-        if not p.is_warning or not p.unit_code or p.unit_code not in years:
+        if not p.is_warning or not p.unit_code:
             continue
-        subject = p.level3 or UNIT_SUBJECT
+        entity = (p.unit_code, p.project_code or "")
+        if entity not in years:
+            continue
+        subject = p.level3 or (PROJECT_SUBJECT if p.project_code else UNIT_SUBJECT)
         message = f"「{p.level3}」{p.message}" if p.level3 else p.message
-        for year in years[p.unit_code] if p.year is None else [p.year]:
-            if year in years[p.unit_code]:
-                rows.append((year, p.unit_code, "data_warning", subject, message, np.nan, p.code))
+        for year in years[entity] if p.year is None else [p.year]:
+            if year in years[entity]:
+                rows.append((year, *entity, "data_warning", subject, message, np.nan, p.code))
     return pd.DataFrame(rows, columns=COLUMNS).astype({"year": "int64", "value": float})
 
 
@@ -353,7 +486,8 @@ def find(
 ) -> pd.DataFrame:
     """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
 
-    ``indicators`` are scored indicators, ``units`` has year, unit_code, execution_rate,
+    ``indicators`` are scored indicators, ``units`` has year, unit_code (project_code),
+    execution_rate,
     ``items`` is :func:`perfkit.scoring.metrics.execution_by` per item, ``progress`` is
     :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
     """
@@ -372,8 +506,14 @@ def find(
         if any(map(len, parts))
         else (pd.DataFrame(columns=COLUMNS))
     )
+    return in_order(out)
+
+
+def in_order(out: pd.DataFrame) -> pd.DataFrame:
+    """Findings ordered by year, unit, project ("" — the unit's own — first), kind (as in
+    ``KINDS``) and source order."""
     order = out["kind"].map({k: i for i, k in enumerate(KINDS)})
-    out = out.assign(_order=order).sort_values(["year", "unit_code", "_order"], kind="stable")
+    out = out.assign(_order=order).sort_values([*KEYS, "_order"], kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
 
 
@@ -385,9 +525,10 @@ def count(
     rulebook: Rulebook,
     warnings: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """How many findings :func:`find` gives per (year, unit_code), without writing them.
+    """How many findings :func:`find` gives per (year, unit_code, project_code), without
+    writing them.
 
-    A Series indexed by year and unit_code (units without findings are absent).
+    A Series indexed by year, unit_code and project_code (tables without findings are absent).
     """
     selected = [
         *_low_execution_rows(units, items, rulebook),
@@ -398,9 +539,11 @@ def count(
     masks = [missed, _over(indicators, rulebook), _missing_reason(indicators, missed)]
     if "reported_score" in indicators:
         masks.append(_mismatch(indicators, rulebook)[2])
-    keys = [rows[KEYS] for rows in selected] + [indicators.loc[m, KEYS] for m in masks]
+    indicators = with_project(indicators)
+    keys = [with_project(rows)[KEYS] for rows in selected]
+    keys += [indicators.loc[m, KEYS] for m in masks]
     if warnings is not None:
-        keys.append(warnings[KEYS])
+        keys.append(with_project(warnings)[KEYS])
     keys = [k for k in keys if len(k)]  # as in find: empty parts do not set the dtypes
     frame = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=KEYS)
     return frame.groupby(KEYS).size()

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 KEYS = ["year", "unit_code"]
+#: the key of a scored table: a unit's 部门整体 table (project_code "") or one project's
+ENTITY = ["year", "unit_code", "project_code"]
 #: 公用经费 rows are recognised by this text inside 项目
 PUBLIC_FUNDS = "公用经费"
 #: 结转 funds are recognised by this text inside 资金来源
@@ -45,23 +47,27 @@ def _sums(budget: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def execution(budget: pd.DataFrame) -> pd.DataFrame:
-    """预算执行率 per (year, unit_code) = Σ全年执行数 / Σ全年预算数 (财预〔2020〕10号).
+def execution(budget: pd.DataFrame, keys: list[str] = KEYS) -> pd.DataFrame:
+    """预算执行率 per (year, unit_code) = Σ全年执行数 / Σ全年预算数 (财预〔2020〕10号); per
+    (year, unit_code, project_code) with ``keys=ENTITY``.
 
-    Columns: year, unit_code, initial_budget, adjusted_budget, executed, execution_rate.
+    Columns: the keys, initial_budget, adjusted_budget, executed, execution_rate.
     """
-    out = _sums(budget, KEYS)
+    out = _sums(budget, keys)
     out["execution_rate"] = ratio(out["executed"], out["adjusted_budget"])
     return out
 
 
-def execution_by(budget: pd.DataFrame, column: BudgetColumn = "item") -> pd.DataFrame:
-    """预算完成率 = 预算完成数 / 预算数 (财预〔2013〕53号), per (year, unit_code, ``column``).
+def execution_by(
+    budget: pd.DataFrame, column: BudgetColumn = "item", keys: list[str] = KEYS
+) -> pd.DataFrame:
+    """预算完成率 = 预算完成数 / 预算数 (财预〔2013〕53号), per (year, unit_code, ``column``);
+    per (year, unit_code, project_code, ``column``) with ``keys=ENTITY``.
 
     ``column`` is ``item`` (项目), ``fund_source`` (资金来源) or ``expense_type`` (支出类型).
-    Columns: year, unit_code, <column>, initial_budget, adjusted_budget, executed, execution_rate.
+    Columns: the keys, <column>, initial_budget, adjusted_budget, executed, execution_rate.
     """
-    out = _sums(budget, [*KEYS, column])
+    out = _sums(budget, [*keys, column])
     out["execution_rate"] = ratio(out["executed"], out["adjusted_budget"])
     return out
 

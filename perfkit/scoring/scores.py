@@ -40,6 +40,8 @@ from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook, load_rulebook
 from perfkit.scoring import findings, metrics
 
 KEYS = ["year", "unit_code"]
+#: what scoring groups by: a unit's 部门整体 table (project_code "") or one project's 自评表
+ENTITY = metrics.ENTITY
 TOTAL_DECIMALS = 2
 UNIT_COLUMNS = [
     "year", "unit_code", "unit_name", "initial_budget", "adjusted_budget", "executed",
@@ -47,6 +49,8 @@ UNIT_COLUMNS = [
     "reported_execution_score", "indicator_weight",
     "indicator_score", "indicator_rule_text", "total", "grade", "n_findings",
 ]  # fmt: skip
+#: one row per project (issue 11): the unit columns with the project's code and name
+PROJECT_COLUMNS = [*UNIT_COLUMNS[:3], "project_code", "project_name", *UNIT_COLUMNS[3:]]
 RESULT_COLUMNS = [
     "target_value", "actual_value", "unit", "comparator", "approx", "completion", "met",
     "tier", "rule", "reading", "rule_text", "score",
@@ -58,6 +62,10 @@ Lazy = pd.DataFrame | Callable[[], pd.DataFrame]
 
 class Scores:
     """The result of :func:`score_dataset` (columns in docs/architecture.md and docs/scoring.md).
+
+    ``units`` has one row per unit-year's 部门整体 table, ``projects`` one per project-year
+    (:data:`PROJECT_COLUMNS`); ``indicators``, ``findings`` and ``budget_items`` hold both,
+    told apart by ``project_code`` ("" for the unit's own rows).
 
     ``indicators`` and ``findings`` may be given as functions: their Chinese sentences (each
     indicator's ``rule_text``, each finding's ``message``) are then written on first use, once,
@@ -71,12 +79,14 @@ class Scores:
         findings: Lazy,
         budget_items: pd.DataFrame,
         rulebook: Rulebook,
+        projects: pd.DataFrame | None = None,
     ) -> None:
         self.units = units
         self._indicators = indicators
         self._findings = findings
         self.budget_items = budget_items
         self.rulebook = rulebook
+        self.projects = pd.DataFrame(columns=PROJECT_COLUMNS) if projects is None else projects
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -838,41 +848,154 @@ def score_dataset(
         return _score_dataset(ds, book, _as_list(years, int), _as_list(units, str))
 
 
+def _with_project(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``project_code`` ("" where absent: a frame made without the column)."""
+    if "project_code" in frame.columns:
+        if not frame["project_code"].hasnans:
+            return frame
+        return frame.assign(project_code=frame["project_code"].fillna(""))
+    return frame.assign(project_code=np.full(len(frame), "", dtype=object))
+
+
+@dataclass
+class _Part:
+    """The scored unit tables (部门整体) or the scored project tables, under their rulebook."""
+
+    book: Rulebook
+    budget: pd.DataFrame
+    indicators: pd.DataFrame
+    texts: Callable[[], np.ndarray]
+    #: the indicators' positions in the selected indicators table
+    positions: np.ndarray
+    items: pd.DataFrame
+    rows: pd.DataFrame
+    progress: pd.DataFrame
+
+
+def _part(
+    ds: Dataset,
+    budget: pd.DataFrame,
+    indicators: pd.DataFrame,
+    positions: np.ndarray,
+    monthly: pd.DataFrame,
+    book: Rulebook,
+) -> _Part:
+    scored, texts = _scored_indicators(indicators, book)
+    return _Part(
+        book=book,
+        budget=budget,
+        indicators=scored,
+        texts=texts,
+        positions=positions,
+        items=metrics.execution_by(budget, "item", keys=ENTITY),
+        rows=_units(ds, budget, scored, book),
+        progress=metrics.time_progress(monthly, budget),
+    )
+
+
 def _score_dataset(
     ds: Dataset, book: Rulebook, year_list: list[int] | None, unit_list: list[str] | None
 ) -> Scores:
-    budget = _select(ds.budget, year_list, unit_list)
-    indicators, texts = _scored_indicators(_select(ds.indicators, year_list, unit_list), book)
+    budget = _with_project(_select(ds.budget, year_list, unit_list))
+    indicators = _with_project(_select(ds.indicators, year_list, unit_list))
     monthly = _select(ds.monthly, year_list, unit_list)
 
-    items = metrics.execution_by(budget, "item")
-    unit_rows = _units(ds, budget, indicators, book)
-    progress = metrics.time_progress(monthly, budget)
-    warnings = findings.data_warnings(ds.warnings, unit_rows)
-    counts = findings.count(indicators, unit_rows, items, progress, book, warnings)
-    merged = unit_rows.drop(columns="n_findings").merge(
-        counts.rename("n_findings").reset_index(), on=KEYS, how="left"
-    )
-    merged["n_findings"] = merged["n_findings"].fillna(0).astype(int)
+    # rows with a 项目编码 are that project's 自评表 (issue 11), scored like a unit's table
+    in_project = budget["project_code"].to_numpy(dtype=object) != ""
+    indicator_in_project = indicators["project_code"].to_numpy(dtype=object) != ""
+    parts = [
+        _part(
+            ds,
+            budget[~in_project].reset_index(drop=True),
+            indicators[~indicator_in_project],
+            np.flatnonzero(~indicator_in_project),
+            monthly,
+            book,
+        )
+    ]
+    if in_project.any() or indicator_in_project.any():
+        parts.append(
+            _part(
+                ds,
+                budget[in_project].reset_index(drop=True),
+                indicators[indicator_in_project],
+                np.flatnonzero(indicator_in_project),
+                monthly.iloc[:0],  # monthly rows are the unit's
+                book.for_projects(),
+            )
+        )
+    unit, projects = parts[0], parts[1] if len(parts) > 1 else None
+    project_rows = _project_rows(ds, projects.rows) if projects else _project_rows(ds, None)
+    every = pd.concat([p.rows for p in parts], ignore_index=True)
+    warnings = findings.data_warnings(ds.warnings, every)
+    is_project = warnings["project_code"].to_numpy(dtype=object) != ""
+    part_warnings = [warnings[~is_project], warnings[is_project]]
+    counts = [
+        findings.count(p.indicators, p.rows, p.items, p.progress, p.book, w)
+        for p, w in zip(parts, part_warnings, strict=False)
+    ]
+    counts.append(findings.count_project_checks(unit.rows, project_rows, unit.budget, book))
+    n = pd.concat(counts).groupby(level=list(range(len(ENTITY)))).sum()
+
+    def with_counts(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        merged = rows.drop(columns="n_findings").merge(
+            n.rename("n_findings").reset_index(), on=ENTITY, how="left"
+        )
+        merged["n_findings"] = merged["n_findings"].fillna(0).astype(int)
+        return merged[columns].reset_index(drop=True)
+
+    def all_indicators() -> pd.DataFrame:
+        frames = [_with_texts(p.indicators, p.texts) for p in parts]
+        if len(frames) == 1:
+            return frames[0]
+        order = np.argsort(np.concatenate([p.positions for p in parts]), kind="stable")
+        return pd.concat(frames, ignore_index=True).take(order).reset_index(drop=True)
+
+    def all_findings() -> pd.DataFrame:
+        found = [
+            findings.find(p.indicators, p.rows, p.items, p.progress, p.book, w)
+            for p, w in zip(parts, part_warnings, strict=False)
+        ]
+        found.append(findings.project_checks(unit.rows, project_rows, unit.budget, book))
+        found = [f for f in found if len(f)]
+        if not found:
+            return pd.DataFrame(columns=findings.COLUMNS)
+        return findings.in_order(pd.concat(found, ignore_index=True))
+
+    items = pd.concat([p.items for p in parts], ignore_index=True) if projects else unit.items
+    unit_rows = unit.rows[unit.rows["project_code"] == ""]
     return Scores(
-        units=merged[UNIT_COLUMNS],
-        indicators=lambda: _with_texts(indicators, texts),
-        findings=lambda: findings.find(indicators, unit_rows, items, progress, book, warnings),
+        units=with_counts(unit_rows, UNIT_COLUMNS),
+        indicators=all_indicators,
+        findings=all_findings,
         budget_items=items,
         rulebook=book,
+        projects=with_counts(project_rows, PROJECT_COLUMNS),
     )
+
+
+def _project_rows(ds: Dataset, rows: pd.DataFrame | None) -> pd.DataFrame:
+    """Scored project rows with their 项目名称 (the code when not listed)."""
+    if rows is None:
+        return pd.DataFrame(columns=[*PROJECT_COLUMNS]).astype({"n_findings": int})
+    listed = ds.projects[["unit_code", "project_code", "project_name"]]
+    out = rows.merge(listed, on=["unit_code", "project_code"], how="left")
+    out["project_name"] = out["project_name"].fillna(out["project_code"]).astype(object)
+    return out
 
 
 def _units(
     ds: Dataset, budget: pd.DataFrame, indicators: pd.DataFrame, book: Rulebook
 ) -> pd.DataFrame:
-    sums = indicators.groupby(KEYS)[["weight", "score"]].sum().reset_index()
+    """One row per scored table: (year, unit_code, project_code), project_code "" for the unit's
+    部门整体 table."""
+    sums = indicators.groupby(ENTITY)[["weight", "score"]].sum().reset_index()
     sums = sums.rename(columns={"weight": "indicator_weight", "score": "indicator_score"})
-    # every unit-year with budget rows or indicators, sorted by year and unit code
-    out = metrics.execution(budget).merge(sums, on=KEYS, how="outer", sort=True)
+    # every table with budget rows or indicators, sorted by year, unit code and project code
+    out = metrics.execution(budget, keys=ENTITY).merge(sums, on=ENTITY, how="outer", sort=True)
     for col in ("adjusted_budget", "executed", "indicator_weight"):
         out[col] = out[col].fillna(0.0)
-    out = out.merge(printed_execution(budget), on=KEYS, how="left")
+    out = out.merge(printed_execution(budget), on=ENTITY, how="left")
     score, text = indicator_totals(
         out["indicator_score"].fillna(0.0).to_numpy(float),
         out["indicator_weight"].to_numpy(float),
@@ -893,14 +1016,16 @@ def _units(
 
 
 def printed_execution(budget: pd.DataFrame) -> pd.DataFrame:
-    """Per unit-year, the 执行率 and execution 得分 the unit printed (the 年度资金总额 row of its
-    自评表; issue 8 §3): the first value given on any of its budget rows, NaN when none is.
+    """Per scored table (year, unit_code, project_code), the 执行率 and execution 得分 printed on
+    it (the 年度资金总额 row of its 自评表; issue 8 §3): the first value given on any of its budget
+    rows, NaN when none is.
 
-    Columns: year, unit_code, reported_execution_rate, reported_execution_score.
+    Columns: year, unit_code, project_code, reported_execution_rate, reported_execution_score.
     """
+    budget = _with_project(budget)
     columns = {"reported_rate": "reported_execution_rate"}
     keep = [c for c in ("reported_rate", "reported_execution_score") if c in budget]
-    out = budget[[*KEYS, *keep]].groupby(KEYS, sort=False).first().reset_index()
+    out = budget[[*ENTITY, *keep]].groupby(ENTITY, sort=False).first().reset_index()
     out = out.rename(columns=columns)
     for column in ("reported_execution_rate", "reported_execution_score"):
         if column not in out:
