@@ -9,8 +9,9 @@
 
 Nothing here runs outside IPython: the command line does not pay for it.
 
-:func:`pre_save_hook` is for the Jupyter server (installed with perfkit as
-``etc/jupyter/jupyter_server_config.d/perfkit.json``): a notebook whose metadata says
+:func:`pre_save_hook` is for the Jupyter server: perfkit is a server extension (enabled by
+``etc/jupyter/jupyter_server_config.d/perfkit.json``, installed with perfkit) that registers it
+with the server's contents manager. A notebook whose metadata says
 ``"perfkit": {"strip_outputs": true}`` — the notebooks perfkit ships — is saved without outputs, so
 that running it in JupyterLab never changes the file on disk (nor ``git status``). The outputs
 stay on screen; the report is shared with ``perfkit render``, not by saving the notebook.
@@ -71,3 +72,13 @@ def pre_save_hook(model: dict[str, Any], path: str = "", **kwargs: Any) -> None:
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """perfkit as a Jupyter server extension (enabled by jupyter_server_config.d/perfkit.json)."""
+    return [{"module": "perfkit.notebook"}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Register :func:`pre_save_hook` with the server's contents manager."""
+    serverapp.contents_manager.register_pre_save_hook(pre_save_hook)

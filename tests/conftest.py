@@ -137,3 +137,12 @@ def fresh_machine_fonts(tmp_path_factory) -> dict[str, str]:
     left = subprocess.run(["fc-list", ":lang=zh"], env=env, capture_output=True, text=True)
     assert left.stdout.strip() == "", f"Chinese fonts still visible: {left.stdout[:300]}"
     return env
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """One Playwright for the whole session: its sync API runs an event loop, and a second one
+    in the same process (the report pages' browser test, then JupyterLab's) is refused."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        yield playwright

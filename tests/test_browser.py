@@ -160,13 +160,12 @@ def pages(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def browser(fresh_machine_fonts):
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=fresh_machine_fonts
-        )
-        yield chromium
-        chromium.close()
+def browser(playwright_session, fresh_machine_fonts):
+    chromium = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=fresh_machine_fonts
+    )
+    yield chromium
+    chromium.close()
 
 
 def _visit(browser, name: str, path: Path, shots: Path, bypass_csp: bool = False) -> Visit:

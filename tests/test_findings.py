@@ -314,3 +314,13 @@ def test_thresholds_come_from_the_rulebook(tmp_path):
         "单位整体预算执行率为 94.00%，低于 95%，执行进度偏低。"
     )
     assert len(of(found, "over_target")) == 1
+
+
+def test_every_kind_has_its_chinese_names_and_a_group():
+    from perfkit.report.blocks import DEFAULT_MEASURES, FINDING_GROUPS
+    from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
+
+    # a reader never sees an English kind: the index's summary, the charts, section 三
+    assert set(KIND_LABELS) == set(KINDS) == set(KIND_SHORT)
+    assert {k for _, kinds in FINDING_GROUPS for k in kinds} == set(KINDS)
+    assert {k for kinds, _ in DEFAULT_MEASURES for k in kinds} == set(KINDS)

@@ -91,12 +91,12 @@ def lab(tmp_path_factory, fresh_machine_fonts):
 
 
 @pytest.fixture(scope="module")
-def notebook_page(lab, fresh_machine_fonts):
+def notebook_page(lab, fresh_machine_fonts, playwright_session):
     """The unit report notebook, every cell run, and the requests the page made."""
     url, work = lab
     requests: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    if True:  # one Playwright per session (conftest.playwright_session)
+        browser = playwright_session.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"],

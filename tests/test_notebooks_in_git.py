@@ -83,6 +83,6 @@ def test_the_server_hook_saves_perfkits_notebooks_without_outputs():
 def test_the_hook_is_installed_into_the_environment():
     config = Path(sys.prefix) / "etc/jupyter/jupyter_server_config.d/perfkit.json"
     shipped = json.loads((ROOT / "jupyter-config" / "perfkit.json").read_text(encoding="utf-8"))
-    assert shipped["ContentsManager"]["pre_save_hook"] == "perfkit.notebook.pre_save_hook"
+    assert shipped["ServerApp"]["jpserver_extensions"] == {"perfkit.notebook": True}
     if config.exists():  # installed by pip from the wheel's data files (make: pip install -e)
         assert json.loads(config.read_text(encoding="utf-8")) == shipped

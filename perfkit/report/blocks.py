@@ -39,6 +39,7 @@ from perfkit.report.filters import (
     text,
 )
 from perfkit.rules.rulebook import Rulebook
+from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 from perfkit.scoring.metrics import BudgetColumn, execution_by
 
 if TYPE_CHECKING:  # the API builds what the report shows; the report only reads it
@@ -59,24 +60,16 @@ _NONE_WORDS = frozenset(
 
 #: findings (perfkit.scoring.findings) grouped as section 三 groups them, in order
 FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("预算执行方面", ("low_execution", "time_progress_lag")),
+    ("预算执行方面", ("low_execution", "project_low_execution", "time_progress_lag")),
+    ("预算编报方面", ("project_budget_mismatch",)),
     ("绩效目标设置方面", ("over_target",)),
     ("绩效目标完成方面", ("under_target", "missing_deviation_reason")),
     ("自评质量方面", ("score_mismatch", "data_warning")),
 )
-KIND_LABELS = {
-    "low_execution": "预算执行率偏低",
-    "time_progress_lag": "支出进度滞后",
-    "under_target": "指标未达到年度指标值",
-    "over_target": "年度指标值设置偏低",
-    "missing_deviation_reason": "未说明偏差原因",
-    "score_mismatch": "自评得分有误",
-    "data_warning": "自评表填报不规范",
-}
 #: 改进措施 written when the unit gave none: one per kind of finding present, then the last one
 DEFAULT_MEASURES = (
     (
-        ("low_execution", "time_progress_lag"),
+        ("low_execution", "project_low_execution", "time_progress_lag"),
         "加强预算执行管理，对执行进度偏低的项目逐月跟踪、分析原因，按序时进度加快支出，提高资金使用效益",
     ),
     (
@@ -87,22 +80,16 @@ DEFAULT_MEASURES = (
         ("missing_deviation_reason",),
         "对未达到年度指标值的指标逐项分析偏差原因，明确改进措施并跟踪落实",
     ),
+    (
+        ("project_budget_mismatch",),
+        "核对部门预算中的项目支出与各项目预算，确保项目预算编报口径一致、数据准确",
+    ),
     (("score_mismatch",), "严格按照评分规则开展自评，认真核对各项指标得分，确保自评结果真实、准确"),
     (
         ("data_warning",),
         "规范填写自评表，逐项填写年度指标值和实际完成值，分值合计与评分规则一致，确保自评数据完整、可核实",
     ),
 )
-#: the same kinds, short, for a chart's column labels
-KIND_SHORT = {
-    "low_execution": "执行率偏低",
-    "time_progress_lag": "进度滞后",
-    "under_target": "未达目标",
-    "over_target": "目标偏低",
-    "missing_deviation_reason": "缺偏差原因",
-    "score_mismatch": "得分有误",
-    "data_warning": "填报问题",
-}
 CLOSING_MEASURE = "认真总结，科学客观做出绩效管理评价，做好绩效评价结果运用"
 
 

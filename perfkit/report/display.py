@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from perfkit.core.formatting import fixed, percent
 from perfkit.core.problems import InvalidInput
 from perfkit.data.contract import TABLES
+from perfkit.scoring.findings import KIND_LABELS
 
 if TYPE_CHECKING:
     from perfkit.api import Overview, UnitDetail
@@ -71,16 +72,6 @@ RATES = frozenset(
     {"execution_rate", "reported_execution_rate", "completion", "cumulative_rate", "progress",
      "gap", "adjustment_rate"}
 )  # fmt: skip
-#: the Chinese kind of each finding
-KINDS_ZH: dict[str, str] = {
-    "low_execution": "预算执行率偏低",
-    "time_progress_lag": "支出进度滞后",
-    "under_target": "指标未达到年度指标值",
-    "over_target": "年度指标值设置偏低",
-    "missing_deviation_reason": "未说明偏差原因",
-    "score_mismatch": "自评得分有误",
-    "data_warning": "自评表填报不规范",
-}
 RULES_ZH: dict[str, str] = {
     "higher_better": "正向指标",
     "lower_better_ratio": "反向指标（比值）",
@@ -104,7 +95,7 @@ def zh_table(frame: pd.DataFrame) -> pd.DataFrame:
         if column in RATES:
             out[column] = [_rate(v) for v in out[column]]
         elif column == "kind":
-            out[column] = out[column].map(lambda k: KINDS_ZH.get(k, k))
+            out[column] = out[column].map(lambda k: KIND_LABELS.get(k, k))
         elif column == "rule":
             out[column] = out[column].map(lambda r: RULES_ZH.get(r, r))
         elif out[column].dtype == bool:

@@ -56,6 +56,30 @@ KINDS = (
     "score_mismatch",
     "data_warning",
 )
+#: each kind as a reader names it (the index's summary, Chinese tables in a notebook)
+KIND_LABELS: dict[str, str] = {
+    "low_execution": "预算执行率偏低",
+    "project_low_execution": "项目预算执行率偏低",
+    "project_budget_mismatch": "项目预算与项目支出预算不一致",
+    "time_progress_lag": "支出进度滞后",
+    "under_target": "指标未达到年度指标值",
+    "over_target": "年度指标值设置偏低",
+    "missing_deviation_reason": "未说明偏差原因",
+    "score_mismatch": "自评得分有误",
+    "data_warning": "自评表填报不规范",
+}
+#: the same, short, for a chart's column labels
+KIND_SHORT: dict[str, str] = {
+    "low_execution": "执行率偏低",
+    "project_low_execution": "项目执行偏低",
+    "project_budget_mismatch": "项目预算不符",
+    "time_progress_lag": "进度滞后",
+    "under_target": "未达目标",
+    "over_target": "目标偏低",
+    "missing_deviation_reason": "缺偏差原因",
+    "score_mismatch": "得分有误",
+    "data_warning": "填报问题",
+}
 UNIT_SUBJECT = "单位整体"
 PROJECT_SUBJECT = "项目整体"
 #: the 支出类型 of a unit's budget rows that fund its projects
