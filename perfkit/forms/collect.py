@@ -382,8 +382,9 @@ def collect_forms(
         ds, problems = _validate(cand, rb, live, str(folder)) if live else (None, [])
         grouped, other = _by_file(problems, set(live))
         pending = {f: [*live[f].problems, *grouped.get(f, [])] for f in live}
-        pending = {f: ps for f, ps in pending.items() if ps}
-        if other or ((pending or skipped) and not skip_invalid):
+        # a form is invalid for its errors; its warnings alone (scored, flagged) never keep it out
+        pending = {f: ps for f, ps in pending.items() if any(not p.is_warning for p in ps)}
+        if any(not p.is_warning for p in other) or ((pending or skipped) and not skip_invalid):
             everything = [*skipped.values(), *pending.values(), other]
             raise InvalidInput(sorted((p for ps in everything for p in ps), key=_reading_order))
         if not pending:
