@@ -64,7 +64,9 @@ def write_units_only(out: Path) -> Path:
     项目编码 and that column dropped, projects.csv, the project narratives and the units that
     have only projects (SZ013) left out; files otherwise byte for byte as in data/sample.
 
-    For what does not carry projects yet: the Excel forms (perfkit/forms, issue 11 item 5)."""
+    The Excel forms' tests of the units' 部门整体 forms run on it (tests/test_forms.py), so that
+    they check the forms exactly as they were before projects; tests/test_forms_projects.py uses
+    the full sample."""
     import csv
     import io
     import shutil

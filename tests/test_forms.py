@@ -42,8 +42,8 @@ RB = load_rulebook()
 
 @pytest.fixture(scope="module")
 def sample(units_sample_path):
-    # the forms carry the 部门整体 tables only (projects: issue 11 item 5, still to come), so
-    # they are made from data/sample without its projects (conftest.write_units_only)
+    # the units' 部门整体 forms as they were before projects: made from data/sample without its
+    # projects (conftest.write_units_only); the projects' forms: tests/test_forms_projects.py
     return load(units_sample_path)
 
 

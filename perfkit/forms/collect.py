@@ -1,10 +1,11 @@
 """``perfkit forms collect``: the filled-in forms of a folder back into one dataset.
 
-Each workbook gives one unit-year: its indicators (实际完成值, 得分, 偏差原因 and any indicator
+Each workbook gives one unit-year's 部门整体 table or one project-year's 项目支出绩效自评表 (the
+two may be mixed in one folder): its indicators (实际完成值, 得分, 偏差原因 and any indicator
 added in the spare rows) and its goals' 实际完成情况. The rest comes from the form's hidden sheet
-(the item-level budget, the 单位信息 row, monthly rows and the narrative, as issued by ``forms
-make``), or, with ``base``, from the bureau's own dataset, which then wins. The output holds
-exactly the unit-years collected.
+(the item-level budget, the 单位信息 row, a unit's monthly rows, a project's 项目信息 row and the
+narrative, as issued by ``forms make``), or, with ``base``, from the bureau's own dataset, which
+then wins. The output holds exactly the unit-years and project-years collected.
 
 The collected tables are checked by the core validation (:func:`perfkit.data.loading.load`), and
 every problem is moved back to the workbook and cell it came from (``SZ002.xlsx 自评表!F14``).
@@ -30,7 +31,7 @@ from perfkit.data.loading import load
 from perfkit.data.writers import Tables, as_tables, narrative_markdown, text_frame, write_dataset
 from perfkit.forms import layout as L
 from perfkit.forms.cells import amount
-from perfkit.forms.meta import META_TABLES
+from perfkit.forms.meta import META_TABLES, PROJECT_META_TABLES
 from perfkit.forms.partial import load_partial
 from perfkit.forms.read import Form, Origin, check_funding, read_form
 from perfkit.rules.rulebook import DEFAULT, Rulebook, load_rulebook, presets
@@ -56,16 +57,24 @@ class CollectResult:
     out: Path
     #: every workbook read (file names)
     files: list[str]
-    #: (year, unit_code) written
+    #: (year, unit_code) of the units' 部门整体 forms written
     collected: list[tuple[int, str]]
     #: workbooks left out under ``skip_invalid``, with their problems
     skipped: dict[str, list[Problem]] = field(default_factory=dict)
     #: warnings of the forms collected (scored, flagged), located in their workbooks
     warnings: list[Problem] = field(default_factory=list)
+    #: (year, unit_code, project_code) of the projects' 项目支出绩效自评表 written
+    collected_projects: list[tuple[int, str, str]] = field(default_factory=list)
 
     def report(self) -> str:
         """A Chinese summary for the command line."""
-        lines = [f"已回收 {len(self.collected)} 个单位的自评表，写入 {self.out}。"]
+        if self.collected_projects:
+            lines = [
+                f"已回收 {len(self.collected)} 个单位的部门整体支出绩效自评表、"
+                f"{len(self.collected_projects)} 个项目的项目支出绩效自评表，写入 {self.out}。"
+            ]
+        else:
+            lines = [f"已回收 {len(self.collected)} 个单位的自评表，写入 {self.out}。"]
         if self.warnings:
             lines.append(f"其中 {len(self.warnings)} 处警告（已收入，评分时按说明处理，请核对）：")
             lines += [f"  - {p}" for p in self.warnings]
@@ -83,7 +92,8 @@ class _Candidate:
 
     rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     origins: dict[str, list[Origin | BaseOrigin]] = field(default_factory=dict)
-    narratives: dict[tuple[int, str], str] = field(default_factory=dict)
+    #: (year, unit_code), a project's (year, unit_code, project_code) -> Markdown
+    narratives: dict[tuple, str] = field(default_factory=dict)
     fictional: bool = False
 
     def add(self, table: str, values: dict[str, str], origin: Origin | BaseOrigin) -> None:
@@ -146,12 +156,18 @@ def _meta_budget(form: Form) -> pd.DataFrame:
     return frame
 
 
-def _base_rows(base: Dataset, table: str, year: int, code: str):
-    """The unit's rows of a base table (that year's, but for units), as text, with origins."""
+def _base_rows(base: Dataset, table: str, year: int, code: str, project: str = ""):
+    """The rows of a base table for a unit's form (its own rows, without 项目编码) or a project's
+    form (the rows of its 项目编码): that year's, but for units and projects; as text, with
+    origins."""
     frame = getattr(base, table)
     sel = frame["unit_code"] == code
-    if table != "units":
+    if table == "projects":
+        sel &= frame["project_code"] == project
+    elif table != "units":
         sel &= frame["year"] == year
+        if "project_code" in frame.columns:
+            sel &= frame["project_code"].fillna("").astype(str) == project
     rows = frame.loc[sel]
     file = base.files.get(table, table)
     texts = text_frame(rows, TABLES_BY_NAME[table]).to_dict("records")
@@ -159,45 +175,67 @@ def _base_rows(base: Dataset, table: str, year: int, code: str):
 
 
 def _add_form(cand: _Candidate, form: Form, base: Dataset | None) -> None:
-    """The form's unit-year into the candidate: indicators and goals from the form, the rest
-    from the base dataset or the form's hidden sheet."""
-    year, code = int(form.year or 0), form.unit_code
+    """The form's unit-year (or project-year) into the candidate: indicators and goals from the
+    form, the rest from the base dataset or the form's hidden sheet."""
+    year, code, project = int(form.year or 0), form.unit_code, form.project_code
     keys = {"year": str(year), "unit_code": code}
+    if project:
+        keys["project_code"] = project
     for record in form.indicators:
         cand.add("indicators", {**keys, **record.values}, record.origin)
     for record in form.goals:
         cand.add("goals", {**keys, **record.values}, record.origin)
-    known = {r["unit_code"] for r in cand.rows.get("units", [])}
-    for table in META_TABLES:
-        rows = _base_rows(base, table, year, code) if base is not None else _meta_rows(form, table)
+    known_units = {r["unit_code"] for r in cand.rows.get("units", [])}
+    known_projects = {(r["unit_code"], r["project_code"]) for r in cand.rows.get("projects", [])}
+    for table in PROJECT_META_TABLES if project else META_TABLES:
+        if base is not None:
+            rows = _base_rows(base, table, year, code, project)
+        else:
+            rows = _meta_rows(form, table)
         for values, origin in rows:
-            if table != "units" or code not in known:  # one 单位信息 row for several years
-                cand.add(table, values, origin)
+            # one 单位信息 row for several years and for the unit's and its projects' forms; one
+            # 项目信息 row for several years
+            if table == "units" and code in known_units:
+                continue
+            if table == "projects" and (code, values.get("project_code", "")) in known_projects:
+                continue
+            cand.add(table, values, origin)
+    key: tuple = (year, code, project) if project else (year, code)
     if base is not None:
-        narrative = base.narratives.get((year, code))
+        narrative = (base.project_narratives if project else base.narratives).get(key)
         markdown = narrative_markdown(narrative) if narrative is not None else ""
     else:
         markdown = form.meta.narrative if form.meta else ""
         cand.fictional |= bool(form.meta and form.meta.info.get("fictional") == "true")
     if markdown.strip():
-        cand.narratives[(year, code)] = markdown
+        cand.narratives[key] = markdown
 
 
 def _check_forms(forms: list[Form], base: Dataset | None) -> None:
-    """Problems of the forms themselves: duplicates, unknown units, no budget, edited figures."""
-    seen: dict[tuple[int | None, str], str] = {}
+    """Problems of the forms themselves: duplicates, unknown units and projects, no budget,
+    edited figures."""
+    seen: dict[tuple[int | None, str, str], str] = {}
     known = set(base.units["unit_code"].astype(str)) if base is not None else None
+    projects = (
+        set(zip(base.projects["unit_code"], base.projects["project_code"], strict=True))
+        if base is not None
+        else None
+    )
     for form in forms:
         if form.sheet is None or form.year is None:
             continue
-        key = (form.year, form.unit_code)
+        key = (form.year, form.unit_code, form.project_code)
         if key in seen:
             form.blocked = True
+            if form.is_project:
+                whose = f"同一项目（单位编码 {form.unit_code}，项目编码 {form.project_code}）"
+            else:
+                whose = f"同一单位（{form.unit_code}）"
             form.problem(
                 "duplicate_form",
-                f"与 {seen[key]} 是同一单位（{form.unit_code}）同一年度的自评表，只能交一份。",
-                form.unit_cell,
-                form.unit_code,
+                f"与 {seen[key]} 是{whose}同一年度的自评表，只能交一份。",
+                form.owner_cell,
+                form.project_code or form.unit_code,
             )
             continue
         seen[key] = form.file
@@ -209,13 +247,28 @@ def _check_forms(forms: list[Form], base: Dataset | None) -> None:
                 form.unit_cell,
                 form.unit_code,
             )
+        elif (
+            projects is not None
+            and form.is_project
+            and (form.unit_code, form.project_code) not in projects
+        ):
+            form.blocked = True
+            where = base.files.get("projects")
+            form.problem(
+                "unknown_project_code",
+                f"项目编码不是单位 {form.unit_code} 在 {where} 中的项目。"
+                if where
+                else "基础数据中没有项目信息（projects），无法确认这个项目编码。",
+                form.owner_cell,
+                form.project_code,
+            )
         if base is None and (form.meta is None or not form.meta.tables.get("budget")):
             form.blocked = True
             form.problem(
                 "form_without_metadata",
                 "这份表不是由 perfkit forms make 生成的（缺少隐藏的元数据工作表），取不到逐项的预算"
                 "执行数据：请用 --base 指定财政部门的基础数据再回收。",
-                form.unit_cell,
+                form.owner_cell,
             )
         if form.meta is not None:
             check_funding(form, _meta_budget(form))
@@ -248,11 +301,16 @@ def _relocate(p: Problem, cand: _Candidate, forms: dict[str, Form]) -> Problem:
         if table == "indicators" and p.code in ("weights_total", "weights_zero") and form:
             cell = form.weight_sum_cell or cell
         return replace(p, file=origin.file, row=None, cell=cell)
-    owner = next((f for f in forms.values() if p.unit_code and f.unit_code == p.unit_code), None)
+    whose = (p.unit_code, p.project_code or "")
+    owner = next((f for f in forms.values() if (f.unit_code, f.project_code) == whose), None)
+    if owner is None:
+        owner = next(
+            (f for f in forms.values() if p.unit_code and f.unit_code == p.unit_code), None
+        )
     if owner is None:
         owner = next((f for f in forms.values() if f.unit_code and f.unit_code in p.file), None)
     if owner is not None:
-        return replace(p, file=owner.file, row=None, cell=owner.unit_cell)
+        return replace(p, file=owner.file, row=None, cell=owner.owner_cell)
     return p
 
 
@@ -324,8 +382,9 @@ def collect_forms(
         ds, problems = _validate(cand, rb, live, str(folder)) if live else (None, [])
         grouped, other = _by_file(problems, set(live))
         pending = {f: [*live[f].problems, *grouped.get(f, [])] for f in live}
-        pending = {f: ps for f, ps in pending.items() if ps}
-        if other or ((pending or skipped) and not skip_invalid):
+        # a form is invalid for its errors; its warnings alone (scored, flagged) never keep it out
+        pending = {f: ps for f, ps in pending.items() if any(not p.is_warning for p in ps)}
+        if any(not p.is_warning for p in other) or ((pending or skipped) and not skip_invalid):
             everything = [*skipped.values(), *pending.values(), other]
             raise InvalidInput(sorted((p for ps in everything for p in ps), key=_reading_order))
         if not pending:
@@ -338,6 +397,11 @@ def collect_forms(
     tables = as_tables(ds)
     tables.source = str(folder)
     written = write_dataset(tables, out)
-    collected = sorted((int(f.year or 0), f.unit_code) for f in live.values())
+    collected = sorted((int(f.year or 0), f.unit_code) for f in live.values() if not f.is_project)
+    collected_projects = sorted(
+        (int(f.year or 0), f.unit_code, f.project_code) for f in live.values() if f.is_project
+    )
     warnings = sorted(ds.warnings, key=_reading_order)
-    return CollectResult(written, [p.name for p in paths], collected, skipped, warnings)
+    return CollectResult(
+        written, [p.name for p in paths], collected, skipped, warnings, collected_projects
+    )

@@ -33,19 +33,43 @@ def forms() -> None:
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
 @click.option("--year", type=int, required=True, help="自评年度，如 2022。")
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="只生成这些单位（可重复）。")
+@click.option("--level", type=click.Choice(["unit", "project", "all"]), default="all",
+              show_default=True,
+              help="unit：部门整体支出绩效自评表，每个单位一份；project：项目支出绩效自评表，"
+                   "每个项目一份；all：两者都生成。")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="输出目录：每个单位一个 <单位编码>.xlsx。")  # fmt: skip
+              help="输出目录：每个单位一个 <单位编码>.xlsx，"
+                   "每个项目一个 <单位编码>-<项目编码>.xlsx。")  # fmt: skip
 @_RULES
-def make_command(data: Path, year: int, units: tuple[str, ...], out: Path, rules: str | None):
-    """按单位生成预填的部门整体支出绩效自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）。"""
-    from perfkit.forms.make import make_forms
+def make_command(
+    data: Path, year: int, units: tuple[str, ...], level: str, out: Path, rules: str | None
+) -> None:
+    """生成预填的自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）：按单位生成部门整体支出绩效
+    自评表，按项目生成项目支出绩效自评表。"""
+    from perfkit.forms.make import make_forms, projects_only_units, select_forms
     from perfkit.forms.partial import load_partial
     from perfkit.rules.rulebook import load_rulebook
 
     rulebook = load_rulebook(rules)
     ds = load_partial(data, rulebook)
-    paths = make_forms(ds, year, out, units=list(units) or None, rulebook=rulebook)
-    click.echo(f"已生成 {len(paths)} 份自评表，保存在 {out}。")
+    chosen = list(units) or None
+    paths = make_forms(ds, year, out, units=chosen, rulebook=rulebook, level=level)
+    n_projects = sum(1 for _, project in select_forms(ds, year, chosen, level) if project)
+    n_units = len(paths) - n_projects
+    if n_projects:
+        click.echo(
+            f"已生成 {n_units} 份部门整体支出绩效自评表、{n_projects} 份项目支出绩效自评表，"
+            f"保存在 {out}。"
+        )
+    else:
+        click.echo(f"已生成 {len(paths)} 份自评表，保存在 {out}。")
+    if level != "project":
+        only = projects_only_units(ds, year, chosen)
+        if only:
+            click.echo(
+                f"以下单位在 {year} 年度只有项目的数据，没有部门整体的数据，未生成部门整体自评表："
+                f"{'、'.join(only)}。"
+            )
 
 
 @forms.command("collect")

@@ -10,6 +10,11 @@ columns A–I; column A names the block (merged down):
 - 绩效指标: 一级指标 B | 二级指标 C | 三级指标 D | 年度指标值 E | 实际完成值 F | 分值 G | 得分 H |
   偏差原因分析及改进措施 I; then 指标分值合计 and 总分.
 
+The 项目支出绩效自评表 (domain.md §8, one workbook per project) is the same sheet with another
+title and header: "{年度}年度项目支出绩效自评表"; 项目名称 | 主管部门 | 实施单位, then 项目编码 |
+项目负责人 | 单位编码; the funding block is the project's 项目资金 with one 其中 row per 资金来源 (a
+project's rows are all 项目支出); and a 自评等级 row under 总分.
+
 ``forms collect`` does not trust row numbers: it finds each block by its header text, so blank
 rows, inserted rows and moved blocks are read the same way.
 """
@@ -37,6 +42,21 @@ SPARE_GOALS = 2
 TITLE = "{year}年度部门整体支出绩效自评表"
 UNIT_LABELS = {"unit_name": "单位名称", "department": "主管部门", "unit_code": "单位编码"}
 AMOUNT_NOTE = "金额单位：万元"
+
+#: the 项目支出绩效自评表 (one per project): its title and header labels (label -> cell key)
+PROJECT_TITLE = "{year}年度项目支出绩效自评表"
+PROJECT_LABELS = {
+    "project_name": "项目名称",
+    "department": "主管部门",
+    "unit_name": "实施单位",
+    "project_code": "项目编码",
+    "manager": "项目负责人",
+    "unit_code": "单位编码",
+}
+PROJECT_FUNDING_SECTION = "项目资金（万元）"
+GRADE_LABEL = "自评等级"
+#: what the hidden sheet's ``level`` says (absent in forms made before projects: a unit form)
+LEVEL_UNIT, LEVEL_PROJECT = "unit", "project"
 
 FUNDING_SECTION = "年度预算执行情况（万元）"
 FUNDING_TOTAL = "年度资金总额"
@@ -109,6 +129,8 @@ class Plan:
     unit: int = 2
     note: int = 3
     funding_header: int = 4
+    #: a 自评等级 row under 总分 (the project form)
+    grade_row: bool = False
 
     @property
     def funding_first(self) -> int:
@@ -151,8 +173,23 @@ class Plan:
         return self.weight_sum + 1
 
     @property
-    def footnote(self) -> int:
+    def grade(self) -> int:
+        """The 自评等级 row (when ``grade_row``)."""
         return self.total + 1
+
+    @property
+    def footnote(self) -> int:
+        return self.total + 1 + int(self.grade_row)
+
+
+def project_plan(n_funding: int, n_goals: int, n_indicators: int) -> Plan:
+    """The rows of a project form: two header rows (项目名称 …, 项目编码 …), the note on row 4."""
+    return Plan(n_funding, n_goals, n_indicators, note=4, funding_header=5, grade_row=True)
+
+
+def form_file(unit_code: str, project_code: str = "") -> str:
+    """The workbook's file name: ``<单位编码>.xlsx``, a project's ``<单位编码>-<项目编码>.xlsx``."""
+    return f"{unit_code}-{project_code}.xlsx" if project_code else f"{unit_code}.xlsx"
 
 
 @dataclass(frozen=True)
@@ -182,12 +219,13 @@ def _ordered(values: list[str], order: tuple[str, ...]) -> list[str]:
     return known + [v for v in seen if v not in order]
 
 
-def funding_rows(budget: pd.DataFrame) -> list[FundingRow]:
-    """The funding block of one unit-year from its item-level budget rows.
+def funding_rows(budget: pd.DataFrame, expense_types: bool = True) -> list[FundingRow]:
+    """The funding block of one unit-year (or project-year) from its item-level budget rows.
 
     年度资金总额 sums every row; then one row per 资金来源 present (财政拨款, 上年结转, 其他资金 …)
-    and one per 支出类型 (基本支出, 项目支出 …), each the sum of its items. Amounts are floats;
-    a sum over a blank 年初预算数 is None.
+    and, with ``expense_types`` (a unit's form), one per 支出类型 (基本支出, 项目支出 …), each the
+    sum of its items. A project's form leaves the 支出类型 rows out: its rows are all 项目支出.
+    Amounts are floats; a sum over a blank 年初预算数 is None.
     """
     cols = list(FUNDING_COLUMNS)
     amounts = budget[cols].astype(float)
@@ -198,7 +236,8 @@ def funding_rows(budget: pd.DataFrame) -> list[FundingRow]:
         return [None if part[c].isna().any() else round(float(part[c].sum()), 6) for c in cols]
 
     rows = [FundingRow(FUNDING_TOTAL, *sums(amounts))]
-    for key, order in (("fund_source", _FUND_SOURCE_ORDER), ("expense_type", _EXPENSE_TYPE_ORDER)):
+    groups = [("fund_source", _FUND_SOURCE_ORDER), ("expense_type", _EXPENSE_TYPE_ORDER)]
+    for key, order in groups if expense_types else groups[:1]:
         labels = budget[key].astype(str).str.strip()
         for i, value in enumerate(_ordered(labels.tolist(), order)):
             part = amounts[labels == value]

@@ -1,4 +1,5 @@
-"""``perfkit forms make``: one pre-filled 部门整体支出绩效自评表 workbook per unit.
+"""``perfkit forms make``: one pre-filled 自评表 workbook per unit (部门整体支出绩效自评表, from the
+unit's own rows) and per project (项目支出绩效自评表, from the rows of its 项目编码).
 
 Each workbook has the sheet 自评表 (laid out as in :mod:`perfkit.forms.layout`), the sheet 填表说明
 and the very hidden sheet ``_perfkit`` (see :mod:`perfkit.forms.meta`). Input cells are light
@@ -29,7 +30,7 @@ from perfkit.data.dataset import Dataset
 from perfkit.data.writers import format_text, narrative_markdown, put
 from perfkit.forms import instructions
 from perfkit.forms import layout as L
-from perfkit.forms.meta import write_meta
+from perfkit.forms.meta import META_TABLES, PROJECT_META_TABLES, write_meta
 from perfkit.rules.notation import NotationError, parse
 from perfkit.rules.rulebook import Rulebook, load_rulebook
 
@@ -228,10 +229,52 @@ def _write_header(sh: _Sheet, ds: Dataset, year: int, code: str, plan: L.Plan) -
     sh.box("A", plan.note, note, L.LAST_COLUMN, align="right", border=False, size=10)
 
 
-def _write_funding(sh: _Sheet, rows: list[L.FundingRow], plan: L.Plan, rb: Rulebook) -> None:
+def _write_project_header(
+    sh: _Sheet, ds: Dataset, year: int, code: str, project: str, plan: L.Plan
+) -> None:
+    """项目名称 | 主管部门 | 实施单位, then 项目编码 | 项目负责人 | 单位编码 (domain.md §8)."""
+    unit = ds.units.loc[ds.units["unit_code"] == code]
+    info = unit.iloc[0] if len(unit) else pd.Series(dtype=object)
+    p = ds.projects
+    listed = p.loc[(p["unit_code"] == code) & (p["project_code"] == project)]
+    proj = listed.iloc[0] if len(listed) else pd.Series(dtype=object)
+    title = L.PROJECT_TITLE.format(year=year)
+    sh.box("A", plan.title, title, L.LAST_COLUMN, align="center", border=False, size=16, bold=True)
+    sh.ws[f"A{plan.title}"].font = Font(name="黑体", size=16, bold=True)
+    sh.heights[plan.title] = 36
+    labels = L.PROJECT_LABELS
+    rows = (
+        (
+            ("project_name", format_text(proj.get("project_name", project)), "@"),
+            ("department", format_text(info.get("department", "")), "General"),
+            ("unit_name", format_text(info.get("unit_name", code)), "General"),
+        ),
+        (
+            ("project_code", project, "@"),
+            ("manager", format_text(proj.get("manager", "")), "General"),
+            ("unit_code", code, "@"),
+        ),
+    )
+    for r, row in zip((plan.unit, plan.unit + 1), rows, strict=True):
+        for (key, value, fmt), (label, first, last) in zip(
+            row, (("A", "B", "D"), ("E", "F", "G"), ("H", "I", "I")), strict=True
+        ):
+            sh.box(label, r, labels[key], header=True)
+            sh.box(first, r, value, last, number_format=fmt)
+    note = L.AMOUNT_NOTE + ("　（本表数据为虚构示例）" if ds.fictional else "")
+    sh.box("A", plan.note, note, L.LAST_COLUMN, align="right", border=False, size=10)
+
+
+def _write_funding(
+    sh: _Sheet,
+    rows: list[L.FundingRow],
+    plan: L.Plan,
+    rb: Rulebook,
+    section: str = L.FUNDING_SECTION,
+) -> None:
     """财预〔2020〕10号: 执行率 = 全年执行数 / 全年预算数 on each row, 得分 on the total only."""
     h, first, last = plan.funding_header, plan.funding_first, plan.funding_last
-    sh.box("A", h, L.FUNDING_SECTION, to_row=last, header=True)
+    sh.box("A", h, section, to_row=last, header=True)
     sh.box("B", h, None, "C", header=True)
     for col, text in L.FUNDING_HEADERS.items():
         sh.box(col, h, text, header=True)
@@ -349,6 +392,27 @@ def _write_sums(sh: _Sheet, plan: L.Plan, rb: Rulebook) -> None:
     sh.box(sc, t, self_total, align="center", number_format=SCORE_FORMAT, bold=True)
     note = "得分为单位自评分；最终得分由财政部门按评分规则计算。"
     sh.box(L.LAST_COLUMN, t, note, size=9, color="595959")
+    if plan.grade_row:
+        _write_grade(sh, plan, rb)
+
+
+def _grade_formula(total: str, rb: Rulebook) -> Formula:
+    """The rulebook's grade of the self-reported total, as nested IFs from the lowest band."""
+    expr = '""'
+    for g in reversed(rb.grades):
+        expr = f'IF({total}>={g.min:g},"{g.name}",{expr})'
+    return Formula(f'=IF({total}="","",{expr})')
+
+
+def _write_grade(sh: _Sheet, plan: L.Plan, rb: Rulebook) -> None:
+    """自评等级 under 总分: the grade of the self-reported total, live (the project form)."""
+    w, sc = L.INDICATOR_COLUMNS["weight"], L.INDICATOR_COLUMNS["reported_score"]
+    g = plan.grade
+    sh.box("A", g, L.GRADE_LABEL, chr(ord(w) - 1), header=True)
+    formula = _grade_formula(f"{sc}{plan.total}", rb)
+    sh.box(w, g, formula, sc, align="center", bold=True)
+    note = "按自评总分和评分规则的等级自动显示。"
+    sh.box(L.LAST_COLUMN, g, note, size=9, color="595959")
 
 
 def _write_footnote(sh: _Sheet, plan: L.Plan, fictional: bool) -> None:
@@ -432,67 +496,151 @@ def _write_help(wb: Workbook, rb: Rulebook, fictional: bool) -> None:
     _protect(ws)
 
 
-def _unit_codes(ds: Dataset, year: int, units: Sequence[str] | None) -> list[str]:
-    """The units to make forms for: those asked for, else every unit with budget rows that year."""
-    budget_units = set(ds.budget.loc[ds.budget["year"] == year, "unit_code"].astype(str))
-    if not budget_units:
+#: ``--level``: which tables get a form
+LEVELS = ("unit", "project", "all")
+#: the default level: every table of the year (a dataset without projects: the units' forms)
+DEFAULT_LEVEL = "all"
+
+
+def _project_column(frame: pd.DataFrame) -> pd.Series:
+    """A table's 项目编码 as text, "" on the unit's own rows (and when the column is absent)."""
+    if "project_code" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame["project_code"].fillna("").astype(str)
+
+
+def _tables_of_year(ds: Dataset, year: int) -> tuple[list[str], list[tuple[str, str]]]:
+    """The units with 部门整体 budget rows in ``year`` and the (unit, project) pairs with project
+    budget rows, in the order of ``units`` and ``projects``."""
+    budget = ds.budget.loc[ds.budget["year"] == year]
+    if budget.empty:
         years = "、".join(str(y) for y in ds.years) or "无"
         raise UsageError(f"数据中没有 {year} 年度的预算执行数据（数据中的年度：{years}）。")
+    codes = budget["unit_code"].astype(str)
+    projects = _project_column(budget)
+    own = set(codes[projects == ""])
+    pairs = set(zip(codes[projects != ""], projects[projects != ""], strict=True))
+    listed = list(zip(ds.projects["unit_code"], ds.projects["project_code"], strict=True))
+    ordered = [p for p in listed if p in pairs] + sorted(pairs - set(listed))
+    units = [c for c in ds.units["unit_code"].astype(str) if c in own]
+    return units, ordered
+
+
+def projects_only_units(ds: Dataset, year: int, units: Sequence[str] | None = None) -> list[str]:
+    """The units (of ``units``, else all) that have project rows in ``year`` but no 部门整体 rows:
+    they get project forms only."""
+    own, pairs = _tables_of_year(ds, int(year))
+    with_projects = list(dict.fromkeys(u for u, _ in pairs))
+    return [u for u in with_projects if u not in own and (units is None or u in units)]
+
+
+def select_forms(
+    ds: Dataset, year: int, units: Sequence[str] | None, level: str
+) -> list[tuple[str, str]]:
+    """The forms to make: (unit_code, project_code), project_code "" for the unit's 部门整体
+    form; unit by unit, the unit's own form before its projects'."""
+    if level not in LEVELS:
+        raise UsageError(f"--level 应为 {'、'.join(LEVELS)} 之一，而不是“{level}”。")
+    own, pairs = _tables_of_year(ds, year)
     known = ds.units["unit_code"].astype(str).tolist()
-    if units is None:
-        return [c for c in known if c in budget_units]
-    unknown = [c for c in units if c not in known]
-    if unknown:
-        raise UsageError(f"数据中没有这些单位编码：{'、'.join(unknown)}。")
-    empty = [c for c in units if c not in budget_units]
-    if empty:
+    if units is not None:
+        unknown = [c for c in units if c not in known]
+        if unknown:
+            raise UsageError(f"数据中没有这些单位编码：{'、'.join(unknown)}。")
+    wanted = known if units is None else list(dict.fromkeys(units))
+    with_projects = {u for u, _ in pairs}
+    if units is not None:
+        if level == "unit":
+            empty = [c for c in wanted if c not in own]
+        elif level == "project":
+            empty = [c for c in wanted if c not in with_projects]
+        else:
+            empty = [c for c in wanted if c not in own and c not in with_projects]
+        if empty:
+            if level == "project":
+                what = "项目的预算执行数据，无法生成项目支出绩效自评表"
+            elif level == "unit" and any(c in with_projects for c in empty):
+                what = (
+                    "部门整体的预算执行数据（只有项目的数据：可用 --level project），无法生成自评表"
+                )
+            else:
+                what = "预算执行数据，无法生成自评表"
+            raise UsageError(f"这些单位在 {year} 年度没有{what}：{'、'.join(empty)}。")
+    out: list[tuple[str, str]] = []
+    for code in wanted:
+        if level != "project" and code in own:
+            out.append((code, ""))
+        if level != "unit":
+            out += [(u, p) for u, p in pairs if u == code]
+    if not out:
+        if level == "project":
+            raise UsageError(f"数据中 {year} 年度没有项目（项目编码）的预算执行数据。")
         raise UsageError(
-            f"这些单位在 {year} 年度没有预算执行数据，无法生成自评表：{'、'.join(empty)}。"
+            f"数据中 {year} 年度没有部门整体的预算执行数据"
+            "（只有项目的数据：可用 --level project）。"
         )
-    return list(dict.fromkeys(units))
+    return out
 
 
-def build_form(ds: Dataset, year: int, code: str, rb: Rulebook) -> Workbook:
-    """The workbook of one unit-year (not saved)."""
+def build_form(ds: Dataset, year: int, code: str, rb: Rulebook, project: str = "") -> Workbook:
+    """The workbook of one unit-year's 部门整体 table, or with ``project`` of that project-year's
+    项目支出绩效自评表 (not saved). A project's form is scored under ``rb.for_projects()``."""
 
     def rows_of(frame: pd.DataFrame) -> pd.DataFrame:
-        sel = frame.loc[(frame["year"] == year) & (frame["unit_code"] == code)]
+        sel = (frame["year"] == year) & (frame["unit_code"] == code)
+        sel &= _project_column(frame) == project
+        sel = frame.loc[sel]
         return sel.sort_values("_row", kind="stable") if "_row" in sel.columns else sel
 
+    book = rb.for_projects() if project else rb
     budget, indicators, goals = rows_of(ds.budget), rows_of(ds.indicators), rows_of(ds.goals)
     spare = L.SPARE_INDICATORS if len(indicators) else L.SPARE_INDICATORS_EMPTY
-    funding = L.funding_rows(budget)
-    plan = L.Plan(len(funding), len(goals) + L.SPARE_GOALS, len(indicators) + spare)
+    funding = L.funding_rows(budget, expense_types=not project)
+    sizes = (len(funding), len(goals) + L.SPARE_GOALS, len(indicators) + spare)
+    plan = L.project_plan(*sizes) if project else L.Plan(*sizes)
     wb = Workbook()
     ws = wb.active
     ws.title = L.FORM_SHEET
     sh = _Sheet(ws, L.COLUMN_WIDTHS)
-    _write_header(sh, ds, year, code, plan)
-    _write_funding(sh, funding, plan, rb)
+    if project:
+        _write_project_header(sh, ds, year, code, project, plan)
+        _write_funding(sh, funding, plan, book, L.PROJECT_FUNDING_SECTION)
+    else:
+        _write_header(sh, ds, year, code, plan)
+        _write_funding(sh, funding, plan, book)
     _write_goals(sh, goals, plan)
-    _write_indicators(sh, indicators, plan, rb)
+    _write_indicators(sh, indicators, plan, book)
     _write_footnote(sh, plan, ds.fictional)
     sh.apply_heights()
     _setup_sheet(ws, plan)
-    _write_help(wb, rb, ds.fictional)
+    _write_help(wb, book, ds.fictional)
     info = {
         "layout_version": str(L.LAYOUT_VERSION),
         "unit_code": code,
+        **({"level": L.LEVEL_PROJECT, "project_code": project} if project else {}),
         "year": str(year),
         "form_sheet": L.FORM_SHEET,
         "rulebook": rb.name,
-        "indicator_total": f"{rb.indicator_total:g}",
+        "indicator_total": f"{book.indicator_total:g}",
         "fictional": "true" if ds.fictional else "false",
         "source_fingerprint": ds.fingerprint,
         "generator": f"perfkit {__version__}",
     }
-    narrative = ds.narratives.get((year, code))
-    frames = {
-        "units": ds.units.loc[ds.units["unit_code"] == code],
-        "budget": budget,
-        "monthly": rows_of(ds.monthly),
-    }
-    write_meta(wb, info, frames, narrative_markdown(narrative) if narrative else "")
+    units = ds.units.loc[ds.units["unit_code"] == code]
+    if project:
+        p = ds.projects
+        frames = {
+            "units": units,
+            "projects": p.loc[(p["unit_code"] == code) & (p["project_code"] == project)],
+            "budget": budget,
+        }
+        narrative = ds.project_narratives.get((year, code, project))
+    else:
+        frames = {"units": units, "budget": budget, "monthly": rows_of(ds.monthly)}
+        narrative = ds.narratives.get((year, code))
+    tables = PROJECT_META_TABLES if project else META_TABLES
+    markdown = narrative_markdown(narrative) if narrative else ""
+    write_meta(wb, info, frames, markdown, tables)
     wb.active = 0
     wb.calculation.fullCalcOnLoad = True
     return wb
@@ -515,16 +663,30 @@ def make_forms(
     out_dir: str | Path,
     units: Sequence[str] | None = None,
     rulebook: Rulebook | str | Path | None = None,
+    level: str = DEFAULT_LEVEL,
 ) -> list[Path]:
-    """Write ``out_dir/<单位编码>.xlsx`` for each unit (all units with budget rows in ``year``)."""
+    """Write the forms of ``year`` into ``out_dir``: ``<单位编码>.xlsx`` per unit with 部门整体 rows
+    (``level`` "unit" or "all") and ``<单位编码>-<项目编码>.xlsx`` per project with budget rows
+    (``level`` "project" or "all"); only the units of ``units`` when given. Unit by unit, the
+    unit's form before its projects'."""
     rb = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
     year = int(year)
-    codes = _unit_codes(ds, year, units)
+    forms = select_forms(ds, year, units, level)
+    names: dict[str, tuple[str, str]] = {}
+    for code, project in forms:
+        name = L.form_file(code, project)
+        if name.casefold() in names:
+            other = names[name.casefold()]
+            raise UsageError(
+                f"两份自评表的文件名相同（{name}）：单位 {code} 项目 {project or '（部门整体）'} 与"
+                f"单位 {other[0]} 项目 {other[1] or '（部门整体）'}。请修改其中一个编码。"
+            )
+        names[name.casefold()] = (code, project)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for code in codes:
-        path = out / f"{code}.xlsx"
-        _save(build_form(ds, year, code, rb), path)
+    for code, project in forms:
+        path = out / L.form_file(code, project)
+        _save(build_form(ds, year, code, rb, project), path)
         paths.append(path)
     return paths

@@ -9,6 +9,7 @@ A1 even if renamed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,8 +24,11 @@ from perfkit.forms.layout import META_MARKER, META_SHEET
 #: Excel's limit is 32,767 characters per cell; narratives are split below it
 _CHUNK = 30_000
 _NARRATIVE = "narrative"
-#: the tables a form carries in its hidden sheet
+#: the tables a unit's form carries in its hidden sheet
 META_TABLES = ("units", "budget", "monthly")
+#: the tables a project's form carries: its unit, its 项目信息 row, its budget rows (monthly rows
+#: are the unit's)
+PROJECT_META_TABLES = ("units", "projects", "budget")
 
 
 @dataclass
@@ -46,14 +50,19 @@ class Meta:
 
 
 def write_meta(
-    wb: Workbook, info: dict[str, str], frames: dict[str, pd.DataFrame], narrative: str
+    wb: Workbook,
+    info: dict[str, str],
+    frames: dict[str, pd.DataFrame],
+    narrative: str,
+    tables: Sequence[str] = META_TABLES,
 ) -> Worksheet:
-    """Add the very hidden sheet: key/value ``info``, then each table, then the narrative."""
+    """Add the very hidden sheet: key/value ``info``, then each of ``tables``, then the
+    narrative."""
     ws = wb.create_sheet(META_SHEET)
     ws.append([META_MARKER, "此工作表由 perfkit 生成，供回收自评表使用，请勿修改。"])
     for key, value in info.items():
         ws.append([key, value])
-    for name in META_TABLES:
+    for name in tables:
         table = TABLES_BY_NAME[name]
         text = text_frame(frames.get(name), table)
         ws.append([])

@@ -59,9 +59,13 @@ class Form:
     path: Path
     sheet: str | None = None
     unit_code: str = ""
+    #: the 项目编码 of a 项目支出绩效自评表; "" for a unit's 部门整体 form
+    project_code: str = ""
     year: int | None = None
     #: cell of the unit code (or the sheet's A1), named by unit-level problems
     unit_cell: str | None = None
+    #: cell of the 项目编码 of a project's form, named by project-level problems
+    project_cell: str | None = None
     meta: Meta | None = None
     indicators: list[Record] = field(default_factory=list)
     goals: list[Record] = field(default_factory=list)
@@ -78,6 +82,16 @@ class Form:
     def file(self) -> str:
         return self.path.name
 
+    @property
+    def is_project(self) -> bool:
+        """Whether this is a project's 项目支出绩效自评表."""
+        return bool(self.project_code)
+
+    @property
+    def owner_cell(self) -> str | None:
+        """The cell naming whose form this is: the 项目编码 of a project's, else the 单位编码."""
+        return (self.project_cell if self.is_project else None) or self.unit_cell
+
     def problem(
         self, code: str, message: str, cell: str | None = None, value: str | None = None
     ) -> None:
@@ -91,6 +105,7 @@ class Form:
                 unit_code=self.unit_code or None,
                 code=code,
                 year=self.year,
+                project_code=self.project_code or None,
             )
         )
 
@@ -231,6 +246,7 @@ def _read_unit(form: Form, grid: _Grid) -> None:
             break
     form.unit_cell = code_cell or grid.address(1, 1)
     form.unit_code = info.get("unit_code") or visible_code or form.path.stem
+    _read_project(form, grid)
     year = info.get("year", "")
     if not year:
         for r in range(1, min(grid.n_rows, 5) + 1):
@@ -241,12 +257,39 @@ def _read_unit(form: Form, grid: _Grid) -> None:
     if year.isdigit():
         form.year = int(year)
     else:
+        kind = "项目支出" if form.is_project else "部门整体支出"
         form.problem(
             "form_no_year",
-            "找不到年度：标题应为“XXXX年度部门整体支出绩效自评表”。",
+            f"找不到年度：标题应为“XXXX年度{kind}绩效自评表”。",
             grid.address(1, 1),
         )
         form.blocked = True
+
+
+def _read_project(form: Form, grid: _Grid) -> None:
+    """The 项目编码 of a project's form: from the hidden sheet (a form made for a unit has none),
+    else from the cell right of the visible 项目编码 label; "" for a unit's form."""
+    info = form.meta.info if form.meta else {}
+    label = L.PROJECT_LABELS["project_code"]
+    labels = set(L.PROJECT_LABELS.values())
+    for r in range(1, min(grid.n_rows, 10) + 1):
+        texts = grid.texts(r)
+        if label in texts:
+            c = texts.index(label) + 1
+            after = range(c + 1, len(texts) + 1)
+            value = next((i for i in after if texts[i - 1]), c + 1)
+            shown = grid.text(r, value)
+            if shown in labels:  # the code was cleared: point at the cell right of the label
+                value, shown = c + 1, ""
+            form.project_cell = grid.address(r, value)
+            break
+    else:
+        shown = ""
+    if form.meta is not None:
+        is_project = info.get("level") == L.LEVEL_PROJECT
+        form.project_code = info.get("project_code", "") if is_project else ""
+    else:
+        form.project_code = shown
 
 
 def _read_funding(form: Form, grid: _Grid) -> None:
@@ -326,7 +369,7 @@ def check_funding(form: Form, budget: pd.DataFrame) -> None:
     the dataset keeps is the item-level one. A figure typed over is reported, not collected."""
     if not form.funding or budget.empty:
         return
-    for row in L.funding_rows(budget):
+    for row in L.funding_rows(budget, expense_types=not form.is_project):
         shown = form.funding.get(row.name)
         if shown is None:
             form.problem(
