@@ -60,15 +60,26 @@ def install(shell: Any | None = None) -> bool:
     return True
 
 
+#: cell metadata a run or the front end adds (timings, scroll and collapse state); tags stay
+_VOLATILE_CELL_METADATA = ("execution", "scrolled", "collapsed", "jupyter", "papermill")
+
+
 def pre_save_hook(model: dict[str, Any], path: str = "", **kwargs: Any) -> None:
-    """Jupyter server ``ContentsManager.pre_save_hook``: strip the outputs and execution counts of
-    a notebook marked ``metadata.perfkit.strip_outputs``; leave every other file alone."""
+    """Jupyter server ``ContentsManager.pre_save_hook``: strip the outputs, execution counts, run
+    metadata and the interpreter's version of a notebook marked ``metadata.perfkit.strip_outputs``
+    (the file stays as committed); leave every other file alone."""
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
     nb = model["content"]
     if not (nb.get("metadata") or {}).get("perfkit", {}).get("strip_outputs"):
         return
+    # what a run and the front end add, and the committed notebook does not hold
+    info = (nb.get("metadata") or {}).get("language_info")
+    if isinstance(info, dict) and "name" in info:
+        nb["metadata"]["language_info"] = {"name": info["name"]}
     for cell in nb.get("cells", []):
+        for key in _VOLATILE_CELL_METADATA:
+            (cell.get("metadata") or {}).pop(key, None)
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None

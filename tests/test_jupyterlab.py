@@ -219,6 +219,14 @@ def test_saving_leaves_the_notebook_file_as_it_was(notebook_page):
     page, _, work = notebook_page
     path = work / "notebooks" / "unit_report.ipynb"
     before = path.read_bytes()
-    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
-    page.wait_for_timeout(2000)
+    # not awaited: a save that asked something would show a dialog, caught below
+    page.evaluate("() => { window.jupyterapp.commands.execute('docmanager:save'); }")
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        if page.locator(".jp-Dialog").count():
+            _shot(page, work, "jupyterlab-save-dialog")
+            pytest.fail("saving asked: " + page.locator(".jp-Dialog").inner_text())
+        current = page.locator(".jp-mod-current").first.get_attribute("class") or ""
+        if "jp-mod-dirty" not in current:
+            break
     assert path.read_bytes() == before
