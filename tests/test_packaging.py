@@ -27,7 +27,12 @@ from perfkit.report import templating
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 PACKAGED = ROOT / "perfkit" / "report" / "notebooks"
-NOTEBOOK_NAMES = ("unit_report.ipynb", "overview.ipynb")
+NOTEBOOK_NAMES = (
+    "unit_report.ipynb",
+    "overview.ipynb",
+    "project_report.ipynb",
+    "project_overview.ipynb",
+)
 #: the sentence a user rewords in the example of docs/rendering.md
 DEFAULT_SENTENCE = "并作为改进预算管理、安排以后年度预算的重要参考。"
 REWORDED = "并作为本单位改进预算管理、编制下一年度预算的重要依据。"
@@ -52,7 +57,8 @@ def test_notebooks_are_committed_without_outputs(name):
 def test_pipeline_finds_the_packaged_notebooks():
     assert pipeline.NOTEBOOKS.resolve() == PACKAGED.resolve()
     unit, overview = pipeline._notebook_paths(None)
-    assert (unit.name, overview.name) == NOTEBOOK_NAMES
+    project, projects = pipeline._project_notebook_paths(unit)
+    assert (unit.name, overview.name, project.name, projects.name) == NOTEBOOK_NAMES
 
 
 def _override(folder: Path) -> Path:
