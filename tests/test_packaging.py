@@ -214,10 +214,16 @@ def test_wheel_installed_in_a_fresh_venv_renders_the_sample(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     year = elsewhere / "out" / "2022"
-    with open(SAMPLE / "units.csv", encoding="utf-8-sig", newline="") as fh:
-        codes = sorted(row["单位编码"] for row in csv.DictReader(fh))
+    with open(SAMPLE / "budget.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # the units with their own 部门整体 rows (SZ013 has projects only) and every project
+    codes = sorted({row["单位编码"] for row in rows if not row["项目编码"]})
+    projects = sorted({f"{r['单位编码']}/{r['项目编码']}" for r in rows if r["项目编码"]})
     written = sorted(p.stem for p in year.glob("*.html"))
-    assert written == sorted([*codes, "index"])
+    assert written == sorted([*codes, "index", "projects"])
+    assert sorted(
+        p.relative_to(year).with_suffix("").as_posix() for p in year.glob("*/*.html")
+    ) == (projects)
     index = (year / "index.html").read_text(encoding="utf-8")
     for code in codes:
         assert f'href="{code}.html"' in index
