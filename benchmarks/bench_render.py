@@ -1,6 +1,8 @@
 """Benchmark: ``perfkit render`` against a naive loop of CLIs, in the same run, on 2 cores.
 
     python benchmarks/bench_render.py [--data data/sample] [--cores 2] [--repeat 2] [--variants]
+                                      [--projects] [--demo-units N --projects-per-unit M]
+                                      [--skip-naive]
 
 The naive loop is what a user would script: for every unit, the ``papermill`` CLI, then
 ``jupyter nbconvert --to html --no-input``. perfkit's side is ``render()`` run in a fresh Python
@@ -8,8 +10,12 @@ process (so interpreter start-up and imports are counted as they are for the CLI
 workers as cores; it also renders each year's index page, which the naive loop does not.
 Both are pinned to the same ``--cores`` CPUs. render() is timed ``--repeat`` times (the best is
 kept: other processes on a shared machine only ever add time); the naive loop, far slower, once.
+The comparison renders the units' reports only (``level="unit"``), like the naive loop.
 ``--variants`` also times render() with a fresh kernel per notebook (papermill's default) and
-with one worker, to show where the time goes.
+with one worker, to show where the time goes. ``--projects`` also times the whole render
+(``level="all"``: every unit's and project's report, the index and the projects page);
+``--demo-units N --projects-per-unit M`` benchmarks a synthetic dataset made by
+``perfkit demo-data`` instead of ``--data``. ``--skip-naive`` leaves the naive loop out.
 
 Wall-clock time is the target; CPU time (user + system of every process, kernels included) is
 printed too, because it does not depend on what else the machine is doing.
@@ -102,12 +108,21 @@ def naive(data: Path, units: list[tuple[int, str]], out: Path) -> tuple[Timing, 
     return pm + nb, pm, nb
 
 
-def fast(data: Path, out: Path, jobs: int, reuse: bool = True, repeat: int = 1) -> Timing:
+def _projects(data: Path) -> int:
+    from perfkit.data.loading import load
+    from perfkit.rendering.pipeline import _plan
+
+    return sum(len(v) for v in _plan(load(data), None, None, "project").projects.values())
+
+
+def fast(
+    data: Path, out: Path, jobs: int, reuse: bool = True, repeat: int = 1, level: str = "unit"
+) -> Timing:
     """perfkit's render() in a fresh interpreter, as the CLI runs it; the best of ``repeat``."""
     code = (
         "import sys\nfrom perfkit.rendering.pipeline import render\n"
         f"r = render({str(data)!r}, out={str(out)!r}, jobs={jobs}, progress=False, "
-        f"reuse_kernels={reuse})\n"
+        f"reuse_kernels={reuse}, level={level!r})\n"
         "print(r.summary(), file=sys.stderr)\nsys.exit(r.exit_code)\n"
     )
     return min(_run([sys.executable, "-c", code]) for _ in range(repeat))
@@ -119,17 +134,36 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--variants", action="store_true")
+    parser.add_argument("--projects", action="store_true")
+    parser.add_argument("--demo-units", type=int, default=0)
+    parser.add_argument("--projects-per-unit", type=int, default=0)
+    parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
-    data = args.data.resolve()
     print(_pin(args.cores))
+    work = Path(tempfile.mkdtemp(prefix="perfkit-bench-"))
+    data = args.data.resolve()
+    if args.demo_units:
+        data = work / "demo"
+        _run([sys.executable, "-c", "from perfkit.cli import main; main()", "demo-data",
+              str(data), "--units", str(args.demo_units),
+              "--projects-per-unit", str(args.projects_per_unit)])  # fmt: skip
     units = _units(data)
     n = len(units)
-    print(f"数据：{data}，{n} 个单位；{_load()}")
-    work = Path(tempfile.mkdtemp(prefix="perfkit-bench-"))
+    print(f"数据：{data}，{n} 个单位，{_projects(data)} 个项目；{_load()}")
     try:
         # warm the OS page cache and matplotlib's font cache so that neither side pays for them
         fast(data, work / "warm", args.cores)
         t_fast = fast(data, work / "fast", args.cores, repeat=args.repeat)
+        print(f"perfkit render (jobs={args.cores}, warm kernels, units only): {t_fast.show(n)}")
+        if args.projects:
+            m = n + _projects(data)
+            t_all = fast(data, work / "all", args.cores, repeat=args.repeat, level="all")
+            print(f"perfkit render --level all ({n} 个单位 + {m - n} 个项目 + 汇总页): "
+                  f"{t_all.wall:7.1f} s wall, {t_all.cpu:7.1f} s CPU  "
+                  f"({t_all.wall / m:.2f} s/report)")  # fmt: skip
+        if args.skip_naive:
+            print(_load())
+            return
         t_naive, t_pm, t_nb = naive(data, units, work / "naive")
         print(f"naive loop (papermill CLI + nbconvert CLI):   {t_naive.show(n)}")
         print(f"  of which papermill {t_pm.show(n)}; nbconvert {t_nb.show(n)}")

@@ -212,6 +212,10 @@ class UnitDetail:
     rulebook: Rulebook
     fictional: bool = False
     fingerprint: str = ""
+    #: the unit's projects that year (``Scores.projects`` rows: PROJECT_COLUMNS), in code order
+    projects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the render status of the unit's project reports (None: not known, e.g. in JupyterLab)
+    status: list[UnitStatus] | None = None
 
     def __repr__(self) -> str:
         s = self.summary
@@ -273,8 +277,18 @@ def _public(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> UnitDetail:
-    """Scores, findings, tables and narrative of one unit for one year.
+def unit_detail(
+    ds: Dataset,
+    year: int,
+    unit_code: str,
+    rules: Rules = None,
+    status: str | Path | None = None,
+) -> UnitDetail:
+    """Scores, findings, tables and narrative of one unit for one year, and its projects' scores.
+
+    ``status`` is the status file ``perfkit render`` writes for the unit's project reports (a
+    JSON list as :func:`read_status` reads; "" or None: not known): the report links only to the
+    project reports it lists as written.
 
     Raises :class:`UsageError` (a Chinese sentence) when the unit or the year is not in the data.
     """
@@ -324,6 +338,8 @@ def unit_detail(ds: Dataset, year: int, unit_code: str, rules: Rules = None) -> 
         rulebook=scores.rulebook,
         fictional=ds.fictional,
         fingerprint=ds.fingerprint,
+        projects=scores.projects.sort_values("project_code", kind="stable").reset_index(drop=True),
+        status=read_status(status) if status else None,
     )
 
 
@@ -459,18 +475,22 @@ def project_detail(
 
 @dataclass
 class UnitStatus:
-    """One unit's entry in the status file that ``perfkit render`` writes for the index page."""
+    """One entry of the status file that ``perfkit render`` writes for the index page: a unit's
+    report, or (``project_code`` not "") a project's report."""
 
     unit_code: str
     unit_name: str = ""
     href: str = ""
     status: str = "ok"
     error: str = ""
+    project_code: str = ""
+    project_name: str = ""
 
 
 def read_status(path: str | Path | None) -> list[UnitStatus]:
     """The render pipeline's status file: a JSON list of {"unit_code", "unit_name", "href",
-    "status": "ok" | "failed", "error"}. No path (or "") gives an empty list."""
+    "status": "ok" | "failed", "error"}, with "project_code" and "project_name" for a project's
+    report (``href`` relative to the year's folder). No path (or "") gives an empty list."""
     if not path:
         return []
     try:

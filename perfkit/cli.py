@@ -248,6 +248,13 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int, pro
     type=click.Path(dir_okay=False, path_type=str),
     help="用自己的单位报告笔记本（默认：perfkit 自带的 unit_report.ipynb）。",
 )
+@click.option(
+    "--level",
+    type=click.Choice(["unit", "project", "all"]),
+    default="all",
+    show_default=True,
+    help="生成哪些报告：unit 部门整体报告，project 项目支出绩效自评报告，all 两者都生成。",
+)
 @click.option("--no-progress", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def render(
@@ -261,9 +268,11 @@ def render(
     pdf: bool,
     templates: str | None,
     notebook: str | None,
+    level: str,
     no_progress: bool,
 ) -> None:
-    """把 DATA 中每个单位的自评报告生成为独立的 HTML 文件，并生成每个年度的汇总页 index.html。"""
+    """把 DATA 中每个单位的部门整体自评报告和每个项目的项目支出绩效自评报告生成为独立的 HTML 文件，
+    并生成每个年度的汇总页 index.html 和项目汇总页 projects.html。"""
     from perfkit.rendering.pipeline import render as render_reports
 
     result = render_reports(
@@ -277,6 +286,7 @@ def render(
         pdf=pdf,
         progress=not no_progress,
         templates=templates,
+        level=level,
     )
     click.echo(result.summary())
     ctx.exit(result.exit_code)

@@ -1,6 +1,7 @@
 """The text a reader sees on each rendered page, section by section, to compare against golden text.
 
-:func:`render_pages` renders every unit of data/sample with its index, the two hostile units of
+:func:`render_pages` renders every unit and project of data/sample with its index and projects
+page, the two hostile units of
 :mod:`hostile` with their index, and perfkit's own pages (a unit's error page, the fallback
 index) from fixed inputs. :func:`sections` reads one page as a browser shows its text: the
 ``<title>``, then the text before the first ``<h2>`` and under each ``<h2>`` heading, one line per
@@ -192,8 +193,11 @@ def render_pages(base: Path) -> dict[str, str]:
         out = base / f"{name}-reports"
         result = render(data, out=out, units=units, jobs=2, progress=False)
         assert result.exit_code == 0, result.summary()
-        for page in sorted((out / str(YEAR)).glob("*.html")):
-            found[f"{name}/{page.stem}"] = page.read_text(encoding="utf-8")
+        year = out / str(YEAR)
+        # the units' reports, the index, the projects page and every project's report
+        for page in sorted([*year.glob("*.html"), *year.glob("*/*.html")]):
+            key = page.relative_to(year).with_suffix("").as_posix()
+            found[f"{name}/{key}"] = page.read_text(encoding="utf-8")
     found.update(own_pages())
     return found
 

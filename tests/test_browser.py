@@ -64,7 +64,20 @@ CJK_FAMILY = re.compile(
     r"DengXian|等线|Hiragino|Droid Sans Fallback|AR PL|Unifont",
     re.IGNORECASE,
 )
-SAMPLE_PAGES = ("sample/SZ001", "sample/SZ002", "sample/index")
+SAMPLE_PAGES = (
+    "sample/SZ001",
+    "sample/SZ002",
+    "sample/index",
+    "sample/SZ001/P01",
+    "sample/projects",
+)
+PROJECT_HEADINGS = (
+    "一、项目基本情况",
+    "二、项目资金使用及管理情况",
+    "三、项目绩效目标实现情况",
+    "四、偏离绩效目标的原因和下一步改进措施",
+    "五、绩效自评结果拟应用和公开情况",
+)
 HOSTILE_PAGES = ("hostile/SZ001", "hostile/SZ002", "hostile/index")
 PAGES = SAMPLE_PAGES + HOSTILE_PAGES
 
@@ -154,8 +167,9 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         out = base / f"{name}-reports"
         result = render(data, out=out, units=list(hostile.UNITS), jobs=2, progress=False)
         assert result.exit_code == 0, result.summary()
-        for page in ("SZ001", "SZ002", "index"):
-            found[f"{name}/{page}"] = out / str(hostile.YEAR) / f"{page}.html"
+        for page in ("SZ001", "SZ002", "index", "SZ001/P01", "projects"):
+            if f"{name}/{page}" in PAGES:
+                found[f"{name}/{page}"] = out / str(hostile.YEAR) / f"{page}.html"
     return found
 
 
@@ -319,10 +333,11 @@ def test_screenshot_is_kept(visits, name):
 # unit pages
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if not p.endswith("index")])
+@pytest.mark.parametrize("name", [p for p in PAGES if not p.endswith(("index", "projects"))])
 def test_toc_links_land_on_their_sections(visits, name):
     toc = visits[name].toc
-    assert [h for h in UNIT_HEADINGS if h not in [text for text, _, _ in toc]] == []
+    headings = PROJECT_HEADINGS if "/P" in name else UNIT_HEADINGS
+    assert [h for h in headings if h not in [text for text, _, _ in toc]] == []
     assert [(text, where) for text, _, where in toc if where != "in view"] == []
 
 

@@ -81,10 +81,13 @@ def overview(tmp_path_factory):
 def _seed_total() -> tuple[str, str]:
     """The seed unit's total and grade, from the CSV files, by the mof2020 rules."""
     budget = pd.read_csv(SAMPLE / "budget.csv", encoding="utf-8-sig")
+    # the unit's own 部门整体 rows: rows with a 项目编码 are its projects' tables (issue 11)
+    budget = budget[budget["项目编码"].isna()]
     rows = budget[budget["单位编码"] == SEED_UNIT]
     rate = rows["全年执行数"].sum() / rows["全年预算数"].sum()  # 768.00 / 800.00 = 0.96
     execution = min(rate, 1) * 10  # 9.60
     indicators = pd.read_csv(SAMPLE / "indicators.csv", encoding="utf-8-sig")
+    indicators = indicators[indicators["项目编码"].isna()]
     ind = indicators[indicators["单位编码"] == SEED_UNIT]
     # every indicator of the seed unit is met (230余件 ≥ 150件, 0次 = 0次, 96% ≥ 90%, the three
     # qualitative ones 达成年度指标 …), so each earns its full weight: 90 in all

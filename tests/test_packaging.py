@@ -27,7 +27,12 @@ from perfkit.report import templating
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 PACKAGED = ROOT / "perfkit" / "report" / "notebooks"
-NOTEBOOK_NAMES = ("unit_report.ipynb", "overview.ipynb")
+NOTEBOOK_NAMES = (
+    "unit_report.ipynb",
+    "overview.ipynb",
+    "project_report.ipynb",
+    "project_overview.ipynb",
+)
 #: the sentence a user rewords in the example of docs/rendering.md
 DEFAULT_SENTENCE = "并作为改进预算管理、安排以后年度预算的重要参考。"
 REWORDED = "并作为本单位改进预算管理、编制下一年度预算的重要依据。"
@@ -52,7 +57,8 @@ def test_notebooks_are_committed_without_outputs(name):
 def test_pipeline_finds_the_packaged_notebooks():
     assert pipeline.NOTEBOOKS.resolve() == PACKAGED.resolve()
     unit, overview = pipeline._notebook_paths(None)
-    assert (unit.name, overview.name) == NOTEBOOK_NAMES
+    project, projects = pipeline._project_notebook_paths(unit)
+    assert (unit.name, overview.name, project.name, projects.name) == NOTEBOOK_NAMES
 
 
 def _override(folder: Path) -> Path:
@@ -208,10 +214,16 @@ def test_wheel_installed_in_a_fresh_venv_renders_the_sample(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     year = elsewhere / "out" / "2022"
-    with open(SAMPLE / "units.csv", encoding="utf-8-sig", newline="") as fh:
-        codes = sorted(row["单位编码"] for row in csv.DictReader(fh))
+    with open(SAMPLE / "budget.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # the units with their own 部门整体 rows (SZ013 has projects only) and every project
+    codes = sorted({row["单位编码"] for row in rows if not row["项目编码"]})
+    projects = sorted({f"{r['单位编码']}/{r['项目编码']}" for r in rows if r["项目编码"]})
     written = sorted(p.stem for p in year.glob("*.html"))
-    assert written == sorted([*codes, "index"])
+    assert written == sorted([*codes, "index", "projects"])
+    assert sorted(
+        p.relative_to(year).with_suffix("").as_posix() for p in year.glob("*/*.html")
+    ) == (projects)
     index = (year / "index.html").read_text(encoding="utf-8")
     for code in codes:
         assert f'href="{code}.html"' in index

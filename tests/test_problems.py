@@ -230,7 +230,10 @@ def test_every_error_is_a_perfkit_error() -> None:
         ("Status", "reserved_unit_code"),
         ("CON", "reserved_unit_code"),
         ("lpt1", "reserved_unit_code"),
-        ("notebooks", None),  # notebooks.html does not clash with the notebooks/ folder
+        # the year's notebooks/ folder would hold the unit's project reports, and projects.html
+        # is the year's projects page (issue 11)
+        ("notebooks", "reserved_unit_code"),
+        ("Projects", "reserved_unit_code"),
         ("indexes", None),
         ("../A01", "bad_unit_code"),
         ("单位1", "bad_unit_code"),

@@ -330,8 +330,9 @@ def rendered(tmp_path_factory):
     if not (SAMPLE / "units.csv").exists():
         pytest.skip("no data/sample")
     out = tmp_path_factory.mktemp("reports")
+    # the units' reports only (projects: tests/test_project_reports.py)
     result = render(SAMPLE, out=out, units=["SZ001", "SZ002"], jobs=2, pdf=bool(CHROMIUM),
-                    progress=False)  # fmt: skip
+                    progress=False, level="unit")  # fmt: skip
     return out, result
 
 
@@ -457,7 +458,8 @@ def failing(tmp_path_factory):
     out = base / "reports"
     # one worker: the three units run one after the other in the same kernel
     result = render(SAMPLE, out=out, units=["SZ001", "SZ002", "SZ003"], jobs=1,
-                    notebook=notebooks / "unit_report.ipynb", progress=False)  # fmt: skip
+                    notebook=notebooks / "unit_report.ipynb", progress=False,
+                    level="unit")  # fmt: skip
     return out, result, probes, notebooks
 
 

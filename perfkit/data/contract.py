@@ -231,10 +231,11 @@ NARRATIVE_SECTIONS: dict[str, tuple[str, ...]] = {
 UNIT_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 #: unit codes that the pattern allows but that cannot be a report's file name, compared
 #: case-insensitively: the files of a year folder that are not a unit's report (``index.html``,
-#: ``notebooks/index.ipynb``, ``notebooks/status.json``) and the device names Windows reserves
+#: ``projects.html``, ``notebooks/``, ``notebooks/index.ipynb``, ``notebooks/status.json``) and
+#: the device names Windows reserves
 #: (``CON.html`` cannot be created there). The rendering pipeline refuses the same names.
 RESERVED_UNIT_CODES: frozenset[str] = frozenset(
-    {"index", "status", "con", "prn", "aux", "nul"}
+    {"index", "status", "projects", "notebooks", "con", "prn", "aux", "nul"}
     | {f"{dev}{n}" for dev in ("com", "lpt") for n in range(1, 10)}
 )
 

@@ -187,9 +187,12 @@ def error_page(
     notebook_href: str | None,
     generated_at: datetime | None = None,
     templates: str | os.PathLike[str] | None = None,
+    project_code: str = "",
+    project_name: str = "",
 ) -> str:
     """The page written in place of a report that could not be generated, saying why
-    (``error.html.j2``; every value escaped). ``templates``: a user's template folder."""
+    (``error.html.j2``; every value escaped). ``templates``: a user's template folder;
+    ``project_code``, ``project_name``: the project, for a project's report."""
     html = templating.render(
         "error.html.j2",
         templates,
@@ -202,6 +205,8 @@ def error_page(
         year=year,
         error=error,
         notebook_href=notebook_href,
+        project_code=project_code,
+        project_name=project_name,
     )
     return webfont.embed(html)
 
@@ -217,18 +222,21 @@ def fallback_index(
     (``fallback_index.html.j2``).
 
     ``entries`` are the status records given to the overview notebook
-    (``unit_code``, ``unit_name``, ``href``, ``status``, ``error``).
+    (``unit_code``, ``unit_name``, ``href``, ``status``, ``error``); a project's record (with
+    ``project_code``) is listed under its unit's, with the project's name.
     """
     title = f"{year}年度 部门（单位）整体支出绩效自评 汇总"
     rows = [
         {
             "unit_code": e["unit_code"],
             "unit_name": e["unit_name"],
+            "project_code": e.get("project_code") or "",
+            "project_name": e.get("project_name") or "",
             "href": e["href"],
             "ok": e["status"] == "ok",
             "error": e.get("error") or "",
         }
-        for e in entries
+        for e in sorted(entries, key=lambda e: (e["unit_code"], e.get("project_code") or ""))
     ]
     html = templating.render(
         "fallback_index.html.j2",

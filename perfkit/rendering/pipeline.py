@@ -1,21 +1,32 @@
-"""Batch rendering: every unit's report and each year's index, in a pool of worker processes.
+"""Batch rendering: every unit's and every project's report, and each year's index and projects
+page, in a pool of worker processes.
 
 ``render(data, out="reports")`` loads and validates the dataset once (an invalid dataset raises
 :class:`~perfkit.core.problems.InvalidInput` before anything is written), takes the output folder's
 lock, then executes the unit notebook (``perfkit/report/notebooks/unit_report.ipynb``, package
-data) once per unit through papermill's Python API in a pool of worker processes, exports each
-executed notebook to HTML in-process with nbconvert (:mod:`perfkit.rendering.htmlexport`) and
-writes, per year::
+data) once per unit and the project notebook (``project_report.ipynb``) once per project through
+papermill's Python API in a pool of worker processes, exports each executed notebook to HTML
+in-process with nbconvert (:mod:`perfkit.rendering.htmlexport`) and writes, per year::
 
-    reports/<年度>/<单位编码>.html            the report (or, when it failed, an error page)
-    reports/<年度>/<单位编码>.pdf             with pdf=True, printed by headless Chromium
+    reports/<年度>/<单位编码>.html            the unit's 部门整体 report (or, failed, an error page)
+    reports/<年度>/<单位编码>/<项目编码>.html  a project's report (or its error page)
+    reports/<年度>/<单位编码>.pdf             with pdf=True, printed by headless Chromium (and
+                                              <单位编码>/<项目编码>.pdf)
     reports/<年度>/index.html                 the overview notebook: the year's index
+    reports/<年度>/projects.html              the projects page: every project ranked
     reports/<年度>/notebooks/<单位编码>.ipynb  the executed notebook, for audit
-    reports/<年度>/notebooks/index.ipynb      the executed overview notebook
-    reports/<年度>/notebooks/status.json      what each unit's render gave, read by the index
+    reports/<年度>/notebooks/<单位编码>/<项目编码>.ipynb
+    reports/<年度>/notebooks/<单位编码>/status.json  what the unit's project reports gave, read
+                                              by the unit's report (its links)
+    reports/<年度>/notebooks/index.ipynb, projects.ipynb  the executed index and projects page
+    reports/<年度>/notebooks/status.json      what each report's render gave, read by the index
 
-Every file is written atomically (:mod:`perfkit.core.atomic`). A unit that fails does not stop the
-others; it gets an error page, is marked failed in the index, and the exit code becomes 1.
+``level`` chooses the reports: ``"unit"``, ``"project"`` or ``"all"`` (default). A unit's report
+runs after its projects' reports, so that it links only to those that were written; the index and
+the projects page run when the year's reports are done.
+
+Every file is written atomically (:mod:`perfkit.core.atomic`). A report that fails does not stop
+the others; it gets an error page, is marked failed in the index, and the exit code becomes 1.
 
 Speed: each worker imports papermill and nbconvert and compiles the template once, and keeps one
 Jupyter kernel alive across units (:mod:`perfkit.rendering.warmkernel`: papermill would start a
@@ -47,7 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perfkit.core import atomic
 from perfkit.core.problems import UsageError
-from perfkit.data.contract import unit_code_problem
+from perfkit.data.contract import project_code_problem, unit_code_problem
 from perfkit.rendering import htmlexport
 from perfkit.rendering import pdf as pdfprint
 from perfkit.report import templating
@@ -63,6 +74,11 @@ if TYPE_CHECKING:
 NOTEBOOKS = Path(str(files("perfkit.report").joinpath("notebooks")))
 UNIT_NOTEBOOK = "unit_report.ipynb"
 OVERVIEW_NOTEBOOK = "overview.ipynb"
+PROJECT_NOTEBOOK = "project_report.ipynb"
+PROJECTS_NOTEBOOK = "project_overview.ipynb"
+#: the year's projects page, beside index.html (its executed notebook: notebooks/projects.ipynb)
+PROJECTS_PAGE = "projects"
+LEVELS = ("unit", "project", "all")
 LOCK_NAME = ".perfkit-render.lock"
 #: a cell running longer than this is taken as hung (seconds)
 CELL_TIMEOUT = 900
@@ -70,6 +86,16 @@ CELL_TIMEOUT = 900
 KERNEL_MAX_UNITS = 100
 UNIT_TITLE = "{unit_name} {year}年度 部门（单位）整体支出预算绩效自评报告"
 INDEX_TITLE = "{year}年度 部门（单位）整体支出绩效自评 汇总"
+PROJECTS_TITLE = "{year}年度 项目支出绩效自评 汇总"
+
+
+def project_title(unit_name: str, year: int, project_name: str) -> str:
+    """A project report's page title (see :func:`perfkit.report.projects.project_page_title`)."""
+    from perfkit.report.projects import project_page_title
+
+    return project_page_title(unit_name, year, project_name)
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -83,7 +109,8 @@ class RenderLocked(UsageError):
 
 @dataclass(frozen=True)
 class UnitResult:
-    """What rendering one unit (or one year's index, ``unit_code == "index"``) gave."""
+    """What rendering one unit (or one project: ``project_code`` not "", or one year's index,
+    ``unit_code == "index"``, or projects page, ``unit_code == "projects"``) gave."""
 
     year: int
     unit_code: str
@@ -95,6 +122,8 @@ class UnitResult:
     notebook: Path | None = None
     pdf: Path | None = None
     seconds: float = 0.0
+    project_code: str = ""
+    project_name: str = ""
 
     @property
     def ok(self) -> bool:
@@ -103,16 +132,20 @@ class UnitResult:
 
 @dataclass
 class RenderResult:
-    """The outcome of :func:`render`: one :class:`UnitResult` per unit, and each year's index."""
+    """The outcome of :func:`render`: one :class:`UnitResult` per unit and per project, and each
+    year's index and projects page."""
 
     out: Path
     units: list[UnitResult] = field(default_factory=list)
     indexes: list[UnitResult] = field(default_factory=list)
     elapsed: float = 0.0
+    projects: list[UnitResult] = field(default_factory=list)
+    project_pages: list[UnitResult] = field(default_factory=list)
 
     @property
     def failed(self) -> list[UnitResult]:
-        return [r for r in (*self.units, *self.indexes) if not r.ok]
+        every = (*self.units, *self.projects, *self.indexes, *self.project_pages)
+        return [r for r in every if not r.ok]
 
     @property
     def exit_code(self) -> int:
@@ -122,18 +155,24 @@ class RenderResult:
     def summary(self) -> str:
         """The Chinese summary printed at the end of a run."""
         lines = []
-        for year in sorted({r.year for r in (*self.units, *self.indexes)}):
-            units = [r for r in self.units if r.year == year]
-            ok = sum(r.ok for r in units)
-            lines.append(
-                f"{year}年度：共 {len(units)} 个单位，成功 {ok} 份，失败 {len(units) - ok} 份。"
-            )
+        for year in sorted({r.year for r in (*self.units, *self.projects, *self.indexes)}):
+            parts = []
+            for kind, done in (("单位", self.units), ("项目", self.projects)):
+                rows = [r for r in done if r.year == year]
+                ok = sum(r.ok for r in rows)
+                if rows or kind == "单位":
+                    parts.append(f"共 {len(rows)} 个{kind}，成功 {ok} 份，失败 {len(rows) - ok} 份")
+            lines.append(f"{year}年度：{'；'.join(parts)}。")
         if self.failed:
             lines.append("未能生成的报告：")
             for r in self.failed:
                 what = f"{r.unit_code} {r.unit_name}"
-                if r.unit_code == "index":
+                if r.project_code:
+                    what = f"{r.unit_code}/{r.project_code} {r.project_name}（{r.unit_name}）"
+                elif r.unit_code == "index":
                     what = "汇总页 index.html"
+                elif r.unit_code == PROJECTS_PAGE:
+                    what = "项目汇总页 projects.html"
                 lines.append(f"  - {r.year}年度 {what}：{_first_line(r.error)}")
         lines.append(f"输出目录：{self.out}")
         lines.append(f"用时：{self.elapsed:.1f} 秒")
@@ -153,7 +192,7 @@ def _first_line(text: str, limit: int = 200) -> str:
 class _Job:
     """One notebook to execute and export (picklable: it crosses into a worker process)."""
 
-    kind: Literal["unit", "index"]
+    kind: Literal["unit", "project", "index", "projects"]
     year: int
     code: str
     name: str
@@ -165,18 +204,42 @@ class _Job:
     reuse_kernel: bool = True
     #: the user's template folder (absolute), or None for the package's templates only
     templates: str | None = None
+    #: a project's code and name (kind "project"; ``code`` is its unit's)
+    project: str = ""
+    project_name: str = ""
 
 
-def _units_by_year(
-    ds: Dataset, years: Sequence[int] | None, units: Sequence[str] | None
-) -> dict[int, list[tuple[str, str]]]:
-    """{year: [(unit_code, unit_name)]}: the units with budget or indicator rows that year
-    (their own 部门整体 rows: rows with a 项目编码 are a project's table, issue 11)."""
+_ProjectEntry = tuple[str, str, str, str]  # unit_code, unit_name, project_code, project_name
+
+
+@dataclass
+class _Plan:
+    """What to render: per year, the units' 部门整体 reports and the projects' reports."""
+
+    units: dict[int, list[tuple[str, str]]]
+    projects: dict[int, list[_ProjectEntry]]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(set(self.units) | set(self.projects))
+
+
+def _plan(
+    ds: Dataset,
+    years: Sequence[int] | None,
+    units: Sequence[str] | None,
+    level: str = "all",
+) -> _Plan:
+    """The reports to render: per year, the units with their own budget or indicator rows (their
+    部门整体 table) and the projects with rows (rows with a 项目编码, issue 11), as ``level``
+    chooses ("unit", "project" or "all"). An unknown year or unit code is a usage error."""
     import pandas as pd
 
-    pairs = pd.concat(
-        [t.loc[t["project_code"] == "", ["year", "unit_code"]] for t in (ds.budget, ds.indicators)]
-    ).drop_duplicates()
+    if level not in LEVELS:
+        raise UsageError(f"level 应为 unit、project 或 all，而不是“{level}”。")
+    keys = ["year", "unit_code", "project_code"]
+    pairs = pd.concat([t[keys] for t in (ds.budget, ds.indicators)]).drop_duplicates()
+    pairs["project_code"] = pairs["project_code"].fillna("").astype(str)
     have = sorted(int(y) for y in pairs["year"].unique())
     if years:
         wanted_years = sorted({int(y) for y in years})
@@ -193,12 +256,43 @@ def _units_by_year(
         if unknown:
             raise UsageError(f"所选年度的数据中没有这些单位编码：{'、'.join(unknown)}。")
         pairs = pairs[pairs["unit_code"].isin(wanted)]
-    plan: dict[int, list[tuple[str, str]]] = {}
-    for year, code in sorted(
-        zip(pairs["year"].astype(int), pairs["unit_code"].astype(str), strict=True)
-    ):
-        plan.setdefault(year, []).append((code, ds.unit_name(code)))
+    plan = _Plan({}, {})
+    own = pairs[pairs["project_code"] == ""]
+    if level in ("unit", "all"):
+        for year, code in sorted(
+            zip(own["year"].astype(int), own["unit_code"].astype(str), strict=True)
+        ):
+            plan.units.setdefault(year, []).append((code, ds.unit_name(code)))
+    if level in ("project", "all"):
+        rows = pairs[pairs["project_code"] != ""]
+        for year, code, project in sorted(
+            zip(rows["year"].astype(int), rows["unit_code"].astype(str),
+                rows["project_code"], strict=True)
+        ):  # fmt: skip
+            entry = (code, ds.unit_name(code), project, ds.project_name(code, project))
+            plan.projects.setdefault(year, []).append(entry)
     return plan
+
+
+def _units_by_year(
+    ds: Dataset, years: Sequence[int] | None, units: Sequence[str] | None
+) -> dict[int, list[tuple[str, str]]]:
+    """{year: [(unit_code, unit_name)]}: the units with their own 部门整体 rows that year."""
+    return _plan(ds, years, units, level="unit").units
+
+
+def _project_notebook_paths(unit: Path) -> tuple[Path, Path]:
+    """The project notebook and the projects page's notebook: beside the unit notebook when
+    there, else the package's."""
+    found = []
+    for name in (PROJECT_NOTEBOOK, PROJECTS_NOTEBOOK):
+        path = unit.parent / name
+        if not path.is_file():
+            path = NOTEBOOKS / name
+        if not path.is_file():
+            raise UsageError(f"找不到报告模板笔记本 {path}。")
+        found.append(path)
+    return found[0], found[1]
 
 
 def _notebook_paths(notebook: str | os.PathLike[str] | None) -> tuple[Path, Path]:
@@ -301,30 +395,35 @@ def render(
     *,
     templates: str | os.PathLike[str] | None = None,
     reuse_kernels: bool = True,
+    level: str = "all",
 ) -> RenderResult:
-    """Render every selected unit's report and each year's index into ``out``.
+    """Render every selected unit's and project's report, and each year's index and projects
+    page, into ``out``.
 
-    ``notebook`` overrides the unit notebook (the overview is taken from beside it when there is
-    one). ``templates`` is a folder of the user's own templates, searched before the package's
-    (default: the environment variable ``PERFKIT_TEMPLATES``); the notebook kernels see it as
-    ``PERFKIT_TEMPLATES``. ``jobs`` is the number of worker processes (default: the number of
-    CPUs). With ``progress`` a progress bar is drawn on stderr when it is a terminal.
-    ``reuse_kernels=False`` starts a fresh kernel per notebook, as papermill does by default
-    (slower; for comparison).
+    ``level`` chooses the reports: ``"unit"`` (the units' 部门整体 reports), ``"project"`` (the
+    projects' reports and the projects page) or ``"all"`` (default); the index is always written.
+    ``notebook`` overrides the unit notebook (the overview, project and projects-page notebooks are
+    taken from beside it when there, else the package's). ``templates`` is a folder of the user's
+    own templates, searched before the package's (default: the environment variable
+    ``PERFKIT_TEMPLATES``); the notebook kernels see it as ``PERFKIT_TEMPLATES``. ``jobs`` is the
+    number of worker processes (default: the number of CPUs). With ``progress`` a progress bar is
+    drawn on stderr when it is a terminal. ``reuse_kernels=False`` starts a fresh kernel per
+    notebook, as papermill does by default (slower; for comparison).
 
-    Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection, a
-    missing notebook, template folder or Chromium, or a folder another render is writing;
-    nothing is written then.
+    Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection or
+    level, a missing notebook, template folder or Chromium, or a folder another render is
+    writing; nothing is written then.
     """
     from perfkit.data.loading import load
 
     started = time.monotonic()
     data_path = Path(data).expanduser().resolve()
     ds = load(data_path, rules=rules)
-    plan = _units_by_year(ds, list(years or []) or None, list(units or []) or None)
-    if not plan:
-        raise UsageError("所选范围内没有任何单位的数据，没有报告可以生成。")
+    plan = _plan(ds, list(years or []) or None, list(units or []) or None, level)
+    if not plan.years:
+        raise UsageError("所选范围内没有任何单位或项目的数据，没有报告可以生成。")
     unit_nb, overview_nb = _notebook_paths(notebook)
+    project_nb, projects_nb = _project_notebook_paths(unit_nb)
     user_templates = _templates_folder(templates)
     if pdf:
         pdfprint.find_chromium()
@@ -332,71 +431,93 @@ def render(
     out_path.mkdir(parents=True, exist_ok=True)
     rules_param = _rules_parameter(rules)
     result = RenderResult(out=out_path)
+    # the units whose projects are in the data that year (their report lists them)
+    with_projects = {
+        (int(y), str(u))
+        for t in (ds.budget, ds.indicators)
+        for y, u in t.loc[t["project_code"].fillna("") != "", ["year", "unit_code"]].itertuples(
+            index=False
+        )
+    }
+
+    def job(kind: str, year: int, parameters: dict[str, Any] | None = None, **fields: Any) -> _Job:
+        common = {"data": str(data_path), "year": year, "rules": rules_param}
+        return _Job(
+            kind=kind,  # type: ignore[arg-type]
+            year=year,
+            folder=str(out_path / str(year)),
+            reuse_kernel=reuse_kernels,
+            templates=user_templates,
+            parameters={**common, **(parameters or {})},
+            **fields,
+        )
 
     with output_lock(out_path):
-        for year in plan:
-            for folder in (out_path / str(year), out_path / str(year) / "notebooks"):
-                folder.mkdir(parents=True, exist_ok=True)
-                atomic.remove_stale_temporaries(folder)
-        unit_jobs = [
-            _Job(
-                kind="unit",
-                year=year,
-                code=code,
-                name=name,
-                title=UNIT_TITLE.format(unit_name=name, year=year),
-                notebook=str(unit_nb),
-                parameters={
-                    "data": str(data_path),
-                    "year": year,
-                    "unit_code": code,
-                    "rules": rules_param,
-                },
-                folder=str(out_path / str(year)),
-                pdf=pdf,
-                reuse_kernel=reuse_kernels,
-                templates=user_templates,
-            )
-            for year, entries in plan.items()
-            for code, name in entries
-        ]
-        index_job = {
-            year: _Job(
-                kind="index",
-                year=year,
-                code="index",
-                name="",
-                title=INDEX_TITLE.format(year=year),
-                notebook=str(overview_nb),
-                parameters={"data": str(data_path), "year": year, "rules": rules_param},
-                folder=str(out_path / str(year)),
-                reuse_kernel=reuse_kernels,
-                templates=user_templates,
-            )
-            for year in plan
-        }
-        _run_pool(unit_jobs, index_job, jobs, progress, result, user_templates)
-    result.units.sort(key=lambda r: (r.year, r.unit_code))
+        for year in plan.years:
+            folder = out_path / str(year)
+            for sub in (folder, folder / "notebooks"):
+                sub.mkdir(parents=True, exist_ok=True)
+                atomic.remove_stale_temporaries(sub)
+            for code in {p[0] for p in plan.projects.get(year, [])}:
+                for sub in (folder / code, folder / "notebooks" / code):
+                    sub.mkdir(parents=True, exist_ok=True)
+                    atomic.remove_stale_temporaries(sub)
+        project_jobs = [
+            job("project", year, code=code, name=name, project=project, project_name=pname,
+                title=project_title(name, year, pname), notebook=str(project_nb), pdf=pdf,
+                parameters={"unit_code": code, "project_code": project})
+            for year, entries in plan.projects.items()
+            for code, name, project, pname in entries
+        ]  # fmt: skip
+        unit_jobs = []
+        for year, entries in plan.units.items():
+            for code, name in entries:
+                status = ""
+                if (year, code) in with_projects:
+                    status = str(out_path / str(year) / "notebooks" / code / "status.json")
+                unit_jobs.append(
+                    job("unit", year, code=code, name=name, notebook=str(unit_nb), pdf=pdf,
+                        title=UNIT_TITLE.format(unit_name=name, year=year),
+                        parameters={"unit_code": code, "status": status})
+                )  # fmt: skip
+        finals = {
+            year: [job("index", year, code="index", name="", notebook=str(overview_nb),
+                       title=INDEX_TITLE.format(year=year))]
+            + ([job("projects", year, code=PROJECTS_PAGE, name="", notebook=str(projects_nb),
+                    title=PROJECTS_TITLE.format(year=year))] if plan.projects.get(year) else [])
+            for year in plan.years
+        }  # fmt: skip
+        _run_pool(unit_jobs, project_jobs, finals, jobs, progress, result, user_templates)
+    for done in (result.units, result.projects):
+        done.sort(key=lambda r: (r.year, r.unit_code, r.project_code))
     result.indexes.sort(key=lambda r: r.year)
+    result.project_pages.sort(key=lambda r: r.year)
     result.elapsed = time.monotonic() - started
     return result
 
 
 def _run_pool(
     unit_jobs: list[_Job],
-    index_job: dict[int, _Job],
+    project_jobs: list[_Job],
+    finals: dict[int, list[_Job]],
     jobs: int | None,
     progress: bool,
     result: RenderResult,
     templates: str | None = None,
 ) -> None:
-    """Run the units, then each year's index as soon as that year's units are done."""
+    """Run the projects, each unit as soon as its projects are done (its report links to those
+    written), then each year's index and projects page as soon as that year's reports are done."""
     from tqdm import tqdm
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(unit_jobs)))
-    remaining = {year: sum(j.year == year for j in unit_jobs) for year in index_job}
+    reports = [*project_jobs, *unit_jobs]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(reports) or 1))
+    remaining = {year: sum(j.year == year for j in reports) for year in finals}
+    # a unit's report waits for its projects' reports
+    waiting: dict[tuple[int, str], int] = {}
+    for j in project_jobs:
+        waiting[(j.year, j.code)] = waiting.get((j.year, j.code), 0) + 1
     bar = tqdm(
-        total=len(unit_jobs),
+        total=len(reports),
         desc="生成报告",
         unit="份",
         file=sys.stderr,
@@ -410,25 +531,55 @@ def _run_pool(
         initargs=(os.getpid(), templates),
     )
     pending: dict[Future[UnitResult], _Job] = {}
+    held: dict[tuple[int, str], _Job] = {}
+
+    def submit(job: _Job) -> None:
+        pending[_submit(pool, job)] = job
+
+    def year_done(year: int) -> None:
+        status = _write_status(Path(finals[year][0].folder), year, result)
+        for final in finals[year]:
+            submit(dataclasses.replace(
+                final, parameters={**final.parameters, "status": str(status)}
+            ))  # fmt: skip
+
     try:
+        for job in project_jobs:
+            submit(job)
         for job in unit_jobs:
-            pending[pool.submit(_run_job, job)] = job
+            if waiting.get((job.year, job.code)):
+                held[(job.year, job.code)] = job
+            else:
+                _write_unit_status(job, result)
+                submit(job)
+        for year in finals:  # a year with nothing to render but its index (cannot happen)
+            if remaining[year] == 0:
+                year_done(year)
         while pending:
             done, _ = wait_futures(pending, return_when="FIRST_COMPLETED")
             for future in done:
                 job = pending.pop(future)
                 outcome = _outcome(future, job)
-                if job.kind == "index":
-                    result.indexes.append(outcome)
+                if job.kind in ("index", "projects"):
+                    (result.indexes if job.kind == "index" else result.project_pages).append(
+                        outcome
+                    )
                     continue
-                result.units.append(outcome)
+                (result.units if job.kind == "unit" else result.projects).append(outcome)
                 bar.update(1)
-                if not outcome.ok:
-                    bar.set_postfix_str(f"失败 {sum(not r.ok for r in result.units)} 份")
+                failed = sum(not r.ok for r in (*result.units, *result.projects))
+                if failed:
+                    bar.set_postfix_str(f"失败 {failed} 份")
+                if job.kind == "project":
+                    key = (job.year, job.code)
+                    waiting[key] -= 1
+                    if waiting[key] == 0 and key in held:
+                        unit = held.pop(key)
+                        _write_unit_status(unit, result)
+                        submit(unit)
                 remaining[job.year] -= 1
                 if remaining[job.year] == 0:
-                    index = _with_status(index_job[job.year], result.units)
-                    pending[_submit(pool, index)] = index
+                    year_done(job.year)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -457,23 +608,47 @@ def _outcome(future: Future[UnitResult], job: _Job) -> UnitResult:
     return _failed_page(job, error, notebook=None, seconds=0.0)
 
 
-def _with_status(job: _Job, units: list[UnitResult]) -> _Job:
-    """Write the year's status file for the overview notebook; return the job that reads it."""
-    folder = Path(job.folder)
-    entries = [
-        {
-            "unit_code": r.unit_code,
-            "unit_name": r.unit_name,
-            "href": f"{r.unit_code}.html",
-            "status": r.status,
-            "error": r.error,
+def _entry(r: UnitResult) -> dict[str, str]:
+    """A report's entry in a status file (``href`` relative to the year's folder)."""
+    entry = {
+        "unit_code": r.unit_code,
+        "unit_name": r.unit_name,
+        "href": f"{r.unit_code}.html",
+        "status": r.status,
+        "error": r.error,
+    }
+    if r.project_code:
+        entry |= {
+            "project_code": r.project_code,
+            "project_name": r.project_name,
+            "href": f"{r.unit_code}/{r.project_code}.html",
         }
-        for r in sorted(units, key=lambda r: r.unit_code)
-        if r.year == job.year
-    ]
+    return entry
+
+
+def _write_status(folder: Path, year: int, result: RenderResult) -> Path:
+    """Write the year's status file (every unit's and project's report) for the index and the
+    projects page; return its path."""
+    done = sorted(
+        (r for r in (*result.units, *result.projects) if r.year == year),
+        key=lambda r: (r.unit_code, r.project_code),
+    )
     status = folder / "notebooks" / "status.json"
+    entries = [_entry(r) for r in done]
     atomic.write_text(status, json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
-    return dataclasses.replace(job, parameters={**job.parameters, "status": str(status)})
+    return status
+
+
+def _write_unit_status(job: _Job, result: RenderResult) -> None:
+    """Write the status file of the unit's project reports that its report reads (when it has
+    projects: the job's ``status`` parameter)."""
+    path = job.parameters.get("status")
+    if not path:
+        return
+    done = [r for r in result.projects if r.year == job.year and r.unit_code == job.code]
+    entries = [_entry(r) for r in sorted(done, key=lambda r: r.project_code)]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(Path(path), json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,16 +728,11 @@ def _run_job(job: _Job) -> UnitResult:
     """Execute one notebook, export it and write its files (in a worker process)."""
     state = _STATE or _WorkerState(os.getppid())
     started = time.monotonic()
-    folder = Path(job.folder)
-    stem = job.code
-    nb_path = folder / "notebooks" / f"{stem}.ipynb"
-    html_path = folder / ("index.html" if job.kind == "index" else f"{stem}.html")
-    if job.kind == "unit" and unit_code_problem(stem):  # validation refuses it first
-        error = (
-            f"单位编码“{stem}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status 等保留名），请修改单位编码后重新生成。"
-        )
-        return _failed_page(job, error, notebook=None, seconds=time.monotonic() - started)
+    stem = job.project or job.code
+    html_path, nb_path = _paths(job)
+    problem = _code_problem(job)
+    if problem:  # validation refuses it first
+        return _failed_page(job, problem, notebook=None, seconds=time.monotonic() - started)
 
     template = _input_notebook(state, job.notebook)
     nb_in = copy.deepcopy(template)
@@ -581,16 +751,57 @@ def _run_job(job: _Job) -> UnitResult:
     atomic.write_text(html_path, html)
     pdf_path = None
     if job.pdf:
-        pdf_path = folder / f"{stem}.pdf"
+        pdf_path = html_path.with_suffix(".pdf")
         try:
             pdfprint.print_pdf(html_path, pdf_path)
         except UsageError as err:
             pdf_path.unlink(missing_ok=True)
             error = f"HTML 报告已生成，但 PDF 未能生成：{err}"
-            return UnitResult(job.year, job.code, job.name, "failed", error, html_path, notebook,
-                              None, time.monotonic() - started)  # fmt: skip
-    return UnitResult(job.year, job.code, job.name, "ok", "", html_path, notebook, pdf_path,
-                      time.monotonic() - started)  # fmt: skip
+            return _result(job, "failed", error, html_path, notebook, None, started)
+    return _result(job, "ok", "", html_path, notebook, pdf_path, started)
+
+
+def _result(
+    job: _Job,
+    status: Literal["ok", "failed"],
+    error: str,
+    html: Path | None,
+    notebook: Path | None,
+    pdf: Path | None,
+    started: float | None = None,
+    seconds: float = 0.0,
+) -> UnitResult:
+    if started is not None:
+        seconds = time.monotonic() - started
+    return UnitResult(job.year, job.code, job.name, status, error, html, notebook, pdf, seconds,
+                      job.project, job.project_name)  # fmt: skip
+
+
+def _paths(job: _Job) -> tuple[Path, Path]:
+    """The job's page and its executed notebook."""
+    folder = Path(job.folder)
+    if job.kind == "project":
+        return (
+            folder / job.code / f"{job.project}.html",
+            folder / "notebooks" / job.code / f"{job.project}.ipynb",
+        )
+    page = "index" if job.kind == "index" else job.code
+    return folder / f"{page}.html", folder / "notebooks" / f"{job.code}.ipynb"
+
+
+def _code_problem(job: _Job) -> str:
+    """Why the job's unit or project code cannot name a file ("" when it can)."""
+    if job.kind in ("unit", "project") and unit_code_problem(job.code):
+        return (
+            f"单位编码“{job.code}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
+            " index、status、projects、notebooks 等保留名），请修改单位编码后重新生成。"
+        )
+    if job.kind == "project" and project_code_problem(job.project):
+        return (
+            f"项目编码“{job.project}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
+            " index、status、projects、notebooks 等保留名），请修改项目编码后重新生成。"
+        )
+    return ""
 
 
 def _check_parent() -> None:
@@ -651,29 +862,32 @@ def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -
     """Write the error page in place of the report (or the fallback index); return the failure."""
     _check_parent()
     folder = Path(job.folder)
-    href = f"notebooks/{notebook.name}" if notebook else None
+    html_path, _ = _paths(job)
+    up = "../" if job.kind == "project" else ""
+    href = (
+        f"{up}notebooks/{job.code + '/' if job.project else ''}{notebook.name}"
+        if notebook
+        else None
+    )
     if job.kind == "index":
         status = folder / "notebooks" / "status.json"
         try:
             entries = json.loads(status.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             entries = []
-        html_path = folder / "index.html"
         atomic.write_text(
             html_path, htmlexport.fallback_index(job.year, entries, error, templates=job.templates)
         )
     else:
-        html_path = folder / f"{job.code}.html"
-        if unit_code_problem(job.code):
-            return UnitResult(job.year, job.code, job.name, "failed", error, None, None, None,
-                              seconds)  # fmt: skip
+        if _code_problem(job):
+            return _result(job, "failed", error, None, None, None, seconds=seconds)
         page = htmlexport.error_page(
-            job.title, job.code, job.name, job.year, error, href, templates=job.templates
-        )
+            job.title, job.code, job.name, job.year, error, href, templates=job.templates,
+            project_code=job.project, project_name=job.project_name,
+        )  # fmt: skip
         atomic.write_text(html_path, page)
-        (folder / f"{job.code}.pdf").unlink(missing_ok=True)
-    return UnitResult(job.year, job.code, job.name, "failed", error, html_path, notebook, None,
-                      seconds)  # fmt: skip
+        html_path.with_suffix(".pdf").unlink(missing_ok=True)
+    return _result(job, "failed", error, html_path, notebook, None, seconds=seconds)
 
 
 def _kernel(state: _WorkerState, nb: NotebookNode, cwd: str) -> WarmKernel:

@@ -114,7 +114,10 @@ class WarmKernel:
         else:
             ip = os.path.join(self._sockets, "k")
             self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=ip)
-        run_sync(self.km.start_kernel)()
+        # no input history: the execution counter goes back to 1 before every notebook, and
+        # IPython's history database would then print "ERROR! Session/line number was not unique
+        # in database" into the next report
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.allow_stdin = False

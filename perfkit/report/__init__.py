@@ -1,7 +1,8 @@
 """The report: what each block of a unit report and of the index shows
 (:mod:`~perfkit.report.blocks`: a view model per block, rendered from its template in
 ``perfkit/report/templates/perfkit/blocks/``), its charts, fonts and narrative Markdown. The
-notebooks call ``perfkit.report.<block>(detail)`` and show the result; see
+notebooks call ``perfkit.report.<block>(detail)`` and show the result (the project report's
+blocks: :mod:`~perfkit.report.projects`); see
 :mod:`perfkit.report.templating` for the template environment and a user's own templates."""
 
 from perfkit.report.blocks import (
@@ -55,6 +56,28 @@ from perfkit.report.blocks import (
     unit_charts,
 )
 from perfkit.report.filters import DASH, chinese_number, money, points, rate, wan
+from perfkit.report.projects import (
+    PROJECT_SECTIONS,
+    failed_projects,
+    project_appendix_table,
+    project_basic_section,
+    project_charts,
+    project_disclosure_section,
+    project_funds_section,
+    project_page_title,
+    project_problems_section,
+    project_ranking,
+    project_report_title,
+    project_results_section,
+    project_summary,
+    project_title,
+    project_toc,
+    projects_charts,
+    projects_charts_heading,
+    projects_page_title,
+    projects_title,
+    unit_projects,
+)
 
 __all__ = [
     "CLOSING_MEASURE",
@@ -64,6 +87,7 @@ __all__ = [
     "FINDING_GROUPS",
     "KIND_LABELS",
     "KIND_SHORT",
+    "PROJECT_SECTIONS",
     "SECTIONS",
     "Chart",
     "appendix_table",
@@ -73,6 +97,7 @@ __all__ = [
     "default_measures",
     "disclosure_section",
     "execution_view",
+    "failed_projects",
     "failed_units",
     "fictional_banner",
     "figure_caption",
@@ -100,6 +125,23 @@ __all__ = [
     "points",
     "problems_section",
     "problems_view",
+    "project_appendix_table",
+    "project_basic_section",
+    "project_charts",
+    "project_disclosure_section",
+    "project_funds_section",
+    "project_page_title",
+    "project_problems_section",
+    "project_ranking",
+    "project_report_title",
+    "project_results_section",
+    "project_summary",
+    "project_title",
+    "project_toc",
+    "projects_charts",
+    "projects_charts_heading",
+    "projects_page_title",
+    "projects_title",
     "ranking_table",
     "ranking_view",
     "rate",
@@ -110,5 +152,6 @@ __all__ = [
     "title_view",
     "toc",
     "unit_charts",
+    "unit_projects",
     "wan",
 ]

@@ -43,7 +43,7 @@ from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 from perfkit.scoring.metrics import BudgetColumn, execution_by
 
 if TYPE_CHECKING:  # the API builds what the report shows; the report only reads it
-    from perfkit.api import Overview, UnitDetail
+    from perfkit.api import Overview, ProjectDetail, UnitDetail
 
 SECTIONS = {
     "s1": "一、部门（单位）概况",
@@ -60,11 +60,10 @@ _NONE_WORDS = frozenset(
 
 #: findings (perfkit.scoring.findings) grouped as section 三 groups them, in order
 FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("预算执行方面", ("low_execution", "project_low_execution", "time_progress_lag")),
-    ("预算编报方面", ("project_budget_mismatch",)),
+    ("预算执行方面", ("low_execution", "time_progress_lag", "project_low_execution")),
     ("绩效目标设置方面", ("over_target",)),
     ("绩效目标完成方面", ("under_target", "missing_deviation_reason")),
-    ("自评质量方面", ("score_mismatch", "data_warning")),
+    ("自评质量方面", ("score_mismatch", "project_budget_mismatch", "data_warning")),
 )
 #: 改进措施 written when the unit gave none: one per kind of finding present, then the last one
 DEFAULT_MEASURES = (
@@ -159,6 +158,11 @@ def stylesheet(source: Any = None) -> str:
 
 def _blocks_text(source: Any) -> list[str]:
     """The HTML of every text block a notebook shows for ``source`` (for the font's glyphs)."""
+    from perfkit.report import projects
+
+    if hasattr(source, "project_code"):
+        return projects.blocks_text(source)
+    extra = projects.extra_blocks_text(source)
     if hasattr(source, "unit_code"):
         blocks = [title_block, toc, overview_section, performance_section, problems_section,
                   disclosure_section, appendix_table, fictional_banner, footer]  # fmt: skip
@@ -167,7 +171,7 @@ def _blocks_text(source: Any) -> list[str]:
                   footer, lambda _: overview_charts_heading()]  # fmt: skip
     captions = [figure_caption(c) for c in (unit_charts(source) if hasattr(source, "unit_code")
                 else overview_charts(source))]  # fmt: skip
-    return [block(source) for block in blocks] + captions
+    return [block(source) for block in blocks] + captions + extra
 
 
 def fictional_banner(source: _Provenance) -> str:
@@ -270,8 +274,13 @@ def unit_charts(detail: UnitDetail) -> list[Chart]:
 
 def toc(detail: UnitDetail) -> str:
     """The table of contents: the four sections, the charts of section 二 and the 附表."""
+    from perfkit.report.projects import unit_toc_entries
+
     figures = [{"anchor": c.anchor, "title": c.title} for c in unit_charts(detail)]
-    return _render("toc", sections=SECTIONS, figures=figures)
+    return _render(
+        "toc", sections=SECTIONS, figures=figures, figures_under="s2",
+        extra=unit_toc_entries(detail),
+    )  # fmt: skip
 
 
 def _budget_groups(detail: UnitDetail, column: BudgetColumn) -> pd.DataFrame:
@@ -584,13 +593,13 @@ def disclosure_section(detail: UnitDetail) -> str:
     )
 
 
-def appendix_view(detail: UnitDetail) -> dict[str, Any]:
-    """The 附表's view model (see ``blocks/appendix_table.html.j2``)."""
+def appendix_body(
+    detail: UnitDetail | ProjectDetail, groups: Sequence[tuple[BudgetColumn, str]]
+) -> dict[str, Any]:
+    """What a 自评表 shows below its header, the same for a unit's and a project's table
+    (``blocks/appendix_parts.html.j2``): the funding block with one group of rows per
+    ``(column, label)`` of ``groups``, 年度总体目标, the indicators, the total and the grade."""
     s, book = detail.summary, detail.rulebook
-    parts: tuple[tuple[BudgetColumn, str], ...] = (
-        ("fund_source", "按资金来源"),
-        ("expense_type", "按支出类型"),
-    )
     ind = _grouped(detail.indicators)
     rows = [
         {
@@ -608,16 +617,12 @@ def appendix_view(detail: UnitDetail) -> dict[str, Any]:
     # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so
     indicator_weight = book.indicator_total if rescaled else float(s["indicator_weight"])
     return {
-        "heading": SECTIONS["appendix"],
-        "year": detail.year,
-        "unit_name": detail.unit_name,
-        "department": text(s.get("department")),
         "funding": {
             "total": _figures(s, *_BUDGET),
             "execution_weight": book.execution_weight,
             "execution_score": s["execution_score"],
             "groups": [
-                {"label": label, "rows": _budget_rows(detail, column)} for column, label in parts
+                {"label": label, "rows": _budget_rows(detail, column)} for column, label in groups
             ],
         },
         "goals": goals_view(detail, "")["rows"],
@@ -626,6 +631,21 @@ def appendix_view(detail: UnitDetail) -> dict[str, Any]:
         "total": s["total"],
         "grade": text(s["grade"]),
         "rescaled": rescaled,
+    }
+
+
+def appendix_view(detail: UnitDetail) -> dict[str, Any]:
+    """The 附表's view model (see ``blocks/appendix_table.html.j2``)."""
+    groups: tuple[tuple[BudgetColumn, str], ...] = (
+        ("fund_source", "按资金来源"),
+        ("expense_type", "按支出类型"),
+    )
+    return {
+        "heading": SECTIONS["appendix"],
+        "year": detail.year,
+        "unit_name": detail.unit_name,
+        "department": text(detail.summary.get("department")),
+        **appendix_body(detail, groups),
     }
 
 
@@ -683,7 +703,7 @@ def _href(unit_code: str, given: str) -> str | None:
 
 def ranking_view(ov: Overview) -> dict[str, Any]:
     """The ranking's view model (see ``blocks/ranking_table.html.j2``)."""
-    status = {s.unit_code: s for s in ov.status}
+    status = {s.unit_code: s for s in ov.status if not s.project_code}
     units = ov.units.sort_values(["total", "unit_code"], ascending=[False, True], kind="stable")
     ranks = units["total"].rank(method="min", ascending=False).astype(int)
     rows = []
@@ -715,7 +735,7 @@ def ranking_table(ov: Overview) -> str:
 
 def failed_units(ov: Overview) -> str:
     """The units whose report could not be produced, with the reason ("" when none failed)."""
-    failed = [s for s in ov.status if s.status != "ok"]
+    failed = [s for s in ov.status if s.status != "ok" and not s.project_code]
     if not failed:
         return ""
     names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))

@@ -60,7 +60,7 @@ KINDS = (
 KIND_LABELS: dict[str, str] = {
     "low_execution": "预算执行率偏低",
     "project_low_execution": "项目预算执行率偏低",
-    "project_budget_mismatch": "项目预算与项目支出预算不一致",
+    "project_budget_mismatch": "项目支出预算与所属项目不一致",
     "time_progress_lag": "支出进度滞后",
     "under_target": "指标未达到年度指标值",
     "over_target": "年度指标值设置偏低",
@@ -71,7 +71,7 @@ KIND_LABELS: dict[str, str] = {
 #: the same, short, for a chart's column labels
 KIND_SHORT: dict[str, str] = {
     "low_execution": "执行率偏低",
-    "project_low_execution": "项目执行偏低",
+    "project_low_execution": "项目执行率低",
     "project_budget_mismatch": "项目预算不符",
     "time_progress_lag": "进度滞后",
     "under_target": "未达目标",
