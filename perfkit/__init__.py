@@ -27,6 +27,7 @@ _API = {
     "project_detail": "perfkit.api",
     "overview": "perfkit.api",
     "render": "perfkit.rendering.pipeline",
+    "export_report": "perfkit.api",
     "use_chinese_fonts": "perfkit.report.fonts",
 }
 __all__ = ["__version__", *_API]

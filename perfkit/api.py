@@ -553,3 +553,39 @@ def overview(
         fictional=ds.fictional,
         fingerprint=ds.fingerprint,
     )
+
+
+def export_report(
+    data: str | Path,
+    year: int,
+    unit_code: str,
+    out: str | Path = "reports",
+    rules: Rules = None,
+    pdf: bool = False,
+) -> Path:
+    """Write the self-contained report of one unit, exactly as ``perfkit render`` writes it, and
+    return its path: from a notebook, the way to share what the notebook shows (JupyterLab's
+    File → Save and Export as → HTML keeps code, scripts and no font; this does not)::
+
+        perfkit.export_report(data, year, unit_code)   # reports/2022/SZ001.html
+
+    The unit's projects' reports are written beside it when it has projects; the year's index is
+    left as it is. Raises :class:`UsageError` naming the valid years and unit codes.
+    """
+    from perfkit.rendering.pipeline import render
+
+    path = resolve_path(data)
+    check_selection(load(path, rules=rules), int(year), str(unit_code))
+    rule_spec = rules
+    if isinstance(rules, Rulebook):  # render reads its rules again, by preset name or file
+        rule_spec = rules.origin.removeprefix("preset:") or rules.name
+    result = render(
+        path, out=out, years=[int(year)], units=[str(unit_code)], rules=rule_spec, jobs=1,
+        pdf=pdf, progress=False, index=False,
+    )  # fmt: skip
+    failed = [r for r in (*result.units, *result.projects) if not r.ok]
+    unit = next((r for r in result.units if r.unit_code == str(unit_code)), None)
+    if failed or unit is None or unit.html is None:
+        reason = failed[0].error if failed else "该单位没有部门整体自评数据"
+        raise UsageError(f"未能生成单位“{unit_code}”的 {year} 年度报告：{reason}")
+    return unit.html

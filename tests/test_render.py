@@ -598,3 +598,21 @@ def test_render_killed_half_way_leaves_no_partial_report_and_reruns(tmp_path):
         assert f"<h1>{code}</h1>" in (out / "2022" / f"{code}.html").read_text(encoding="utf-8")
     assert "SZ004ok" in (out / "2022" / "index.html").read_text(encoding="utf-8")
     assert _temporaries(out) == []
+
+
+def test_export_report_writes_one_units_report_and_leaves_the_index_alone(tmp_path):
+    """What a notebook's one-liner does (issue 10 §3): the report perfkit render writes."""
+    import perfkit
+
+    out = tmp_path / "reports"
+    index = out / "2022" / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text("已有的汇总页", encoding="utf-8")
+    path = perfkit.export_report(SAMPLE, 2022, "SZ002", out=out)
+    assert path == out / "2022" / "SZ002.html"
+    html = path.read_text(encoding="utf-8")
+    assert "苏州市公共阅读服务中心" in html and "<script" not in html
+    assert htmlexport.assert_self_contained(html) == []
+    assert index.read_text(encoding="utf-8") == "已有的汇总页"
+    with pytest.raises(UsageError, match="可选单位编码"):
+        perfkit.export_report(SAMPLE, 2022, "XX9", out=out)

@@ -396,12 +396,14 @@ def render(
     templates: str | os.PathLike[str] | None = None,
     reuse_kernels: bool = True,
     level: str = "all",
+    index: bool = True,
 ) -> RenderResult:
     """Render every selected unit's and project's report, and each year's index and projects
     page, into ``out``.
 
     ``level`` chooses the reports: ``"unit"`` (the units' 部门整体 reports), ``"project"`` (the
-    projects' reports and the projects page) or ``"all"`` (default); the index is always written.
+    projects' reports and the projects page) or ``"all"`` (default); the index is written unless
+    ``index`` is false (one report exported from a notebook leaves the year's index alone).
     ``notebook`` overrides the unit notebook (the overview, project and projects-page notebooks are
     taken from beside it when there, else the package's). ``templates`` is a folder of the user's
     own templates, searched before the package's (default: the environment variable
@@ -487,6 +489,8 @@ def render(
                     title=PROJECTS_TITLE.format(year=year))] if plan.projects.get(year) else [])
             for year in plan.years
         }  # fmt: skip
+        if not index:
+            finals = {year: [] for year in finals}
         _run_pool(unit_jobs, project_jobs, finals, jobs, progress, result, user_templates)
     for done in (result.units, result.projects):
         done.sort(key=lambda r: (r.year, r.unit_code, r.project_code))
@@ -537,6 +541,8 @@ def _run_pool(
         pending[_submit(pool, job)] = job
 
     def year_done(year: int) -> None:
+        if not finals[year]:  # index=False: the year's pages are left as they are
+            return
         status = _write_status(Path(finals[year][0].folder), year, result)
         for final in finals[year]:
             submit(dataclasses.replace(

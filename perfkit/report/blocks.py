@@ -713,7 +713,10 @@ def ranking_view(ov: Overview) -> dict[str, Any]:
         # With a status file, only the reports this run produced are linked: a unit left out
         # of the run has no report here (or an old one that no longer matches the figures).
         absent = bool(ov.status) and entry is None
-        href = None if failed or absent else _href(str(r["unit_code"]), entry.href if entry else "")
+        # without a status file (a notebook opened in JupyterLab) no report is known to exist
+        # beside the page: no link rather than a link to nothing
+        linked = bool(ov.status) and not (failed or absent)
+        href = _href(str(r["unit_code"]), entry.href if entry else "") if linked else None
         rows.append({
             "rank": int(rank),
             "unit_code": text(r["unit_code"]),

@@ -357,10 +357,11 @@ def _project_link(
     status: Sequence[UnitStatus] | None, unit_code: str, project_code: str
 ) -> tuple[str | None, str]:
     """(href relative to the year's folder or None, state): state "ok", "failed", "absent"
-    (this render did not make it) or "" (no status known: linked where render puts it)."""
+    (this render did not make it) or "" (no status known, as in a notebook opened in JupyterLab:
+    not linked, since no report is known to exist beside the page)."""
     default = quote(f"{unit_code}/{project_code}.html")
     if status is None:
-        return default, ""
+        return None, ""
     entry = next(
         (s for s in status if s.project_code == project_code and s.unit_code == unit_code), None
     )
@@ -432,10 +433,10 @@ def unit_toc_entries(detail: UnitDetail) -> list[dict[str, str]]:
 
 
 def _projects_href(ov: Overview) -> str | None:
-    """The link to the projects page: when this render made it (it made project reports), or
-    when no status is known."""
+    """The link to the projects page: when this render made it (it made project reports); none
+    when no status is known (a notebook opened in JupyterLab)."""
     if not ov.status:
-        return PROJECTS_PAGE
+        return None
     return PROJECTS_PAGE if any(s.project_code for s in ov.status) else None
 
 
