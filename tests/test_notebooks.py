@@ -44,7 +44,9 @@ def _execute(name: str, out_dir: Path, **parameters) -> tuple[nbformat.NotebookN
         cwd=str(out_dir),
     )
     nb = nbformat.read(out, as_version=4)
-    html, _ = HTMLExporter(exclude_input=True).from_notebook_node(nb)
+    shown = nbformat.from_dict(nb)  # the cells tagged remove-cell (the notebook's own guide) go,
+    shown.cells = [c for c in nb.cells if "remove-cell" not in c.metadata.get("tags", [])]
+    html, _ = HTMLExporter(exclude_input=True).from_notebook_node(shown)  # as perfkit's export
     return nb, html
 
 

@@ -90,9 +90,9 @@ def test_unit_projects_links_only_reports_that_were_written(tmp_path):
     html = report.unit_projects(api.unit_detail(ds, 2022, "SZ001", status=status))
     assert _links(html) == {"SZ001/P01.html"}
     assert "网络安全等级保护测评（报告未能生成）" in html
-    # no status (JupyterLab): every project is linked where perfkit render puts it
+    # no status (the notebook opened in JupyterLab): no report is known to exist, none linked
     html = report.unit_projects(api.unit_detail(ds, 2022, "SZ001"))
-    assert _links(html) == {"SZ001/P01.html", "SZ001/P02.html"}
+    assert _links(html) == set()
     # SZ001's two projects (README): 97.60 and 99.19, average 98.395 → 98.40
     assert "共有 2 个项目开展项目支出绩效自评，平均总分 98.40 分" in html
 
@@ -177,7 +177,8 @@ def rendered(tmp_path_factory):
     notebooks.mkdir()
     shutil.copy(NOTEBOOKS / "unit_report.ipynb", notebooks / "unit_report.ipynb")
     nb = nbformat.read(NOTEBOOKS / "project_report.ipynb", as_version=4)
-    nb.cells.insert(1, nbformat.v4.new_code_cell(FAIL_P02))
+    after = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(after + 1, nbformat.v4.new_code_cell(FAIL_P02))  # after the parameters
     nbformat.write(nb, notebooks / "project_report.ipynb")
     out = base / "reports"
     result = render(SAMPLE, out=out, units=["SZ001", "SZ013"], jobs=2,

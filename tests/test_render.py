@@ -452,7 +452,10 @@ def failing(tmp_path_factory):
     notebooks = base / "notebooks"
     notebooks.mkdir()
     nb = nbformat.read(NOTEBOOKS / "unit_report.ipynb", as_version=4)
-    nb.cells.insert(1, nbformat.v4.new_code_cell(PROBE.format(probes=str(probes))))
+    after = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(
+        after + 1, nbformat.v4.new_code_cell(PROBE.format(probes=str(probes)))
+    )  # after the parameters
     nbformat.write(nb, notebooks / "unit_report.ipynb")
     shutil.copy(NOTEBOOKS / "overview.ipynb", notebooks / "overview.ipynb")
     out = base / "reports"

@@ -524,7 +524,8 @@ def _body_rows(html: str) -> list[list[str]]:
 
 
 def test_ranking_shares_ranks_on_ties_and_links_each_report():
-    ov = _overview([95.0, 85.0, 55.0, 85.0])
+    written = [UnitStatus(f"U{i}", href=f"U{i}.html") for i in (1, 2, 3, 4)]
+    ov = _overview([95.0, 85.0, 55.0, 85.0], written)
     html = report.ranking_table(ov)
     rows = _body_rows(html)
     # 95 first; 85 and 85 share rank 2 (by code within a tie); 55 is 4th
@@ -558,8 +559,9 @@ def test_ranking_does_not_link_units_left_out_of_the_run():
     html = report.ranking_table(_overview([95.0, 85.0], [UnitStatus("U1", href="U1.html")]))
     assert Tags(html).hrefs() == ["U1.html"]
     assert "<td>本次未生成</td>" in html
-    # Without a status file (the notebook run by hand) every unit links to <code>.html.
-    assert Tags(report.ranking_table(_overview([95.0, 85.0]))).hrefs() == ["U1.html", "U2.html"]
+    # Without a status file (the notebook opened in JupyterLab) no report is known to exist
+    # beside the page: nothing is linked, so no link leads nowhere (issue 10 §3)
+    assert Tags(report.ranking_table(_overview([95.0, 85.0]))).hrefs() == []
 
 
 def test_findings_summary_counts_kinds_and_units():
