@@ -238,11 +238,19 @@ def title_view(detail: UnitDetail) -> dict[str, Any]:
         "title": report_title(detail),
         "unit_code": detail.unit_code,
         "department": text(s.get("department")),
-        "total": s["total"],
-        "grade": text(s["grade"]),
-        "execution_rate": s["execution_rate"],
-        "indicator_score": s["indicator_score"],
-        "indicator_weight": s["indicator_weight"],
+        **scorecard_view(s),
+    }
+
+
+def scorecard_view(summary: dict[str, Any]) -> dict[str, Any]:
+    """The score card's figures (``blocks/scorecard.html.j2``), for a unit's or a project's
+    summary: total, grade, execution rate, indicator score and weight."""
+    return {
+        "total": summary["total"],
+        "grade": text(summary["grade"]),
+        "execution_rate": summary["execution_rate"],
+        "indicator_score": summary["indicator_score"],
+        "indicator_weight": summary["indicator_weight"],
     }
 
 

@@ -50,6 +50,7 @@ from perfkit.report.blocks import (
     grade_bands,
     indicators_view,
     score_parts,
+    scorecard_view,
 )
 from perfkit.report.filters import missing, text
 from perfkit.rules.rulebook import Rulebook
@@ -115,11 +116,7 @@ def project_title_view(detail: ProjectDetail) -> dict[str, Any]:
         "project_code": detail.project_code,
         "unit_name": detail.unit_name,
         "department": text(s.get("department")),
-        "total": s["total"],
-        "grade": text(s["grade"]),
-        "execution_rate": s["execution_rate"],
-        "indicator_score": s["indicator_score"],
-        "indicator_weight": s["indicator_weight"],
+        **scorecard_view(s),
     }
 
 
