@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from perfkit.core.problems import UsageError
-from perfkit.data import loading
+from perfkit.data import fingerprints, loading
 from perfkit.data.contract import TABLES, Narrative
 from perfkit.data.dataset import Dataset
 from perfkit.rules.rulebook import Rulebook, load_rulebook
@@ -337,7 +337,7 @@ def unit_detail(
         narrative=ds.narratives.get((year, unit_code)),
         rulebook=scores.rulebook,
         fictional=ds.fictional,
-        fingerprint=ds.fingerprint,
+        fingerprint=fingerprints.short(fingerprints.unit(ds, year, unit_code)),
         projects=scores.projects.sort_values("project_code", kind="stable").reset_index(drop=True),
         status=read_status(status) if status else None,
     )
@@ -469,7 +469,7 @@ def project_detail(
         narrative=ds.project_narratives.get((year, unit_code, project_code)),
         rulebook=scores.rulebook.for_projects(),
         fictional=ds.fictional,
-        fingerprint=ds.fingerprint,
+        fingerprint=fingerprints.short(fingerprints.project(ds, year, unit_code, project_code)),
     )
 
 
@@ -551,7 +551,7 @@ def overview(
         rulebook=scores.rulebook,
         status=read_status(status),
         fictional=ds.fictional,
-        fingerprint=ds.fingerprint,
+        fingerprint=fingerprints.short(fingerprints.year(ds, year)),
     )
 
 

@@ -26,8 +26,8 @@ from fontTools.ttLib import TTFont
 
 from perfkit.core import atomic
 from perfkit.core.problems import InvalidInput, UsageError
-from perfkit.rendering import htmlexport, pdf, warmkernel
-from perfkit.rendering import pipeline as render_module
+from perfkit.rendering import htmlexport, pdf, warmkernel, worker
+from perfkit.rendering.jobs import Job
 from perfkit.rendering.pipeline import RenderLocked, output_lock, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,13 +306,13 @@ def test_warm_kernel_imports_what_the_notebook_imports():
 @pytest.mark.parametrize("code", ["index", "INDEX", "status"])
 def test_unit_code_that_would_overwrite_the_index_fails_that_unit_only(tmp_path, code):
     """A unit coded "index" would overwrite index.html (also on case-insensitive disks)."""
-    job = render_module._Job(kind="unit", year=2022, code=code, name="某单位", title="某单位报告",
-                             notebook=str(NOTEBOOKS / "unit_report.ipynb"), parameters={},
-                             folder=str(tmp_path))  # fmt: skip
-    result = render_module._run_job(job)
+    job = Job(kind="unit", year=2022, code=code, name="某单位", title="某单位报告",
+              notebook=str(NOTEBOOKS / "unit_report.ipynb"), notebook_text="{}", parameters={},
+              folder=str(tmp_path))  # fmt: skip
+    result = worker.build(job)
     assert result.status == "failed"
     assert f"单位编码“{code}”不能用作文件名" in result.error
-    assert list(tmp_path.iterdir()) == []
+    assert result.html is None and result.notebook is None
 
 
 def test_missing_chromium_is_a_clear_chinese_error(monkeypatch):

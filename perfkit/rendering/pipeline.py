@@ -26,28 +26,30 @@ runs after its projects' reports, so that it links only to those that were writt
 the projects page run when the year's reports are done.
 
 Every file is written atomically (:mod:`perfkit.core.atomic`). A report that fails does not stop
-the others; it gets an error page, is marked failed in the index, and the exit code becomes 1.
+the others; it gets an error page, is marked failed in the index, and the exit code becomes 1. A
+PDF that cannot be printed fails only the PDF: the page is written and counts as rendered.
 
-Speed: each worker imports papermill and nbconvert and compiles the template once, and keeps one
-Jupyter kernel alive across units (:mod:`perfkit.rendering.warmkernel`: papermill would start a
-kernel, and the notebook re-import pandas, matplotlib and perfkit, for every unit), reset between
-units so that no unit sees another's state. The kernel is replaced after a failure other than an
-exception in a cell, and every ``KERNEL_MAX_UNITS`` notebooks. See docs/rendering.md.
+Where the reports are built is an executor (:mod:`perfkit.rendering.executors`): a pool of local
+worker processes (default) or a Dask cluster (``dask=``). Workers return each report's page,
+executed notebook and PDF (:mod:`perfkit.rendering.worker`); this client writes them, so a lost
+worker never leaves half a report, and records them in the output folder's manifest
+(:mod:`perfkit.rendering.manifest`): a second run renders only the reports whose fingerprint
+changed or whose files are missing, re-renders a year's index only when something it lists
+changed, and removes the reports of units and projects that left the data. See
+docs/rendering.md.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
+import hashlib
 import json
-import multiprocessing
 import os
-import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -58,16 +60,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from perfkit.core import atomic
 from perfkit.core.problems import UsageError
-from perfkit.data.contract import project_code_problem, unit_code_problem
-from perfkit.rendering import htmlexport
+from perfkit.rendering import executors, htmlexport, worker
 from perfkit.rendering import pdf as pdfprint
+from perfkit.rendering.jobs import Built, Job
+from perfkit.rendering.manifest import Entry, Manifest
 from perfkit.report import templating
 
 if TYPE_CHECKING:
-    from nbformat import NotebookNode
-
     from perfkit.data.dataset import Dataset
-    from perfkit.rendering.warmkernel import WarmKernel
 
 #: the notebooks, shipped inside the package (package data; the repository's ``notebooks/`` holds
 #: the same files, for JupyterLab: tests/test_packaging.py checks they are equal)
@@ -80,10 +80,6 @@ PROJECTS_NOTEBOOK = "project_overview.ipynb"
 PROJECTS_PAGE = "projects"
 LEVELS = ("unit", "project", "all")
 LOCK_NAME = ".perfkit-render.lock"
-#: a cell running longer than this is taken as hung (seconds)
-CELL_TIMEOUT = 900
-#: a worker's kernel is replaced after this many notebooks, to bound memory growth
-KERNEL_MAX_UNITS = 100
 UNIT_TITLE = "{unit_name} {year}年度 部门（单位）整体支出预算绩效自评报告"
 INDEX_TITLE = "{year}年度 部门（单位）整体支出绩效自评 汇总"
 PROJECTS_TITLE = "{year}年度 项目支出绩效自评 汇总"
@@ -94,9 +90,6 @@ def project_title(unit_name: str, year: int, project_name: str) -> str:
     from perfkit.report.projects import project_page_title
 
     return project_page_title(unit_name, year, project_name)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class RenderLocked(UsageError):
@@ -124,6 +117,10 @@ class UnitResult:
     seconds: float = 0.0
     project_code: str = ""
     project_name: str = ""
+    #: True when the report was up to date and left as it was (incremental render)
+    skipped: bool = False
+    #: why its PDF could not be printed ("" when it was, or was not asked); the page is written
+    pdf_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -133,7 +130,7 @@ class UnitResult:
 @dataclass
 class RenderResult:
     """The outcome of :func:`render`: one :class:`UnitResult` per unit and per project, and each
-    year's index and projects page."""
+    year's index and projects page (rendered this run, or ``skipped`` as up to date)."""
 
     out: Path
     units: list[UnitResult] = field(default_factory=list)
@@ -141,21 +138,45 @@ class RenderResult:
     elapsed: float = 0.0
     projects: list[UnitResult] = field(default_factory=list)
     project_pages: list[UnitResult] = field(default_factory=list)
+    #: the files of reports whose unit or project left the data, deleted (relative paths)
+    removed: list[str] = field(default_factory=list)
+    #: the reports removed: "<年度>/<单位编码>[/<项目编码>]" (or "<年度>/index" …)
+    removed_reports: list[str] = field(default_factory=list)
+    #: where the reports were built ("" for this machine's worker processes)
+    where: str = ""
+
+    @property
+    def every(self) -> list[UnitResult]:
+        return [*self.units, *self.projects, *self.indexes, *self.project_pages]
 
     @property
     def failed(self) -> list[UnitResult]:
-        every = (*self.units, *self.projects, *self.indexes, *self.project_pages)
-        return [r for r in every if not r.ok]
+        return [r for r in self.every if not r.ok]
+
+    @property
+    def pdf_failed(self) -> list[UnitResult]:
+        """Reports whose page was written but whose PDF could not be printed."""
+        return [r for r in self.every if r.ok and r.pdf_error]
+
+    @property
+    def rendered(self) -> list[UnitResult]:
+        """Reports and pages written this run (failed ones included: their error page)."""
+        return [r for r in self.every if not r.skipped]
+
+    @property
+    def skipped(self) -> list[UnitResult]:
+        """Reports and pages that were up to date and left as they were."""
+        return [r for r in self.every if r.skipped]
 
     @property
     def exit_code(self) -> int:
-        """0 when every report and index was generated, 1 when any failed."""
-        return 1 if self.failed else 0
+        """0 when every report, page and PDF asked for was generated (or up to date), else 1."""
+        return 1 if self.failed or self.pdf_failed else 0
 
     def summary(self) -> str:
         """The Chinese summary printed at the end of a run."""
         lines = []
-        for year in sorted({r.year for r in (*self.units, *self.projects, *self.indexes)}):
+        for year in sorted({r.year for r in self.every}):
             parts = []
             for kind, done in (("单位", self.units), ("项目", self.projects)):
                 rows = [r for r in done if r.year == year]
@@ -163,20 +184,42 @@ class RenderResult:
                 if rows or kind == "单位":
                     parts.append(f"共 {len(rows)} 个{kind}，成功 {ok} 份，失败 {len(rows) - ok} 份")
             lines.append(f"{year}年度：{'；'.join(parts)}。")
+        pages = self.every
+        rendered = self.rendered
+        lines.append(
+            f"本次生成 {len(rendered)} 份（报告与汇总页），"
+            f"未变化而跳过 {len(pages) - len(rendered)} 份，"
+            f"删除 {len(self.removed_reports)} 份（单位或项目已不在数据中）。"
+        )
+        if self.removed_reports:
+            shown = "、".join(self.removed_reports[:20])
+            if len(self.removed_reports) > 20:
+                shown += f" 等 {len(self.removed_reports)} 份"
+            lines.append(f"已删除：{shown}")
         if self.failed:
             lines.append("未能生成的报告：")
             for r in self.failed:
-                what = f"{r.unit_code} {r.unit_name}"
-                if r.project_code:
-                    what = f"{r.unit_code}/{r.project_code} {r.project_name}（{r.unit_name}）"
-                elif r.unit_code == "index":
-                    what = "汇总页 index.html"
-                elif r.unit_code == PROJECTS_PAGE:
-                    what = "项目汇总页 projects.html"
-                lines.append(f"  - {r.year}年度 {what}：{_first_line(r.error)}")
+                lines.append(f"  - {r.year}年度 {_what(r)}：{_first_line(r.error)}")
+        if self.pdf_failed:
+            lines.append("HTML 报告已生成，但 PDF 未能生成：")
+            for r in self.pdf_failed:
+                lines.append(f"  - {r.year}年度 {_what(r)}：{_first_line(r.pdf_error)}")
+        if self.where:
+            lines.append(f"渲染于：{self.where}")
         lines.append(f"输出目录：{self.out}")
         lines.append(f"用时：{self.elapsed:.1f} 秒")
         return "\n".join(lines)
+
+
+def _what(r: UnitResult) -> str:
+    """How the summary names a report."""
+    if r.project_code:
+        return f"{r.unit_code}/{r.project_code} {r.project_name}（{r.unit_name}）"
+    if r.unit_code == "index":
+        return "汇总页 index.html"
+    if r.unit_code == PROJECTS_PAGE:
+        return "项目汇总页 projects.html"
+    return f"{r.unit_code} {r.unit_name}"
 
 
 def _first_line(text: str, limit: int = 200) -> str:
@@ -186,27 +229,6 @@ def _first_line(text: str, limit: int = 200) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # the plan: which units of which years
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One notebook to execute and export (picklable: it crosses into a worker process)."""
-
-    kind: Literal["unit", "project", "index", "projects"]
-    year: int
-    code: str
-    name: str
-    title: str
-    notebook: str
-    parameters: dict[str, Any]
-    folder: str
-    pdf: bool = False
-    reuse_kernel: bool = True
-    #: the user's template folder (absolute), or None for the package's templates only
-    templates: str | None = None
-    #: a project's code and name (kind "project"; ``code`` is its unit's)
-    project: str = ""
-    project_name: str = ""
 
 
 _ProjectEntry = tuple[str, str, str, str]  # unit_code, unit_name, project_code, project_name
@@ -397,9 +419,11 @@ def render(
     reuse_kernels: bool = True,
     level: str = "all",
     index: bool = True,
+    force: bool = False,
+    dask: str | None = None,
 ) -> RenderResult:
     """Render every selected unit's and project's report, and each year's index and projects
-    page, into ``out``.
+    page, into ``out``; skip what is up to date.
 
     ``level`` chooses the reports: ``"unit"`` (the units' 部门整体 reports), ``"project"`` (the
     projects' reports and the projects page) or ``"all"`` (default); the index is written unless
@@ -412,9 +436,15 @@ def render(
     drawn on stderr when it is a terminal. ``reuse_kernels=False`` starts a fresh kernel per
     notebook, as papermill does by default (slower; for comparison).
 
+    Incremental: a report whose fingerprint (its data, notebook, templates, rulebook, perfkit's
+    code, ``pdf``) is the one recorded in the folder's manifest, and whose files are there, is
+    left as it is; ``force`` renders everything. Reports of units or projects no longer in the
+    data are deleted (only files perfkit wrote). ``dask`` sends the work to a Dask cluster: a
+    scheduler's address, or ``"local"`` / ``"local:N"`` for a local cluster of N processes.
+
     Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection or
-    level, a missing notebook, template folder or Chromium, or a folder another render is
-    writing; nothing is written then.
+    level, a missing notebook, template folder or Chromium, an unreachable Dask scheduler, or a
+    folder another render is writing; nothing is written then.
     """
     from perfkit.data.loading import load
 
@@ -433,65 +463,67 @@ def render(
     out_path.mkdir(parents=True, exist_ok=True)
     rules_param = _rules_parameter(rules)
     result = RenderResult(out=out_path)
-    # the units whose projects are in the data that year (their report lists them)
-    with_projects = {
-        (int(y), str(u))
-        for t in (ds.budget, ds.indicators)
-        for y, u in t.loc[t["project_code"].fillna("") != "", ["year", "unit_code"]].itertuples(
-            index=False
-        )
-    }
+    notebooks = (unit_nb, overview_nb, project_nb, projects_nb)
+    texts = {p: p.read_text(encoding="utf-8") for p in notebooks}
+    context = _Context(
+        ds=ds,
+        data=str(data_path),
+        out=out_path,
+        rules=rules_param,
+        pdf=pdf,
+        reuse=reuse_kernels,
+        templates=user_templates,
+        environment=_environment(rules, user_templates, ds, pdf),
+        notebooks=texts,
+        force=force,
+    )
+    worker.remove_stale_scratch()
+    from perfkit.rendering.warmkernel import remove_stale_sockets
 
-    def job(kind: str, year: int, parameters: dict[str, Any] | None = None, **fields: Any) -> _Job:
-        common = {"data": str(data_path), "year": year, "rules": rules_param}
-        return _Job(
-            kind=kind,  # type: ignore[arg-type]
-            year=year,
-            folder=str(out_path / str(year)),
-            reuse_kernel=reuse_kernels,
-            templates=user_templates,
-            parameters={**common, **(parameters or {})},
-            **fields,
-        )
+    remove_stale_sockets()
 
     with output_lock(out_path):
-        for year in plan.years:
-            folder = out_path / str(year)
-            for sub in (folder, folder / "notebooks"):
-                sub.mkdir(parents=True, exist_ok=True)
-                atomic.remove_stale_temporaries(sub)
-            for code in {p[0] for p in plan.projects.get(year, [])}:
-                for sub in (folder / code, folder / "notebooks" / code):
+        manifest = Manifest(out_path)
+        try:
+            _remove_departed(manifest, ds, result)
+            for year in plan.years:
+                folder = out_path / str(year)
+                for sub in (folder, folder / "notebooks"):
                     sub.mkdir(parents=True, exist_ok=True)
                     atomic.remove_stale_temporaries(sub)
-        project_jobs = [
-            job("project", year, code=code, name=name, project=project, project_name=pname,
-                title=project_title(name, year, pname), notebook=str(project_nb), pdf=pdf,
-                parameters={"unit_code": code, "project_code": project})
-            for year, entries in plan.projects.items()
-            for code, name, project, pname in entries
-        ]  # fmt: skip
-        unit_jobs = []
-        for year, entries in plan.units.items():
-            for code, name in entries:
-                status = ""
-                if (year, code) in with_projects:
-                    status = str(out_path / str(year) / "notebooks" / code / "status.json")
-                unit_jobs.append(
-                    job("unit", year, code=code, name=name, notebook=str(unit_nb), pdf=pdf,
-                        title=UNIT_TITLE.format(unit_name=name, year=year),
-                        parameters={"unit_code": code, "status": status})
-                )  # fmt: skip
-        finals = {
-            year: [job("index", year, code="index", name="", notebook=str(overview_nb),
-                       title=INDEX_TITLE.format(year=year))]
-            + ([job("projects", year, code=PROJECTS_PAGE, name="", notebook=str(projects_nb),
-                    title=PROJECTS_TITLE.format(year=year))] if plan.projects.get(year) else [])
-            for year in plan.years
-        }  # fmt: skip
-        if not index:
-            finals = {year: [] for year in finals}
-        _run_pool(unit_jobs, project_jobs, finals, jobs, progress, result, user_templates)
+                for code in {p[0] for p in plan.projects.get(year, [])}:
+                    for sub in (folder / code, folder / "notebooks" / code):
+                        sub.mkdir(parents=True, exist_ok=True)
+                        atomic.remove_stale_temporaries(sub)
+            project_jobs = [
+                context.job("project", year, code=code, name=name, project=project,
+                            project_name=pname, title=project_title(name, year, pname),
+                            notebook=project_nb, parameters={"unit_code": code,
+                                                             "project_code": project})
+                for year, entries in plan.projects.items()
+                for code, name, project, pname in entries
+            ]  # fmt: skip
+            unit_jobs = [
+                context.job("unit", year, code=code, name=name, notebook=unit_nb,
+                            title=UNIT_TITLE.format(unit_name=name, year=year),
+                            parameters={"unit_code": code, "status": ""})
+                for year, entries in plan.units.items()
+                for code, name in entries
+            ]  # fmt: skip
+            finals = {
+                year: [context.job("index", year, code="index", name="", notebook=overview_nb,
+                                   title=INDEX_TITLE.format(year=year), parameters={"status": ""})]
+                + ([context.job("projects", year, code=PROJECTS_PAGE, name="",
+                                notebook=projects_nb, title=PROJECTS_TITLE.format(year=year),
+                                parameters={"status": ""})]
+                   if plan.projects.get(year) else [])
+                for year in plan.years
+            }  # fmt: skip
+            if not index:
+                finals = {year: [] for year in finals}
+            _run(context, manifest, unit_jobs, project_jobs, finals, jobs, dask, progress, result)
+        finally:
+            manifest.save()
     for done in (result.units, result.projects):
         done.sort(key=lambda r: (r.year, r.unit_code, r.project_code))
     result.indexes.sort(key=lambda r: r.year)
@@ -500,26 +532,118 @@ def render(
     return result
 
 
-def _run_pool(
-    unit_jobs: list[_Job],
-    project_jobs: list[_Job],
-    finals: dict[int, list[_Job]],
+# ---------------------------------------------------------------------------------------------
+# fingerprints
+
+
+def _environment(
+    rules: str | os.PathLike[str] | None, templates: str | None, ds: Dataset, pdf: bool
+) -> str:
+    """What every report's page depends on besides its data and notebook: perfkit's own code,
+    templates and rulebooks (every file of the installed package), the user's templates, the
+    rulebook in force, the dataset's name and fictional flag, and whether a PDF is printed."""
+    from perfkit.rules.rulebook import load_rulebook
+
+    h = hashlib.sha256(b"perfkit-render-environment-1")
+    package = Path(__file__).resolve().parents[1]
+    roots = [package] + [Path(p) for p in (templates or "").split(os.pathsep) if p]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                h.update(f"\x1e{path.relative_to(root).as_posix()}\x1f".encode())
+                h.update(path.read_bytes())
+    h.update(repr(load_rulebook(rules)).encode())
+    h.update(repr((ds.name, ds.fictional, pdf, sys.version_info[:2])).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class _Context:
+    """What every job of a run shares, and the data fingerprints of its reports."""
+
+    ds: Dataset
+    data: str
+    out: Path
+    rules: str | None
+    pdf: bool
+    reuse: bool
+    templates: str | None
+    environment: str
+    notebooks: dict[Path, str]
+    force: bool
+    _data: Any = None
+
+    def job(self, kind: str, year: int, *, notebook: Path, parameters: dict[str, Any],
+            **fields: Any) -> Job:  # fmt: skip
+        return Job(
+            kind=kind,  # type: ignore[arg-type]
+            year=year,
+            folder=str(self.out / str(year)),
+            notebook=str(notebook),
+            notebook_text=self.notebooks[notebook],
+            pdf=self.pdf and kind in ("unit", "project"),
+            reuse_kernel=self.reuse,
+            templates=self.templates,
+            parameters={"data": self.data, "year": year, "rules": self.rules, **parameters},
+            **fields,
+        )
+
+    def data_fingerprint(self, job: Job) -> str:
+        from perfkit.data import fingerprints
+
+        if self._data is None:
+            self._data = fingerprints.every_report(self.ds)
+        fp = self._data
+        if job.kind == "unit":
+            return fp.units.get((job.year, job.code), "")
+        if job.kind == "project":
+            return fp.projects.get((job.year, job.code, job.project), "")
+        if job.kind == "index":
+            return fp.years.get(job.year, "")
+        return fp.project_pages.get(job.year, "")
+
+    def fingerprint(self, job: Job) -> str:
+        """The job's report fingerprint: its data, notebook, status and the environment."""
+        h = hashlib.sha256(b"perfkit-report-1")
+        for part in (
+            self.environment,
+            job.kind,
+            job.title,
+            self.data_fingerprint(job),
+            hashlib.sha256(job.notebook_text.encode()).hexdigest(),
+            json.dumps(job.status, ensure_ascii=False, sort_keys=True),
+        ):
+            h.update(f"\x1e{part}".encode())
+        return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# running the jobs
+
+
+def _run(
+    context: _Context,
+    manifest: Manifest,
+    unit_jobs: list[Job],
+    project_jobs: list[Job],
+    finals: dict[int, list[Job]],
     jobs: int | None,
+    dask: str | None,
     progress: bool,
     result: RenderResult,
-    templates: str | None = None,
 ) -> None:
     """Run the projects, each unit as soon as its projects are done (its report links to those
-    written), then each year's index and projects page as soon as that year's reports are done."""
+    written), then each year's index and projects page as soon as that year's reports are done.
+    Reports that are up to date are not sent to a worker at all."""
     from tqdm import tqdm
 
     reports = [*project_jobs, *unit_jobs]
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(reports) or 1))
     remaining = {year: sum(j.year == year for j in reports) for year in finals}
     # a unit's report waits for its projects' reports
     waiting: dict[tuple[int, str], int] = {}
     for j in project_jobs:
         waiting[(j.year, j.code)] = waiting.get((j.year, j.code), 0) + 1
+    with_projects = set(waiting)
     bar = tqdm(
         total=len(reports),
         desc="生成报告",
@@ -528,26 +652,54 @@ def _run_pool(
         disable=not (progress and sys.stderr.isatty()),
         dynamic_ncols=True,
     )
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(os.getpid(), templates),
-    )
-    pending: dict[Future[UnitResult], _Job] = {}
-    held: dict[tuple[int, str], _Job] = {}
+    executor: executors.Executor | None = None
+    pending: dict[Future[Built], Job] = {}
+    held: dict[tuple[int, str], Job] = {}
+    ready: list[tuple[Job, UnitResult]] = []  # outcomes known without a worker (skipped)
 
-    def submit(job: _Job) -> None:
-        pending[_submit(pool, job)] = job
+    def start() -> executors.Executor:
+        nonlocal executor
+        if executor is None:
+            count = max(1, min(jobs or os.cpu_count() or 1, len(reports) or 1))
+            executor = executors.make(dask, count, context.templates)
+            result.where = executor.where
+        return executor
+
+    def submit(job: Job) -> None:
+        if job.kind == "unit" and (job.year, job.code) in with_projects:
+            job = dataclasses.replace(job, status=_unit_status(job, result))
+        elif job.kind in ("index", "projects"):
+            job = dataclasses.replace(job, status=_year_status(job.year, result, manifest))
+        job = dataclasses.replace(job, fingerprint=context.fingerprint(job))
+        entry = None if context.force else manifest.current(_key(job), job.fingerprint)
+        if entry is not None:
+            ready.append((job, _skipped(job, entry, context.out)))
+            return
+        if job.status is not None:
+            _write_status_file(job)
+        pending[start().submit(job)] = job
 
     def year_done(year: int) -> None:
-        if not finals[year]:  # index=False: the year's pages are left as they are
+        for final in finals[year]:  # none with index=False: the year's pages are left alone
+            submit(final)
+
+    def finish(job: Job, outcome: UnitResult) -> None:
+        if job.kind in ("index", "projects"):
+            (result.indexes if job.kind == "index" else result.project_pages).append(outcome)
             return
-        status = _write_status(Path(finals[year][0].folder), year, result)
-        for final in finals[year]:
-            submit(dataclasses.replace(
-                final, parameters={**final.parameters, "status": str(status)}
-            ))  # fmt: skip
+        (result.units if job.kind == "unit" else result.projects).append(outcome)
+        bar.update(1)
+        failed = sum(not r.ok for r in (*result.units, *result.projects))
+        if failed:
+            bar.set_postfix_str(f"失败 {failed} 份")
+        if job.kind == "project":
+            key = (job.year, job.code)
+            waiting[key] -= 1
+            if waiting[key] == 0 and key in held:
+                submit(held.pop(key))
+        remaining[job.year] -= 1
+        if remaining[job.year] == 0:
+            year_done(job.year)
 
     try:
         for job in project_jobs:
@@ -556,62 +708,160 @@ def _run_pool(
             if waiting.get((job.year, job.code)):
                 held[(job.year, job.code)] = job
             else:
-                _write_unit_status(job, result)
                 submit(job)
         for year in finals:  # a year with nothing to render but its index (cannot happen)
             if remaining[year] == 0:
                 year_done(year)
-        while pending:
+        while pending or ready:
+            while ready:
+                finish(*ready.pop(0))
+            if not pending:
+                continue
             done, _ = wait_futures(pending, return_when="FIRST_COMPLETED")
             for future in done:
                 job = pending.pop(future)
-                outcome = _outcome(future, job)
-                if job.kind in ("index", "projects"):
-                    (result.indexes if job.kind == "index" else result.project_pages).append(
-                        outcome
-                    )
-                    continue
-                (result.units if job.kind == "unit" else result.projects).append(outcome)
-                bar.update(1)
-                failed = sum(not r.ok for r in (*result.units, *result.projects))
-                if failed:
-                    bar.set_postfix_str(f"失败 {failed} 份")
-                if job.kind == "project":
-                    key = (job.year, job.code)
-                    waiting[key] -= 1
-                    if waiting[key] == 0 and key in held:
-                        unit = held.pop(key)
-                        _write_unit_status(unit, result)
-                        submit(unit)
-                remaining[job.year] -= 1
-                if remaining[job.year] == 0:
-                    year_done(job.year)
+                finish(job, _write(job, _outcome(future), context, manifest))
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if executor is not None:
+            executor.shutdown(cancel=True)
         raise
     finally:
         bar.close()
-    pool.shutdown(wait=True)
+    if executor is not None:
+        executor.shutdown()
 
 
-def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future[UnitResult]:
-    try:
-        return pool.submit(_run_job, job)
-    except BrokenProcessPool as err:
-        future: Future[UnitResult] = Future()
-        future.set_exception(err)
-        return future
+def _key(job: Job) -> str:
+    """The job's key in the manifest."""
+    return job.key
 
 
-def _outcome(future: Future[UnitResult], job: _Job) -> UnitResult:
-    """The job's result; a worker that died (killed, out of memory) fails its job, not the run."""
+def _outcome(future: Future[Built]) -> Built:
+    """The worker's result; a worker that died (killed, out of memory) fails its job, not the
+    run."""
     try:
         return future.result()
     except BrokenProcessPool:
-        error = "渲染进程意外退出（可能是内存不足或被终止），本报告未能生成。"
-    except Exception as err:  # a bug in the worker itself: report it, keep going
-        error = f"{type(err).__name__}: {err}"
-    return _failed_page(job, error, notebook=None, seconds=0.0)
+        return Built("failed", executors.LOST)
+    except Exception as err:  # a bug in the worker itself, or a Dask task lost too often
+        return Built("failed", f"{type(err).__name__}: {err}")
+
+
+def _skipped(job: Job, entry: Entry, out: Path) -> UnitResult:
+    """The result of a report that was up to date."""
+    html, notebook = _paths(job)
+    pdf = html.with_suffix(".pdf")
+    pdf_rel = pdf.relative_to(out).as_posix()
+    return UnitResult(
+        job.year, job.code, job.name, "ok", "", html,
+        notebook if notebook.exists() else None,
+        pdf if pdf_rel in entry.files else None,
+        0.0, job.project, job.project_name, skipped=True,
+    )  # fmt: skip
+
+
+def _write(job: Job, built: Built, context: _Context, manifest: Manifest) -> UnitResult:
+    """Write what a worker built: the executed notebook, the page (or an error page) and the PDF,
+    each atomically, between the manifest's "being replaced" and "written" records."""
+    html_path, nb_path = _paths(job)
+    pdf_path = html_path.with_suffix(".pdf")
+    status_file = _status_path(job)
+    files = (
+        [html_path, nb_path]
+        + ([pdf_path] if job.pdf else [])
+        + ([status_file] if status_file else [])
+    )
+    entry = Entry(
+        kind=job.kind, year=job.year, unit_code=job.code if job.kind in ("unit", "project") else "",
+        project_code=job.project, name=job.name, project_name=job.project_name,
+        files=manifest.rel(files),
+    )  # fmt: skip
+    key = _key(job)
+    problem = worker.code_problem(job)
+    if problem:  # the code cannot name a file: nothing is written for it
+        return _result(job, "failed", built.error or problem, None, None, None, built.seconds)
+    manifest.replacing(key, entry)
+    if built.notebook is not None:
+        atomic.write_text(nb_path, built.notebook)
+    else:
+        nb_path.unlink(missing_ok=True)
+    notebook = nb_path if built.notebook is not None else None
+    if built.status != "ok" or built.html is None:
+        error = built.error or "报告未能生成（原因不明）。"
+        _write_failed_page(job, error, notebook)
+        pdf_path.unlink(missing_ok=True)
+        written = [p for p in files if p.exists()]
+        manifest.written(key, dataclasses.replace(
+            entry, status="failed", error=error, fingerprint=job.fingerprint,
+            files=manifest.rel(written),
+        ))  # fmt: skip
+        return _result(job, "failed", error, html_path, notebook, None, built.seconds)
+    atomic.write_text(html_path, built.html)
+    pdf_written = None
+    if built.pdf is not None:
+        atomic.write_bytes(pdf_path, built.pdf)
+        pdf_written = pdf_path
+    else:
+        pdf_path.unlink(missing_ok=True)
+    written = [p for p in files if p.exists()]
+    # a page whose PDF failed is written, but not current: the next run tries the PDF again
+    manifest.written(key, dataclasses.replace(
+        entry, fingerprint="" if built.pdf_error else job.fingerprint, files=manifest.rel(written),
+    ))  # fmt: skip
+    outcome = _result(job, "ok", "", html_path, notebook, pdf_written, built.seconds)
+    if built.pdf_error:
+        outcome = dataclasses.replace(
+            outcome, pdf_error=f"HTML 报告已生成，但 PDF 未能生成：{built.pdf_error}"
+        )
+    return outcome
+
+
+def _result(
+    job: Job,
+    status: Literal["ok", "failed"],
+    error: str,
+    html: Path | None,
+    notebook: Path | None,
+    pdf: Path | None,
+    seconds: float = 0.0,
+) -> UnitResult:
+    return UnitResult(job.year, job.code, job.name, status, error, html, notebook, pdf, seconds,
+                      job.project, job.project_name)  # fmt: skip
+
+
+def _paths(job: Job) -> tuple[Path, Path]:
+    """The job's page and its executed notebook."""
+    folder = Path(job.folder)
+    if job.kind == "project":
+        return (
+            folder / job.code / f"{job.project}.html",
+            folder / "notebooks" / job.code / f"{job.project}.ipynb",
+        )
+    page = "index" if job.kind == "index" else job.code
+    return folder / f"{page}.html", folder / "notebooks" / f"{job.code}.ipynb"
+
+
+def _write_failed_page(job: Job, error: str, notebook: Path | None) -> None:
+    """Write the error page in place of the report (or the fallback index)."""
+    html_path, _ = _paths(job)
+    if job.kind == "index":
+        page = htmlexport.fallback_index(job.year, job.status or [], error, templates=job.templates)
+    else:
+        up = "../" if job.kind == "project" else ""
+        href = (
+            f"{up}notebooks/{job.code + '/' if job.project else ''}{notebook.name}"
+            if notebook
+            else None
+        )
+        page = htmlexport.error_page(
+            job.title, job.code, job.name, job.year, error, href, templates=job.templates,
+            project_code=job.project, project_name=job.project_name,
+        )  # fmt: skip
+    atomic.write_text(html_path, page)
+
+
+# ---------------------------------------------------------------------------------------------
+# status: what the index and a unit's report show of the other reports
 
 
 def _entry(r: UnitResult) -> dict[str, str]:
@@ -632,288 +882,81 @@ def _entry(r: UnitResult) -> dict[str, str]:
     return entry
 
 
-def _write_status(folder: Path, year: int, result: RenderResult) -> Path:
-    """Write the year's status file (every unit's and project's report) for the index and the
-    projects page; return its path."""
-    done = sorted(
-        (r for r in (*result.units, *result.projects) if r.year == year),
-        key=lambda r: (r.unit_code, r.project_code),
-    )
-    status = folder / "notebooks" / "status.json"
-    entries = [_entry(r) for r in done]
-    atomic.write_text(status, json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
-    return status
+def _manifest_entry(e: Entry) -> dict[str, str]:
+    entry = {
+        "unit_code": e.unit_code,
+        "unit_name": e.name,
+        "href": f"{e.unit_code}.html",
+        "status": e.status,
+        "error": e.error,
+    }
+    if e.project_code:
+        entry |= {
+            "project_code": e.project_code,
+            "project_name": e.project_name,
+            "href": f"{e.unit_code}/{e.project_code}.html",
+        }
+    return entry
 
 
-def _write_unit_status(job: _Job, result: RenderResult) -> None:
-    """Write the status file of the unit's project reports that its report reads (when it has
-    projects: the job's ``status`` parameter)."""
-    path = job.parameters.get("status")
-    if not path:
-        return
+def _year_status(year: int, result: RenderResult, manifest: Manifest) -> list[dict[str, str]]:
+    """The year's reports as the index shows them: this run's outcome, else what the manifest
+    records of earlier runs (a report left out of this run's selection is still listed)."""
+    entries: dict[tuple[str, str], dict[str, str]] = {}
+    for e in manifest.entries.values():
+        if e.year == year and e.kind in ("unit", "project") and e.unit_code:
+            entries[(e.unit_code, e.project_code)] = _manifest_entry(e)
+    for r in (*result.units, *result.projects):
+        if r.year == year:
+            entries[(r.unit_code, r.project_code)] = _entry(r)
+    return [entries[k] for k in sorted(entries)]
+
+
+def _unit_status(job: Job, result: RenderResult) -> list[dict[str, str]]:
+    """The unit's project reports as its report links them."""
     done = [r for r in result.projects if r.year == job.year and r.unit_code == job.code]
-    entries = [_entry(r) for r in sorted(done, key=lambda r: r.project_code)]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(Path(path), json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+    return [_entry(r) for r in sorted(done, key=lambda r: r.project_code)]
+
+
+def _status_path(job: Job) -> Path | None:
+    """Where the status a page shows is kept for audit, beside its executed notebook."""
+    if job.status is None:
+        return None
+    folder = Path(job.folder) / "notebooks"
+    if job.kind == "unit":
+        return folder / job.code / "status.json"
+    return folder / "status.json"
+
+
+def _write_status_file(job: Job) -> None:
+    path = _status_path(job)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(path, json.dumps(job.status, ensure_ascii=False, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------
-# the worker process
+# reports that left the data
 
 
-class _WorkerState:
-    """What one worker process keeps between jobs: its parent, its notebooks and its kernel."""
-
-    def __init__(self, parent: int) -> None:
-        self.parent = parent
-        self.notebooks: dict[str, tuple[float, NotebookNode]] = {}
-        self.kernel: WarmKernel | None = None
-
-
-_STATE: _WorkerState | None = None
-
-
-def _init_worker(parent: int, templates: str | None = None) -> None:
-    """Pool initializer: die with the parent, set ``PERFKIT_TEMPLATES`` (the kernels started here
-    inherit it, so the notebooks' blocks find the user's templates), import papermill and
-    nbconvert once, build the HTML exporter once, register the warm-kernel engine."""
-    global _STATE
-    _die_with_parent(parent)
-    if templates:
-        os.environ[templating.ENV_VAR] = templates
-    else:
-        os.environ.pop(templating.ENV_VAR, None)
-    # the kernels' stylesheet leaves the font out: the exported page embeds one for the page
-    os.environ["PERFKIT_BATCH"] = "1"
-    # nbformat imports jsonschema, whose format checker imports rfc3987_syntax if installed, and
-    # that builds a parser at import: about 2.5 s of CPU per process, for IRI formats that no
-    # notebook schema uses. Workers do without it (ImportError, which jsonschema expects).
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    from perfkit.rendering import warmkernel
-
-    warmkernel.register_engine()
-    htmlexport.exporter(templating.user_dirs(templates))
-    _STATE = _WorkerState(parent)
-    from multiprocessing.util import Finalize
-
-    Finalize(_STATE, _shutdown_kernel, args=(_STATE,), exitpriority=10)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: get SIGKILL when the parent dies, so that a killed ``perfkit render`` leaves no
-    worker writing into a folder that a new run may already hold."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _shutdown_kernel(state: _WorkerState) -> None:
-    if state.kernel is not None:
-        state.kernel.shutdown()
-        state.kernel = None
-
-
-def _input_notebook(state: _WorkerState, path: str) -> NotebookNode:
-    """The template notebook, read once per worker (again if it changed on disk)."""
-    import nbformat
-
-    mtime = Path(path).stat().st_mtime
-    cached = state.notebooks.get(path)
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, nbformat.read(path, as_version=4))
-        state.notebooks[path] = cached
-    return cached[1]
-
-
-def _run_job(job: _Job) -> UnitResult:
-    """Execute one notebook, export it and write its files (in a worker process)."""
-    state = _STATE or _WorkerState(os.getppid())
-    started = time.monotonic()
-    stem = job.project or job.code
-    html_path, nb_path = _paths(job)
-    problem = _code_problem(job)
-    if problem:  # validation refuses it first
-        return _failed_page(job, problem, notebook=None, seconds=time.monotonic() - started)
-
-    template = _input_notebook(state, job.notebook)
-    nb_in = copy.deepcopy(template)
-    nb_in.metadata["title"] = job.title
-    executed, error = _execute(state, job, nb_in, nb_path)
-    notebook = nb_path if nb_path.exists() else None
-    if executed is None:
-        return _failed_page(job, error, notebook, time.monotonic() - started)
-
-    html = htmlexport.export_html(executed, name=stem, templates=job.templates)
-    offences = htmlexport.assert_self_contained(html)
-    if offences:
-        error = "报告中含有外部引用或脚本，不能作为独立文件分享：" + "；".join(offences[:10])
-        return _failed_page(job, error, notebook, time.monotonic() - started)
-    _check_parent()
-    atomic.write_text(html_path, html)
-    pdf_path = None
-    if job.pdf:
-        pdf_path = html_path.with_suffix(".pdf")
-        try:
-            pdfprint.print_pdf(html_path, pdf_path)
-        except UsageError as err:
-            pdf_path.unlink(missing_ok=True)
-            error = f"HTML 报告已生成，但 PDF 未能生成：{err}"
-            return _result(job, "failed", error, html_path, notebook, None, started)
-    return _result(job, "ok", "", html_path, notebook, pdf_path, started)
-
-
-def _result(
-    job: _Job,
-    status: Literal["ok", "failed"],
-    error: str,
-    html: Path | None,
-    notebook: Path | None,
-    pdf: Path | None,
-    started: float | None = None,
-    seconds: float = 0.0,
-) -> UnitResult:
-    if started is not None:
-        seconds = time.monotonic() - started
-    return UnitResult(job.year, job.code, job.name, status, error, html, notebook, pdf, seconds,
-                      job.project, job.project_name)  # fmt: skip
-
-
-def _paths(job: _Job) -> tuple[Path, Path]:
-    """The job's page and its executed notebook."""
-    folder = Path(job.folder)
-    if job.kind == "project":
-        return (
-            folder / job.code / f"{job.project}.html",
-            folder / "notebooks" / job.code / f"{job.project}.ipynb",
+def _remove_departed(manifest: Manifest, ds: Dataset, result: RenderResult) -> None:
+    """Delete the files of reports whose unit or project (or whole year) is no longer in the
+    data — whatever this run renders — and forget them."""
+    present = _plan(ds, None, None, "all")
+    units = {(y, c) for y, entries in present.units.items() for c, _ in entries}
+    projects = {(y, c, p) for y, entries in present.projects.items() for c, _, p, _ in entries}
+    years = set(present.years)
+    project_years = {y for y in years if present.projects.get(y)}
+    for key in list(manifest.keys()):
+        e = manifest.entries[key]
+        gone = (
+            (e.kind == "unit" and (e.year, e.unit_code) not in units)
+            or (e.kind == "project" and (e.year, e.unit_code, e.project_code) not in projects)
+            or (e.kind == "index" and e.year not in years)
+            or (e.kind == "projects" and e.year not in project_years)
         )
-    page = "index" if job.kind == "index" else job.code
-    return folder / f"{page}.html", folder / "notebooks" / f"{job.code}.ipynb"
-
-
-def _code_problem(job: _Job) -> str:
-    """Why the job's unit or project code cannot name a file ("" when it can)."""
-    if job.kind in ("unit", "project") and unit_code_problem(job.code):
-        return (
-            f"单位编码“{job.code}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks 等保留名），请修改单位编码后重新生成。"
-        )
-    if job.kind == "project" and project_code_problem(job.project):
-        return (
-            f"项目编码“{job.project}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks 等保留名），请修改项目编码后重新生成。"
-        )
-    return ""
-
-
-def _check_parent() -> None:
-    """In a worker: never write after the run that started it has ended (where PDEATHSIG is not
-    available, or in the instant before it arrives)."""
-    if _STATE is not None and os.getppid() != _STATE.parent:
-        os._exit(1)
-
-
-def _execute(
-    state: _WorkerState, job: _Job, nb_in: NotebookNode, nb_path: Path
-) -> tuple[NotebookNode | None, str]:
-    """Run the notebook with papermill; keep the executed notebook (even a failed one) for audit.
-
-    Returns (executed notebook, "") or (None, "ExceptionName: message").
-    """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    cwd = str(Path(job.notebook).parent)
-    options: dict[str, Any] = {
-        "parameters": job.parameters,
-        "kernel_name": "python3",
-        "progress_bar": False,
-        "request_save_on_cell_execute": False,
-        "execution_timeout": CELL_TIMEOUT,
-    }
-    executed, error = None, ""
-    try:
-        with atomic.atomic_path(nb_path, keep_suffix=True) as tmp:
-            try:
-                if job.reuse_kernel:
-                    options |= _kernel(state, nb_in, cwd).execute_options()
-                else:
-                    options["cwd"] = cwd
-                executed = papermill.execute_notebook(nb_in, str(tmp), **options)
-            except PapermillExecutionError as err:
-                error = _ANSI.sub("", f"{err.ename}: {err.evalue}")
-            _check_parent()
-            if tmp.stat().st_size == 0:
-                raise _NotWritten
-    except _NotWritten:
-        nb_path.unlink(missing_ok=True)
-    except Exception as err:  # the kernel died, a cell timed out …: start a new kernel next time
-        _shutdown_kernel(state)
-        nb_path.unlink(missing_ok=True)
-        error = _ANSI.sub("", f"{type(err).__name__}: {err}").strip()
-    if executed is None and not error:
-        error = "笔记本未能执行完成（原因不明）。"
-    return executed, error
-
-
-class _NotWritten(Exception):
-    """papermill stopped before writing the executed notebook."""
-
-
-def _failed_page(job: _Job, error: str, notebook: Path | None, seconds: float) -> UnitResult:
-    """Write the error page in place of the report (or the fallback index); return the failure."""
-    _check_parent()
-    folder = Path(job.folder)
-    html_path, _ = _paths(job)
-    up = "../" if job.kind == "project" else ""
-    href = (
-        f"{up}notebooks/{job.code + '/' if job.project else ''}{notebook.name}"
-        if notebook
-        else None
-    )
-    if job.kind == "index":
-        status = folder / "notebooks" / "status.json"
-        try:
-            entries = json.loads(status.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            entries = []
-        atomic.write_text(
-            html_path, htmlexport.fallback_index(job.year, entries, error, templates=job.templates)
-        )
-    else:
-        if _code_problem(job):
-            return _result(job, "failed", error, None, None, None, seconds=seconds)
-        page = htmlexport.error_page(
-            job.title, job.code, job.name, job.year, error, href, templates=job.templates,
-            project_code=job.project, project_name=job.project_name,
-        )  # fmt: skip
-        atomic.write_text(html_path, page)
-        html_path.with_suffix(".pdf").unlink(missing_ok=True)
-    return _result(job, "failed", error, html_path, notebook, None, seconds=seconds)
-
-
-def _kernel(state: _WorkerState, nb: NotebookNode, cwd: str) -> WarmKernel:
-    """The worker's warm kernel, reset for the next notebook: started, or replaced when it is
-    worn out, lacks the notebook's imports or does not answer."""
-    from perfkit.rendering.warmkernel import WarmKernel, imports
-
-    modules = imports(nb)
-    kernel = state.kernel
-    if kernel is not None and (
-        kernel.used >= KERNEL_MAX_UNITS or not set(modules) <= set(kernel.modules)
-    ):
-        modules = list(dict.fromkeys([*kernel.modules, *modules]))
-        _shutdown_kernel(state)
-    if state.kernel is not None:
-        try:
-            state.kernel.reset(cwd)
-            return state.kernel
-        except Exception:
-            _shutdown_kernel(state)
-    state.kernel = WarmKernel(modules, timeout=CELL_TIMEOUT)
-    state.kernel.reset(cwd)
-    return state.kernel
+        if gone:
+            deleted = manifest.remove(key)
+            result.removed += manifest.rel(deleted) if deleted else []
+            result.removed_reports.append(key)

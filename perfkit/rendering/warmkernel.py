@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 #: papermill engine name of :func:`register_engine`
 ENGINE = "perfkit-warm"
 KERNEL = "python3"
+#: prefix of a kernel's private folder (IPC sockets, connection file) in the temp folder
+SOCKETS_PREFIX = "perfkit-kernel-"
 
 _WARM_UP = """
 import importlib as _pk_importlib, os as _pk_os, sys as _pk_sys, types as _pk_types
@@ -108,12 +110,18 @@ class WarmKernel:
         self._timeout = timeout
         # IPC sockets in a private folder: no TCP port races between workers, no warning about
         # unencrypted TCP (Windows has no IPC sockets: TCP on localhost there)
-        self._sockets = tempfile.mkdtemp(prefix="perfkit-kernel-")
+        # (named after this process, so that the next run can sweep what a killed one left:
+        # remove_stale_sockets); the connection file goes there too, not into Jupyter's runtime
+        # folder
+        self._sockets = tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-")
+        connection = os.path.join(self._sockets, "kernel.json")
         if sys.platform == "win32":  # pragma: no cover
-            self.km = AsyncKernelManager(kernel_name=KERNEL)
+            self.km = AsyncKernelManager(kernel_name=KERNEL, connection_file=connection)
         else:
             ip = os.path.join(self._sockets, "k")
-            self.km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=ip)
+            self.km = AsyncKernelManager(
+                kernel_name=KERNEL, transport="ipc", ip=ip, connection_file=connection
+            )
         # no input history: the execution counter goes back to 1 before every notebook, and
         # IPython's history database would then print "ERROR! Session/line number was not unique
         # in database" into the next report
@@ -154,6 +162,33 @@ class WarmKernel:
             self.kc.stop_channels()
             self._run_sync(self.km.shutdown_kernel)(now=True)
         shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+def remove_stale_sockets(root: str | None = None) -> list[str]:
+    """Remove the kernel folders that processes killed before they could clean up left in the
+    temp folder (``perfkit-kernel-<pid>-…`` whose process is gone); return them."""
+    removed = []
+    root = root or tempfile.gettempdir()
+    with contextlib.suppress(OSError):
+        for name in os.listdir(root):
+            if not name.startswith(SOCKETS_PREFIX):
+                continue
+            pid = name[len(SOCKETS_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+                removed.append(os.path.join(root, name))
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def register_engine() -> None:
