@@ -255,6 +255,16 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int, pro
     show_default=True,
     help="生成哪些报告：unit 部门整体报告，project 项目支出绩效自评报告，all 两者都生成。",
 )
+@click.option(
+    "--force", is_flag=True, help="全部重新生成（默认只生成数据、模板或规则有变化的报告）。"
+)
+@click.option(
+    "--dask",
+    default=None,
+    metavar="ADDRESS",
+    help="在 Dask 集群上生成：调度器地址（如 tcp://10.0.0.5:8786），或 local[:N] 在本机启动 N 个"
+    "工作进程。需要 pip install 'perfkit[dask]'。",
+)
 @click.option("--no-progress", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def render(
@@ -269,10 +279,15 @@ def render(
     templates: str | None,
     notebook: str | None,
     level: str,
+    force: bool,
+    dask: str | None,
     no_progress: bool,
 ) -> None:
     """把 DATA 中每个单位的部门整体自评报告和每个项目的项目支出绩效自评报告生成为独立的 HTML 文件，
-    并生成每个年度的汇总页 index.html 和项目汇总页 projects.html。"""
+    并生成每个年度的汇总页 index.html 和项目汇总页 projects.html。
+
+    再次运行时只重新生成有变化的报告（数据、笔记本、模板、评分规则或 perfkit 版本变化），
+    已不在数据中的单位和项目的报告会被删除（只删除 perfkit 写过的文件）。"""
     from perfkit.rendering.pipeline import render as render_reports
 
     result = render_reports(
@@ -287,6 +302,8 @@ def render(
         progress=not no_progress,
         templates=templates,
         level=level,
+        force=force,
+        dask=dask,
     )
     click.echo(result.summary())
     ctx.exit(result.exit_code)
