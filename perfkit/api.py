@@ -522,6 +522,8 @@ class Overview:
     #: every project of the year (``Scores.projects``: PROJECT_COLUMNS) and their findings
     projects: pd.DataFrame = field(default_factory=pd.DataFrame)
     project_findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the fingerprint of the year's project rows, printed on the projects page
+    projects_fingerprint: str = ""
 
     def __repr__(self) -> str:
         return f"<Overview {self.year}年度: {len(self.units)} 个单位, {len(self.findings)} 个问题>"
@@ -552,6 +554,7 @@ def overview(
         status=read_status(status),
         fictional=ds.fictional,
         fingerprint=fingerprints.short(fingerprints.year(ds, year)),
+        projects_fingerprint=fingerprints.short(fingerprints.year(ds, year, projects_only=True)),
     )
 
 

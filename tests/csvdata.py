@@ -184,3 +184,22 @@ def write_workbook(
             ws.append(row)
     wb.save(path)
     return path
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """A CSV file of a dataset folder as (header, rows) of text cells."""
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    return header, rows
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Write (header, rows) back as UTF-8 with a BOM, as the sample's files are."""
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)

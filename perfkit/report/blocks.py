@@ -179,13 +179,16 @@ def fictional_banner(source: _Provenance) -> str:
     return _render("fictional_banner", text=FICTIONAL) if source.fictional else ""
 
 
-def footer(source: _Provenance, generated_at: datetime | None = None) -> str:
-    """Generation time, perfkit version, the data's fingerprint and the rulebook."""
+def footer(
+    source: _Provenance, generated_at: datetime | None = None, fingerprint: str | None = None
+) -> str:
+    """Generation time, perfkit version, the fingerprint of the data the page shows (``source``'s,
+    or ``fingerprint``: the projects page gives its own) and the rulebook."""
     return _render(
         "footer",
         generated_at=generated_at or datetime.now().astimezone(),
         version=__version__,
-        fingerprint=text(source.fingerprint),
+        fingerprint=text(source.fingerprint if fingerprint is None else fingerprint),
         rulebook=source.rulebook.title or source.rulebook.name,
     )
 
