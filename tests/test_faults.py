@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +30,7 @@ import pytest
 from perfkit.cli import cli
 from perfkit.core import atomic
 from perfkit.rendering import htmlexport
+from perfkit.rendering.manifest import Manifest
 from perfkit.rendering.pipeline import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,10 +184,30 @@ def test_render_killed_during_a_unit_then_during_the_index_leaves_whole_files_an
     _assert_stays_still(out)
     _assert_nothing_half_written(out, NAMES)
 
-    # 3. the next run completes and sweeps the temporaries up
+    _assert_manifest_true(out)
+
+    # 3. the next run completes and sweeps the temporaries up; what the killed runs wrote and
+    # recorded (every unit's and project's report) is not rendered again
     code, stdout, stderr = _finish(_start(SAMPLE, out, units))
     assert code == 0, stdout + stderr
     _assert_complete(out, NAMES)
+    skipped = int(re.search(r"未变化而跳过 (\d+) 份", stdout).group(1))
+    assert skipped >= 6, stdout  # 2 units and their 4 projects
+    _assert_manifest_true(out)
+
+
+def _assert_manifest_true(out: Path) -> None:
+    """What the manifest (and its journal, after a kill) records as current is on disk, whole."""
+    entries = Manifest(out).entries
+    assert entries, "nothing recorded"
+    for key, entry in entries.items():
+        if not entry.fingerprint:
+            continue  # being replaced when the run died: it will be rendered again
+        for rel in entry.files:
+            path = out / rel
+            assert path.is_file(), f"{key}: {rel} is recorded but missing"
+            if path.suffix == ".html":
+                assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), rel
 
 
 # ---------------------------------------------------------------------------------------------

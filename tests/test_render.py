@@ -619,3 +619,96 @@ def test_export_report_writes_one_units_report_and_leaves_the_index_alone(tmp_pa
     assert index.read_text(encoding="utf-8") == "已有的汇总页"
     with pytest.raises(UsageError, match="可选单位编码"):
         perfkit.export_report(SAMPLE, 2022, "XX9", out=out)
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 12 §7: a script without the __main__ guard, a PDF that fails, stale kernel folders
+
+
+@pytest.mark.slow
+def test_render_from_a_script_without_the_main_guard(tmp_path):
+    """Workers are spawned without re-running the user's script: no guard needed."""
+    if not (SAMPLE / "units.csv").exists():
+        pytest.skip("no data/sample")
+    out = tmp_path / "reports"
+    script = tmp_path / "my_render.py"
+    script.write_text(
+        "from perfkit import render\n"
+        'print("脚本开始")\n'
+        f"result = render({str(SAMPLE)!r}, out={str(out)!r}, units=['SZ002'], jobs=2,\n"
+        "                level='unit', progress=False)\n"
+        "print(result.summary())\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("脚本开始") == 1, done.stdout
+    assert "共 1 个单位，成功 1 份，失败 0 份" in done.stdout
+    assert (out / "2022" / "SZ002.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_pdf_that_fails_leaves_the_page_rendered(tmp_path, monkeypatch):
+    if not (SAMPLE / "units.csv").exists():
+        pytest.skip("no data/sample")
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'no display' >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv(pdf.CHROMIUM_ENV, str(fake))
+    out = tmp_path / "reports"
+    result = render(SAMPLE, out=out, units=["SZ002"], jobs=1, pdf=True, progress=False,
+                    level="unit")  # fmt: skip
+    (unit,) = result.units
+    assert unit.ok and unit.html is not None and unit.html.is_file() and unit.pdf is None
+    assert "PDF 未能生成" in unit.pdf_error and "退出码 3" in unit.pdf_error
+    assert not (out / "2022" / "SZ002.pdf").exists()
+    assert result.failed == [] and result.exit_code == 1
+    summary = result.summary()
+    assert "共 1 个单位，成功 1 份，失败 0 份" in summary
+    assert "HTML 报告已生成，但 PDF 未能生成：" in summary and "SZ002" in summary
+    # the index lists the report as written
+    status = json.loads((out / "2022" / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    assert [(e["unit_code"], e["status"]) for e in status] == [("SZ002", "ok")]
+    # the next run tries the PDF again (the page is not taken as up to date)
+    again = render(SAMPLE, out=out, units=["SZ002"], jobs=1, pdf=True, progress=False,
+                   level="unit")  # fmt: skip
+    assert [r.unit_code for r in again.rendered if r.unit_code != "index"] == ["SZ002"]
+
+
+def test_kernel_and_scratch_folders_of_dead_processes_are_swept(tmp_path):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = int(done.stdout)
+    stale = [tmp_path / f"perfkit-kernel-{dead}-abc", tmp_path / f"perfkit-work-{dead}-abc"]
+    live = [
+        tmp_path / f"perfkit-kernel-{os.getpid()}-x",
+        tmp_path / f"perfkit-work-{os.getpid()}-x",
+    ]
+    other = [tmp_path / "perfkit-kernel-legacy", tmp_path / "something-else"]
+    for folder in stale + live + other:
+        folder.mkdir()
+        (folder / "k-1").write_text("")
+    assert warmkernel.remove_stale_sockets(str(tmp_path)) == [str(stale[0])]
+    assert worker.remove_stale_scratch(str(tmp_path)) == [stale[1]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in live + other)
+
+
+@pytest.mark.slow
+def test_a_finished_render_leaves_no_kernel_folder(tmp_path):
+    """In a temp folder of its own (TMPDIR), a render leaves nothing behind."""
+    if not (SAMPLE / "units.csv").exists():
+        pytest.skip("no data/sample")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    script = (
+        "from perfkit.rendering.pipeline import render\n"
+        f"r = render({str(SAMPLE)!r}, out={str(tmp_path / 'r')!r}, units=['SZ002'], jobs=2, "
+        "level='unit', progress=False)\n"
+        "raise SystemExit(r.exit_code)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(temp)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in temp.iterdir()) == []
