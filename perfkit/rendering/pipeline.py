@@ -439,7 +439,7 @@ def render(
     Incremental: a report whose fingerprint (its data, notebook, templates, rulebook, perfkit's
     code, ``pdf``) is the one recorded in the folder's manifest, and whose files are there, is
     left as it is; ``force`` renders everything. Reports of units or projects no longer in the
-    data are deleted (only files perfkit wrote). ``dask`` sends the work to a Dask cluster: a
+    data are deleted (only files perfkit wrote; not with ``index=False``). ``dask`` sends the work to a Dask cluster: a
     scheduler's address, or ``"local"`` / ``"local:N"`` for a local cluster of N processes.
 
     Raises InvalidInput for invalid data and UsageError (RenderLocked) for a bad selection or
@@ -485,7 +485,8 @@ def render(
     with output_lock(out_path):
         manifest = Manifest(out_path)
         try:
-            _remove_departed(manifest, ds, result)
+            if index:  # one report exported from a notebook removes nothing
+                _remove_departed(manifest, ds, result)
             for year in plan.years:
                 folder = out_path / str(year)
                 for sub in (folder, folder / "notebooks"):
