@@ -65,6 +65,8 @@ class Manifest:
         self.out = out
         self.entries: dict[str, Entry] = {}
         self._journal: int | None = None
+        #: file -> the keys of the reports that list it (built on first use)
+        self._by_file: dict[str, set[str]] | None = None
         self._read()
 
     # -- reading
@@ -104,11 +106,6 @@ class Manifest:
             return None
         return entry
 
-    def owned(self, path: Path) -> bool:
-        """Whether ``path`` is a file some entry says perfkit wrote."""
-        rel = self._rel(path)
-        return any(rel in e.files for e in self.entries.values())
-
     # -- changes (journalled at once)
 
     def replacing(self, key: str, entry: Entry) -> None:
@@ -130,22 +127,39 @@ class Manifest:
         deleted = []
         for rel in entry.files:
             path = self.out / rel
-            if self._shared(rel, key):
+            if self._owners(rel) - {key}:  # another report's file too: keep it
                 continue
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 deleted.append(path)
         for path in deleted:
             _remove_empty_parents(path.parent, self.out)
+        self._forget_files(key)
         self.entries.pop(key, None)
         self._append({"key": key, "removed": True})
         return deleted
 
-    def _shared(self, rel: str, key: str) -> bool:
-        return any(rel in e.files for k, e in self.entries.items() if k != key)
+    def _owners(self, rel: str) -> set[str]:
+        """The reports that list the file ``rel`` (an index built once, kept up to date)."""
+        if self._by_file is None:
+            self._by_file = {}
+            for k, e in self.entries.items():
+                for f in e.files:
+                    self._by_file.setdefault(f, set()).add(k)
+        return self._by_file.get(rel, set())
+
+    def _forget_files(self, key: str) -> None:
+        entry = self.entries.get(key)
+        if entry is not None and self._by_file is not None:
+            for f in entry.files:
+                self._by_file.get(f, set()).discard(key)
 
     def _set(self, key: str, entry: Entry) -> None:
+        self._forget_files(key)
         self.entries[key] = entry
+        if self._by_file is not None:
+            for f in entry.files:
+                self._by_file.setdefault(f, set()).add(key)
         self._append({"key": key, "entry": asdict(entry)})
 
     def _append(self, record: dict[str, object]) -> None:
