@@ -96,14 +96,26 @@ def _cache_key(path: Path, rules: Rules) -> tuple | None:
 
 
 def _copy(ds: Dataset) -> Dataset:
-    """A copy whose tables and narratives can be changed without touching the cached dataset."""
-    tables = {name: getattr(ds, name).copy() for name in TABLE_NAMES}
+    """A copy whose tables and narratives can be changed without touching the cached dataset.
+
+    Under pandas' Copy-on-Write (always on from pandas 3) a shallow copy is enough — a change to
+    the copy copies the data it changes — and costs nothing; a deep copy of a 10,000-unit
+    dataset costs about 60 ms, for every report a kernel renders.
+    """
+    deep = not _copy_on_write()
+    tables = {name: getattr(ds, name).copy(deep=deep) for name in TABLE_NAMES}
     return replace(
         ds,
         **tables,
         narratives=dict(ds.narratives),
         project_narratives=dict(ds.project_narratives),
     )
+
+
+def _copy_on_write() -> bool:
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return bool(pd.options.mode.copy_on_write is True)
 
 
 def _rulebook(rules: Rules) -> Rulebook:

@@ -186,9 +186,15 @@ def test_load_reuses_the_validated_dataset_until_a_file_changes(tmp_path, monkey
     monkeypatch.setattr(loading, "load", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = api.load(data)
     first.indicators.loc[0, "weight"] = 999.0  # a caller's change must not reach the cache
+    first.units["unit_name"] = "改过的名称"
+    first.budget.drop(index=first.budget.index[0], inplace=True)
+    first.monthly.iloc[0, first.monthly.columns.get_loc("year")] = 1999
     second = api.load(data)
     assert len(calls) == 1
     assert second.indicators.loc[0, "weight"] != 999.0
+    assert "改过的名称" not in set(second.units["unit_name"])
+    assert len(second.budget) == len(first.budget) + 1
+    assert second.monthly["year"].iloc[0] == 2022
     # an edited file is read again
     units = data / "units.csv"
     units.write_bytes(units.read_bytes() + b"\n")
