@@ -23,7 +23,7 @@ import pandas as pd
 from perfkit.core.problems import UsageError
 from perfkit.data import fingerprints, loading
 from perfkit.data.contract import TABLES, Narrative
-from perfkit.data.dataset import Dataset
+from perfkit.data.dataset import Dataset, UnitIndex, only, unit_index
 from perfkit.rules.rulebook import Rulebook, load_rulebook
 from perfkit.scoring import metrics
 from perfkit.scoring.scores import Scores, score_dataset
@@ -54,28 +54,41 @@ def resolve_path(path: str | Path) -> Path:
     return given
 
 
-def load(path: str | Path, rules: Rules = None) -> Dataset:
+def load(path: str | Path, rules: Rules = None, units: Iterable[str] | None = None) -> Dataset:
     """Read and validate a dataset (a CSV folder or an .xlsx workbook); see :func:`loading.load`.
 
-    Raises :class:`perfkit.core.problems.InvalidInput` listing every problem found.
+    Raises :class:`perfkit.core.problems.InvalidInput` listing every problem found. ``units``
+    keeps only those units' rows (:func:`perfkit.data.dataset.only`): what a unit's or a project's
+    report needs, found without scanning a large dataset's tables again for every report.
 
     A batch render runs one notebook per unit in the same kernel, each loading the same dataset:
     the validated dataset is kept for as long as its files are unchanged (same paths, sizes and
     modification times) and the rulebook is the same, and every call gets its own copy.
     """
     resolved = resolve_path(path)
+    chosen = (
+        None if units is None else [str(u) for u in ([units] if isinstance(units, str) else units)]
+    )
     key = _cache_key(resolved, rules)
     if key is None:
-        return loading.load(resolved, rules=rules)
+        ds = loading.load(resolved, rules=rules)
+        return ds if chosen is None else only(ds, chosen)
     cached = _LOADED.get(key)
     if cached is None:
         _LOADED.clear()  # one dataset at a time: a kernel renders one dataset
+        _INDEX.clear()
         cached = _LOADED[key] = loading.load(resolved, rules=rules)
+    if chosen is not None:
+        if key not in _INDEX:
+            _INDEX[key] = unit_index(cached)
+        return only(cached, chosen, _INDEX[key])  # new frames: the cache is never handed out
     return _copy(cached)
 
 
 #: (path, rules, file stamps) -> the validated dataset
 _LOADED: dict[tuple, Dataset] = {}
+#: (path, rules, file stamps) -> where each unit's rows are in the cached dataset
+_INDEX: dict[tuple, UnitIndex] = {}
 
 
 def _cache_key(path: Path, rules: Rules) -> tuple | None:

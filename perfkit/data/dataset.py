@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from perfkit.core.problems import Problem
@@ -81,3 +82,48 @@ class Dataset:
         p = self.projects
         match = p.loc[(p["unit_code"] == unit_code) & (p["project_code"] == project_code)]
         return str(match["project_name"].iloc[0]) if len(match) else project_code
+
+
+#: {table: {unit_code: row positions}}: where each unit's rows are, per table
+UnitIndex = dict[str, dict[str, np.ndarray]]
+
+
+def unit_index(ds: Dataset) -> UnitIndex:
+    """Where each unit's rows are in each table (positions, ascending), for :func:`only`."""
+    return {
+        name: {
+            str(k): v for k, v in getattr(ds, name).groupby("unit_code", sort=False).indices.items()
+        }
+        for name in _UNIT_TABLES
+    }
+
+
+_UNIT_TABLES = ("units", "budget", "indicators", "goals", "monthly", "projects")
+
+
+def only(ds: Dataset, units: list[str], index: UnitIndex | None = None) -> Dataset:
+    """The dataset restricted to ``units``' rows: every table, narratives and all (the dataset's
+    warnings, name, fingerprint and files are kept: each warning still finds its unit).
+
+    A report shows only its own unit's rows (docs/rendering.md, incremental renders), so a unit's
+    or a project's report computed from ``only(ds, [unit])`` is the one computed from ``ds``; a
+    kernel rendering one report after another of a 10,000-unit dataset then never scans the
+    whole tables per report. ``index`` (:func:`unit_index` of ``ds``) makes it a lookup.
+    """
+    wanted = set(units)
+    tables = {}
+    for name in _UNIT_TABLES:
+        frame = getattr(ds, name)
+        if index is not None:
+            found = [index[name][u] for u in wanted if u in index[name]]
+            positions = np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp)
+            tables[name] = frame.iloc[positions]
+        else:
+            tables[name] = frame[frame["unit_code"].isin(wanted)]
+    return replace(
+        ds,
+        **tables,
+        narratives={k: v for k, v in ds.narratives.items() if k[1] in wanted},
+        project_narratives={k: v for k, v in ds.project_narratives.items() if k[1] in wanted},
+        warnings=list(ds.warnings),
+    )
