@@ -434,7 +434,7 @@ def execution_vs_score(
     ax.set_xlim(max(0.0, math.floor(left)), max(105.0, (float(x.max()) if len(x) else 0) + 5))
     title = "预算执行率与自评总分"
     if dense:
-        title += f"（{len(data)} 个点" + (f"，标注总分最低的 {OUTLIERS} 个" if names else "") + "）"
+        title += f"（{len(data)} 个点" + ("，标注总分最低的单位" if names else "") + "）"
     ax.set(title=title, xlabel="预算执行率（%）", ylabel="自评总分（分）")
     if not dense:
         handles, _ = ax.get_legend_handles_labels()
@@ -444,11 +444,13 @@ def execution_vs_score(
         labels = [wrap_label(name, 10, 1) for name in data["unit_name"]]
         place_labels(ax, x, y, labels)
     elif dense and names:
-        # the lowest totals first (ties: the lower execution rate), then every other point
-        order = np.lexsort((x, y))
-        low = order[:OUTLIERS]
+        # the lowest totals (ties: the lower execution rate); the cloud of dots is no obstacle
+        # (a name over translucent dots reads, and among thousands no place would be free)
+        low = np.lexsort((x, y))[:OUTLIERS]
+        if len(low):  # room below the lowest point for its name
+            ax.set_ylim(bottom=math.floor(float(y[low[0]])) - 6)
         labels = [wrap_label(data["unit_name"].iloc[i], 10, 1) for i in low]
-        place_labels(ax, x[order], y[order], labels)
+        place_labels(ax, x[low], y[low], labels)
     return fig
 
 
