@@ -591,9 +591,8 @@ def overview(
         raise UsageError(f"数据中没有 {year} 年度的单位；可选年度：{_valid_years(ds)}。")
     found = scores.findings
     in_project = found["project_code"].astype(str) != ""
-    codes = set(scores.units["unit_code"].astype(str)) | set(
-        scores.projects["unit_code"].astype(str) if len(scores.projects) else ()
-    )
+    # the same units as departments.plan counts, so that the index links the pages it plans
+    codes = selected if selected is not None else deps.year_units(ds, year)
     return Overview(
         year=year,
         units=scores.units.reset_index(drop=True),

@@ -405,11 +405,20 @@ def test_rendered_department_page_shows_its_units_and_projects(rendered, ds):
     dep = next(d for d in departments.plan(ds, YEAR) if d.name == "乙局")
     html = (rendered / dep.href).read_text(encoding="utf-8")
     assert "<title>2022年度 乙局所属单位 整体支出绩效自评 汇总</title>" in html
-    for heading in ("一、自评结果排名", "二、图表分析", "三、存在问题汇总", "四、项目支出绩效自评情况",
-                    "五、项目自评结果排名"):  # fmt: skip
+    for heading in ("一、自评结果排名", "二、图表分析", "三、存在问题汇总",
+                    "四、项目支出绩效自评情况", "五、项目自评结果排名"):  # fmt: skip
         assert heading in html
     assert "共有 60 个单位" in html and "平均总分 67.50 分" in html
     assert "A001" not in html and 'href="../B001/P01.html"' in html
     index = (rendered / "index.html").read_text(encoding="utf-8")
     assert "一、各主管部门自评情况" in index and f'href="{dep.href}"' in index
     assert "B001" not in index
+
+
+def test_a_department_of_project_only_units_is_left_out_of_the_units_table(ds):
+    ov = api.overview(ds, YEAR)
+    ov.departments.append(departments.Department(departments.department_id("丁局"), "丁局", ()))
+    assert [r["name"] for r in departments.department_ranking_view(ov)["rows"]] == [
+        "甲局", "乙局", "丙局", "未填写主管部门"
+    ]  # fmt: skip
+    assert departments.department_ranking_view(ov)["n_departments"] == 3

@@ -227,18 +227,19 @@ def department_ranking_view(ov: Overview) -> dict[str, Any]:
     figures, ranked by average total, linked to its page."""
     book = ov.rulebook
     units = _by_department(ov, ov.units)
-    rows = [
+    rows = [  # a department whose units have projects only is in the projects' tables
         {
             "name": text(d.name),
             "unfilled": d.name == UNFILLED,
             "href": _link(ov, d.href),
-            **_figures(units.get(d.name, ov.units.iloc[:0]), book),
+            **_figures(units[d.name], book),
         }
         for d in ov.departments
+        if d.name in units
     ]
     return {
         "year": ov.year,
-        "n_departments": sum(1 for d in ov.departments if d.name != UNFILLED),
+        "n_departments": sum(1 for r in rows if not r["unfilled"]),
         "n_units": len(ov.units),
         "n_unfilled": len(units.get(UNFILLED, ())),
         "linked": bool(ov.status),
