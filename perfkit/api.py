@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from perfkit.data.dataset import Dataset, UnitIndex, only, unit_index
 from perfkit.rules.rulebook import Rulebook, load_rulebook
 from perfkit.scoring import metrics
 from perfkit.scoring.scores import Scores, score_dataset
+
+if TYPE_CHECKING:
+    from perfkit.report.departments import Department
 
 #: the source tree (when perfkit runs from a checkout): relative data paths are tried here too
 _ROOT = Path(__file__).resolve().parent.parent
@@ -534,7 +537,14 @@ def read_status(path: str | Path | None) -> list[UnitStatus]:
 
 @dataclass
 class Overview:
-    """Everything the index page of one year shows: every unit's scores and findings."""
+    """Everything the index page of one year shows: every unit's scores and findings.
+
+    With more than :data:`perfkit.report.departments.THRESHOLD` units, ``departments`` lists the
+    year's 主管部门 pages (the index and the projects page then list departments, not every
+    unit and project); ``department`` names the 主管部门 an overview is restricted to (a
+    department page: its units and their projects only; None for the whole year);
+    ``unit_departments`` maps each unit code to its 主管部门 group.
+    """
 
     year: int
     units: pd.DataFrame
@@ -549,9 +559,19 @@ class Overview:
     project_findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: the fingerprint of the year's project rows, printed on the projects page
     projects_fingerprint: str = ""
+    #: the year's department pages ([] up to the threshold, and on a department page)
+    departments: list[Department] = field(default_factory=list)
+    #: the 主管部门 this overview is restricted to (None: the whole year)
+    department: str | None = None
+    #: unit code → 主管部门 group (blank ones: ``UNFILLED``)
+    unit_departments: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"<Overview {self.year}年度: {len(self.units)} 个单位, {len(self.findings)} 个问题>"
+        where = f" {self.department}" if self.department is not None else ""
+        return (
+            f"<Overview {self.year}年度{where}: {len(self.units)} 个单位, "
+            f"{len(self.findings)} 个问题>"
+        )
 
     def table(self, name: str, lang: str = "zh") -> pd.DataFrame:
         """``units`` or ``findings`` for reading (Chinese headers, rates as percentages);
@@ -560,15 +580,46 @@ class Overview:
 
 
 def overview(
-    ds: Dataset, year: int, rules: Rules = None, status: str | Path | None = None
+    ds: Dataset,
+    year: int,
+    rules: Rules = None,
+    status: str | Path | None = None,
+    department: str | None = None,
+    threshold: int | None = None,
 ) -> Overview:
-    """Scores and findings of every unit of ``year``, and the render status when given."""
+    """Scores and findings of every unit of ``year``, and the render status when given.
+
+    ``department``: only the units of that 主管部门 (as :func:`perfkit.report.departments.plan`
+    names it; ``"未填写主管部门"`` for the units without one) and their projects, for its page;
+    only those units are scored. ``threshold``: the number of units above which the year's
+    index lists departments (default :data:`perfkit.report.departments.THRESHOLD`).
+    Raises :class:`UsageError` when the year, or the department in that year, is not in the data.
+    """
+    from perfkit.report import departments as deps
+
     year = int(year)
-    scores: Scores = score_dataset(ds, _rulebook(rules), years=year)
+    groups = deps.unit_departments(ds)
+    selected: list[str] | None = None
+    if department is not None:
+        department = deps.department_name(department)
+        check_selection(ds, year)
+        present = deps.year_units(ds, year)
+        selected = [c for c in present if groups.get(c, deps.UNFILLED) == department]
+        if not selected:
+            names = sorted({groups.get(c, deps.UNFILLED) for c in present})
+            shown = "、".join(names[:_LISTED]) + (
+                f" 等 {len(names)} 个" if len(names) > _LISTED else ""
+            )
+            raise UsageError(
+                f"{year} 年度没有主管部门为“{department}”的单位；可选主管部门：{shown or '无'}。"
+            )
+    scores: Scores = score_dataset(ds, _rulebook(rules), years=year, units=selected)
     if scores.units.empty and scores.projects.empty:
         raise UsageError(f"数据中没有 {year} 年度的单位；可选年度：{_valid_years(ds)}。")
     found = scores.findings
     in_project = found["project_code"].astype(str) != ""
+    # the same units as departments.plan counts, so that the index links the pages it plans
+    codes = selected if selected is not None else deps.year_units(ds, year)
     return Overview(
         year=year,
         units=scores.units.reset_index(drop=True),
@@ -578,8 +629,13 @@ def overview(
         rulebook=scores.rulebook,
         status=read_status(status),
         fictional=ds.fictional,
-        fingerprint=fingerprints.short(fingerprints.year(ds, year)),
-        projects_fingerprint=fingerprints.short(fingerprints.year(ds, year, projects_only=True)),
+        fingerprint=fingerprints.short(fingerprints.year(ds, year, units=selected)),
+        projects_fingerprint=fingerprints.short(
+            fingerprints.year(ds, year, projects_only=True, units=selected)
+        ),
+        departments=[] if department is not None else deps.group(codes, groups, threshold),
+        department=department,
+        unit_departments={c: groups.get(c, deps.UNFILLED) for c in sorted(codes)},
     )
 
 

@@ -86,22 +86,27 @@ REASONS = _strings(
     ]
 )
 
-DEPARTMENTS = _strings(
-    [
-        "苏州市教育局",
-        "苏州市民政局",
-        "苏州市财政局",
-        "苏州市人力资源和社会保障局",
-        "苏州市住房和城乡建设局",
-        "苏州市城市管理局",
-        "苏州市交通运输局",
-        "苏州市水务局",
-        "苏州市农业农村局",
-        "苏州市文化广电和旅游局",
-        "苏州市卫生健康委员会",
-        "苏州市市场监督管理局",
-    ]
-)
+#: the 主管部门 of a province's units: its cities' bureaus and the province's own departments
+CITIES = ("南京市", "无锡市", "徐州市", "常州市", "苏州市", "南通市", "连云港市", "淮安市",
+          "盐城市", "扬州市", "镇江市", "泰州市", "宿迁市")  # fmt: skip
+BUREAUS = (
+    "教育局", "科学技术局", "工业和信息化局", "公安局", "民政局", "司法局", "财政局",
+    "人力资源和社会保障局", "自然资源和规划局", "生态环境局", "住房和城乡建设局", "城市管理局",
+    "交通运输局", "水务局", "农业农村局", "商务局", "文化广电和旅游局", "卫生健康委员会",
+    "退役军人事务局", "应急管理局", "审计局", "市场监督管理局", "体育局", "统计局", "医疗保障局",
+    "机关事务管理局", "园林和绿化管理局", "数据局", "档案馆", "地方志办公室", "人民政府办公室",
+    "中级人民法院",
+)  # fmt: skip
+PROVINCE = ("江苏省教育厅", "江苏省科学技术厅", "江苏省民政厅", "江苏省财政厅", "江苏省水利厅",
+            "江苏省农业农村厅", "江苏省文化和旅游厅", "江苏省卫生健康委员会", "江苏省交通运输厅",
+            "江苏省自然资源厅", "江苏省生态环境厅", "江苏省住房和城乡建设厅", "江苏省人民检察院",
+            "江苏省高级人民法院", "江苏省体育局", "江苏省统计局")  # fmt: skip
+DEPARTMENTS = _strings([*PROVINCE, *(city + bureau for city in CITIES for bureau in BUREAUS)])
+#: 主管部门 sizes: about 4 × √(units) departments, lognormal weights (σ below), each ≥ 1 unit;
+#: 10,000 units give 400 departments of 1 to about 380 units (median 15)
+DEPARTMENT_SPREAD = 1.0
+#: the share of units whose 主管部门 is left blank (the column is optional)
+NO_DEPARTMENT = 0.005
 FUNCTIONS = _strings(
     [
         "承担本系统业务的技术支撑和公共服务工作，组织实施年度重点项目。",
@@ -190,7 +195,7 @@ def write_demo(
     quality = rng.random(units)
     budget, executed_cents = _budget(rng, codes, quality)
     tables = {
-        UNITS: _units(rng, codes),
+        UNITS: _units(rng, codes, seed),
         BUDGET: budget,
         INDICATORS: _indicators(rng, codes, quality, indicators_per_unit),
         GOALS: _goals(rng, codes),
@@ -278,12 +283,25 @@ def _cents(cents: np.ndarray) -> np.ndarray:
     return _number(cents // 100) + "." + TWO_DIGITS[cents % 100]
 
 
-def _units(rng: np.random.Generator, codes: np.ndarray) -> dict[str, np.ndarray]:
+def _departments(seed: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The 主管部门 of ``n`` units as a province has them: a few hundred departments of 1 to a few
+    hundred units each, drawn from a stream of their own; some left blank."""
+    rng.integers(12, size=n)  # the draw this column once took: the other columns stay the same
+    own = np.random.default_rng([seed, 12])
+    k = max(1, min(n, len(DEPARTMENTS), round(4 * n**0.5)))
+    names = DEPARTMENTS[own.permutation(len(DEPARTMENTS))[:k]]
+    weights = own.lognormal(0, DEPARTMENT_SPREAD, k)
+    sizes = 1 + own.multinomial(n - k, weights / weights.sum())
+    chosen = own.permutation(np.repeat(names, sizes))
+    return np.where(own.random(n) < NO_DEPARTMENT, "", chosen).astype(S)
+
+
+def _units(rng: np.random.Generator, codes: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     n = len(codes)
     return {
         "unit_code": codes,
         "unit_name": "演示单位" + np.strings.lstrip(codes, "D"),
-        "department": _pick(rng, DEPARTMENTS, n),
+        "department": _departments(seed, n, rng),
         "functions": _pick(rng, FUNCTIONS, n),
         "internal_bodies": _pick(rng, INTERNAL_BODIES, n),
         "subordinate_units": _pick(rng, SUBORDINATES, n),

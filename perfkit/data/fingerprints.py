@@ -180,14 +180,22 @@ def _unit_digest(ds: Dataset, parts: _Parts, year: int, unit: str) -> str:
     return d.hex()
 
 
-def _year_digest(parts: _Parts, year: int, projects_only: bool = False) -> str:
+def _year_digest(
+    parts: _Parts, year: int, projects_only: bool = False, units: set[str] | None = None
+) -> str:
     d = _Digest("projects" if projects_only else "year")
     d.add("year", year)
-    keys = sorted(k for k in parts.rows if k[1] == year and (k[3] or not projects_only))
+    if units is not None:
+        d.add("units", sorted(units))
+
+    def chosen(key: tuple) -> bool:
+        return key[1] == year and (units is None or key[2] in units)
+
+    keys = sorted(k for k in parts.rows if chosen(k) and (k[3] or not projects_only))
     for key in keys:
         d.add(str(key), parts.rows[key])
     if not projects_only:
-        for key in sorted(k for k in parts.unit_rows if k[1] == year):
+        for key in sorted(k for k in parts.unit_rows if chosen(k)):
             d.add(str(key), parts.unit_rows[key])
     for unit in sorted({k[2] for k in keys}):
         d.add(f"unit:{unit}", parts.units.get(unit))
@@ -206,9 +214,19 @@ def project(ds: Dataset, year: int, unit_code: str, project_code: str) -> str:
     return _project_digest(ds, _parts(ds, year, unit_code), year, unit_code, project_code)
 
 
-def year(ds: Dataset, year: int, projects_only: bool = False) -> str:
-    """The data fingerprint of a year's index (or, ``projects_only``, its projects page)."""
-    return _year_digest(_parts(ds, year), year, projects_only)
+def year(
+    ds: Dataset, year: int, projects_only: bool = False, units: Iterable[str] | None = None
+) -> str:
+    """The data fingerprint of a year's index (or, ``projects_only``, its projects page), or of
+    the page of some of its ``units`` (a 主管部门's page)."""
+    chosen = None if units is None else {str(u) for u in units}
+    return _year_digest(_parts(ds, year), year, projects_only, chosen)
+
+
+def units_of_year(every: ReportFingerprints, ds: Dataset, year: int, units: Iterable[str]) -> str:
+    """:func:`year` for ``units``, from the parts :func:`every_report` already hashed."""
+    assert every._parts is not None
+    return _year_digest(every._parts, year, False, {str(u) for u in units})
 
 
 @dataclass(frozen=True)
@@ -220,6 +238,7 @@ class ReportFingerprints:
     projects: dict[tuple[int, str, str], str]
     years: dict[int, str]
     project_pages: dict[int, str]
+    _parts: _Parts | None = None
 
 
 def every_report(ds: Dataset, years: Iterable[int] | None = None) -> ReportFingerprints:
@@ -236,6 +255,7 @@ def every_report(ds: Dataset, years: Iterable[int] | None = None) -> ReportFinge
         projects=projects,
         years={y: _year_digest(parts, y) for y in all_years},
         project_pages={y: _year_digest(parts, y, projects_only=True) for y in all_years},
+        _parts=parts,
     )
 
 

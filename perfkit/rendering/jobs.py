@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["unit", "project", "index", "projects"]
+Kind = Literal["unit", "project", "index", "projects", "department"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class Job:
 
     kind: Kind
     year: int
-    #: the unit's code (kind "unit" and "project"), or the page's name ("index", "projects")
+    #: the unit's code (kind "unit" and "project"), the page's name ("index", "projects") or the
+    #: 主管部门's page id (kind "department")
     code: str
     name: str
     title: str
@@ -46,10 +47,14 @@ class Job:
     status: list[dict[str, str]] | None = None
     #: the report's fingerprint (incremental renders; "" when not computed)
     fingerprint: str = ""
+    #: the units a 主管部门's page lists (kind "department")
+    members: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """A name unique within a run: ``<年度>/<单位编码>[/<项目编码>]`` or ``<年度>/index``."""
+        if self.kind == "department":
+            return f"{self.year}/departments/{self.code}"
         return f"{self.year}/{self.code}" + (f"/{self.project}" if self.project else "")
 
 

@@ -64,7 +64,7 @@ from perfkit.rendering import executors, htmlexport, worker
 from perfkit.rendering import pdf as pdfprint
 from perfkit.rendering.jobs import Built, Job
 from perfkit.rendering.manifest import Entry, Manifest
-from perfkit.report import templating
+from perfkit.report import departments, templating
 
 if TYPE_CHECKING:
     from perfkit.data.dataset import Dataset
@@ -76,6 +76,8 @@ UNIT_NOTEBOOK = "unit_report.ipynb"
 OVERVIEW_NOTEBOOK = "overview.ipynb"
 PROJECT_NOTEBOOK = "project_report.ipynb"
 PROJECTS_NOTEBOOK = "project_overview.ipynb"
+#: a 主管部门's page, for years with more than 200 units (perfkit.report.departments)
+DEPARTMENT_NOTEBOOK = "department_overview.ipynb"
 #: the year's projects page, beside index.html (its executed notebook: notebooks/projects.ipynb)
 PROJECTS_PAGE = "projects"
 LEVELS = ("unit", "project", "all")
@@ -121,6 +123,8 @@ class UnitResult:
     skipped: bool = False
     #: why its PDF could not be printed ("" when it was, or was not asked); the page is written
     pdf_error: str = ""
+    #: "unit", "project", "index", "projects" or "department" ("" when not known)
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
@@ -144,10 +148,14 @@ class RenderResult:
     removed_reports: list[str] = field(default_factory=list)
     #: where the reports were built ("" for this machine's worker processes)
     where: str = ""
+    #: the 主管部门 pages (years with more than 200 units; ``unit_code`` is the page's id,
+    #: ``unit_name`` the 主管部门)
+    department_pages: list[UnitResult] = field(default_factory=list)
 
     @property
     def every(self) -> list[UnitResult]:
-        return [*self.units, *self.projects, *self.indexes, *self.project_pages]
+        return [*self.units, *self.projects, *self.indexes, *self.project_pages,
+                *self.department_pages]  # fmt: skip
 
     @property
     def failed(self) -> list[UnitResult]:
@@ -219,6 +227,8 @@ def _what(r: UnitResult) -> str:
         return "汇总页 index.html"
     if r.unit_code == PROJECTS_PAGE:
         return "项目汇总页 projects.html"
+    if r.kind == "department":
+        return f"主管部门汇总页 {departments.FOLDER}/{r.unit_code}.html（{r.unit_name}）"
     return f"{r.unit_code} {r.unit_name}"
 
 
@@ -314,18 +324,18 @@ def _units_by_year(
     return _plan(ds, years, units, level="unit").units
 
 
-def _project_notebook_paths(unit: Path) -> tuple[Path, Path]:
-    """The project notebook and the projects page's notebook: beside the unit notebook when
-    there, else the package's."""
+def _project_notebook_paths(unit: Path) -> tuple[Path, Path, Path]:
+    """The project notebook, the projects page's and the department page's notebooks: beside the
+    unit notebook when there, else the package's."""
     found = []
-    for name in (PROJECT_NOTEBOOK, PROJECTS_NOTEBOOK):
+    for name in (PROJECT_NOTEBOOK, PROJECTS_NOTEBOOK, DEPARTMENT_NOTEBOOK):
         path = unit.parent / name
         if not path.is_file():
             path = NOTEBOOKS / name
         if not path.is_file():
             raise UsageError(f"找不到报告模板笔记本 {path}。")
         found.append(path)
-    return found[0], found[1]
+    return found[0], found[1], found[2]
 
 
 def _notebook_paths(notebook: str | os.PathLike[str] | None) -> tuple[Path, Path]:
@@ -467,7 +477,7 @@ def render(
     if not plan.years:
         raise UsageError("所选范围内没有任何单位或项目的数据，没有报告可以生成。")
     unit_nb, overview_nb = _notebook_paths(notebook)
-    project_nb, projects_nb = _project_notebook_paths(unit_nb)
+    project_nb, projects_nb, department_nb = _project_notebook_paths(unit_nb)
     user_templates = _templates_folder(templates)
     if pdf:
         pdfprint.find_chromium()
@@ -475,7 +485,7 @@ def render(
     out_path.mkdir(parents=True, exist_ok=True)
     rules_param = _rules_parameter(rules)
     result = RenderResult(out=out_path)
-    notebooks = (unit_nb, overview_nb, project_nb, projects_nb)
+    notebooks = (unit_nb, overview_nb, project_nb, projects_nb, department_nb)
     texts = {p: p.read_text(encoding="utf-8") for p in notebooks}
     context = _Context(
         ds=ds,
@@ -504,6 +514,10 @@ def render(
                 for sub in (folder, folder / "notebooks"):
                     sub.mkdir(parents=True, exist_ok=True)
                     atomic.remove_stale_temporaries(sub)
+                pages = folder / departments.FOLDER, folder / "notebooks" / departments.FOLDER
+                for sub in pages:  # written when the year has department pages
+                    if sub.is_dir():
+                        atomic.remove_stale_temporaries(sub)
                 for code in {p[0] for p in plan.projects.get(year, [])}:
                     for sub in (folder / code, folder / "notebooks" / code):
                         sub.mkdir(parents=True, exist_ok=True)
@@ -530,6 +544,11 @@ def render(
                                 notebook=projects_nb, title=PROJECTS_TITLE.format(year=year),
                                 parameters={"status": ""})]
                    if plan.projects.get(year) else [])
+                + [context.job("department", year, code=dep.id, name=dep.name,
+                               notebook=department_nb, title=dep.title(year),
+                               parameters={"status": "", "department": dep.name},
+                               members=dep.unit_codes)
+                   for dep in departments.plan(ds, year)]
                 for year in plan.years
             }  # fmt: skip
             if not index:
@@ -541,6 +560,7 @@ def render(
         done.sort(key=lambda r: (r.year, r.unit_code, r.project_code))
     result.indexes.sort(key=lambda r: r.year)
     result.project_pages.sort(key=lambda r: r.year)
+    result.department_pages.sort(key=lambda r: (r.year, r.unit_name))
     result.elapsed = time.monotonic() - started
     return result
 
@@ -613,6 +633,8 @@ class _Context:
             return fp.projects.get((job.year, job.code, job.project), "")
         if job.kind == "index":
             return fp.years.get(job.year, "")
+        if job.kind == "department":
+            return fingerprints.units_of_year(fp, job.year, job.members)
         return fp.project_pages.get(job.year, "")
 
     def fingerprint(self, job: Job) -> str:
@@ -681,8 +703,12 @@ def _run(
     def submit(job: Job) -> None:
         if job.kind == "unit" and (job.year, job.code) in with_projects:
             job = dataclasses.replace(job, status=_unit_status(job, result))
-        elif job.kind in ("index", "projects"):
-            job = dataclasses.replace(job, status=_year_status(job.year, result, manifest))
+        elif job.kind in ("index", "projects", "department"):
+            status = _year_status(job.year, result, manifest)
+            if job.kind == "department":  # its own units' reports (and their projects')
+                members = set(job.members)
+                status = [e for e in status if e["unit_code"] in members]
+            job = dataclasses.replace(job, status=status)
         job = dataclasses.replace(job, fingerprint=context.fingerprint(job))
         entry = None if context.force else manifest.current(_key(job), job.fingerprint)
         if entry is not None:
@@ -696,9 +722,12 @@ def _run(
         for final in finals[year]:  # none with index=False: the year's pages are left alone
             submit(final)
 
+    pages = {"index": result.indexes, "projects": result.project_pages,
+             "department": result.department_pages}  # fmt: skip
+
     def finish(job: Job, outcome: UnitResult) -> None:
-        if job.kind in ("index", "projects"):
-            (result.indexes if job.kind == "index" else result.project_pages).append(outcome)
+        if job.kind in pages:
+            pages[job.kind].append(outcome)
             return
         (result.units if job.kind == "unit" else result.projects).append(outcome)
         bar.update(1)
@@ -769,7 +798,7 @@ def _skipped(job: Job, entry: Entry, out: Path) -> UnitResult:
         job.year, job.code, job.name, "ok", "", html,
         notebook if notebook.exists() else None,
         pdf if pdf_rel in entry.files else None,
-        0.0, job.project, job.project_name, skipped=True,
+        0.0, job.project, job.project_name, skipped=True, kind=job.kind,
     )  # fmt: skip
 
 
@@ -785,7 +814,8 @@ def _write(job: Job, built: Built, context: _Context, manifest: Manifest) -> Uni
         + ([status_file] if status_file else [])
     )
     entry = Entry(
-        kind=job.kind, year=job.year, unit_code=job.code if job.kind in ("unit", "project") else "",
+        kind=job.kind, year=job.year,
+        unit_code=job.code if job.kind in ("unit", "project", "department") else "",
         project_code=job.project, name=job.name, project_name=job.project_name,
         files=manifest.rel(files),
     )  # fmt: skip
@@ -839,7 +869,7 @@ def _result(
     seconds: float = 0.0,
 ) -> UnitResult:
     return UnitResult(job.year, job.code, job.name, status, error, html, notebook, pdf, seconds,
-                      job.project, job.project_name)  # fmt: skip
+                      job.project, job.project_name, kind=job.kind)  # fmt: skip
 
 
 def _paths(job: Job) -> tuple[Path, Path]:
@@ -850,6 +880,11 @@ def _paths(job: Job) -> tuple[Path, Path]:
             folder / job.code / f"{job.project}.html",
             folder / "notebooks" / job.code / f"{job.project}.ipynb",
         )
+    if job.kind == "department":
+        return (
+            folder / departments.FOLDER / f"{job.code}.html",
+            folder / "notebooks" / departments.FOLDER / f"{job.code}.ipynb",
+        )
     page = "index" if job.kind == "index" else job.code
     return folder / f"{page}.html", folder / "notebooks" / f"{job.code}.ipynb"
 
@@ -859,6 +894,10 @@ def _write_failed_page(job: Job, error: str, notebook: Path | None) -> None:
     html_path, _ = _paths(job)
     if job.kind == "index":
         page = htmlexport.fallback_index(job.year, job.status or [], error, templates=job.templates)
+    elif job.kind == "department":
+        href = f"../notebooks/{departments.FOLDER}/{notebook.name}" if notebook else None
+        page = htmlexport.error_page(job.title, "", "", job.year, error, href,
+                                     templates=job.templates)  # fmt: skip
     else:
         up = "../" if job.kind == "project" else ""
         href = (
@@ -933,7 +972,7 @@ def _unit_status(job: Job, result: RenderResult) -> list[dict[str, str]]:
 
 def _status_path(job: Job) -> Path | None:
     """Where the status a page shows is kept for audit, beside its executed notebook."""
-    if job.status is None:
+    if job.status is None or job.kind == "department":  # a department's: part of the year's
         return None
     folder = Path(job.folder) / "notebooks"
     if job.kind == "unit":
@@ -961,6 +1000,7 @@ def _remove_departed(manifest: Manifest, ds: Dataset, result: RenderResult) -> N
     projects = {(y, c, p) for y, entries in present.projects.items() for c, _, p, _ in entries}
     years = set(present.years)
     project_years = {y for y in years if present.projects.get(y)}
+    department_pages = {(y, dep.id) for y in years for dep in departments.plan(ds, y)}
     for key in list(manifest.keys()):
         e = manifest.entries[key]
         gone = (
@@ -968,6 +1008,7 @@ def _remove_departed(manifest: Manifest, ds: Dataset, result: RenderResult) -> N
             or (e.kind == "project" and (e.year, e.unit_code, e.project_code) not in projects)
             or (e.kind == "index" and e.year not in years)
             or (e.kind == "projects" and e.year not in project_years)
+            or (e.kind == "department" and (e.year, e.unit_code) not in department_pages)
         )
         if gone:
             deleted = manifest.remove(key)

@@ -55,6 +55,15 @@ from perfkit.report.blocks import (
     toc,
     unit_charts,
 )
+from perfkit.report.departments import (
+    Department,
+    department_page_title,
+    department_project_ranking,
+    department_project_summary,
+    department_projects,
+    department_ranking,
+    department_title,
+)
 from perfkit.report.filters import DASH, chinese_number, money, points, rate, wan
 from perfkit.report.projects import (
     PROJECT_SECTIONS,
@@ -90,11 +99,18 @@ __all__ = [
     "PROJECT_SECTIONS",
     "SECTIONS",
     "Chart",
+    "Department",
     "appendix_table",
     "appendix_view",
     "budget_table_view",
     "chinese_number",
     "default_measures",
+    "department_page_title",
+    "department_project_ranking",
+    "department_project_summary",
+    "department_projects",
+    "department_ranking",
+    "department_title",
     "disclosure_section",
     "execution_view",
     "failed_projects",

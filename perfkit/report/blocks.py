@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 from perfkit import __version__
 from perfkit.core.formatting import half_up
-from perfkit.report import charts, templating
+from perfkit.report import charts, departments, templating
 from perfkit.report.filters import (
     DASH,
     missing,
@@ -171,6 +171,8 @@ def _blocks_text(source: Any) -> list[str]:
                   footer, lambda _: overview_charts_heading()]  # fmt: skip
     captions = [figure_caption(c) for c in (unit_charts(source) if hasattr(source, "unit_code")
                 else overview_charts(source))]  # fmt: skip
+    if not hasattr(source, "unit_code"):
+        extra += departments.blocks_text(source)
     return [block(source) for block in blocks] + captions + extra
 
 
@@ -728,6 +730,7 @@ def ranking_view(ov: Overview) -> dict[str, Any]:
         # beside the page: no link rather than a link to nothing
         linked = bool(ov.status) and not (failed or absent)
         href = _href(str(r["unit_code"]), entry.href if entry else "") if linked else None
+        href = departments.up(ov, href)  # a department page links one folder up
         rows.append({
             "rank": int(rank),
             "unit_code": text(r["unit_code"]),
@@ -743,13 +746,21 @@ def ranking_view(ov: Overview) -> dict[str, Any]:
 
 
 def ranking_table(ov: Overview) -> str:
-    """Every unit ranked by total (ties share a rank), linked to its report."""
+    """Every unit ranked by total (ties share a rank), linked to its report; above the
+    threshold (``ov.departments``), the 主管部门 instead
+    (:func:`departments.department_ranking`)."""
+    if ov.departments:
+        return departments.department_ranking(ov)
     return _render("ranking_table", **ranking_view(ov))
 
 
 def failed_units(ov: Overview) -> str:
     """The units whose report could not be produced, with the reason ("" when none failed)."""
-    failed = [s for s in ov.status if s.status != "ok" and not s.project_code]
+    failed = [
+        s
+        for s in ov.status
+        if s.status != "ok" and not s.project_code and departments.in_scope(ov, s.unit_code)
+    ]
     if not failed:
         return ""
     names = dict(zip(ov.units["unit_code"], ov.units["unit_name"], strict=True))

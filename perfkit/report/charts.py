@@ -41,6 +41,11 @@ GRADE_COLOURS = ("#1f4e79", "#5b8db8", "#d9a441", "#b85450")
 #: bars beyond this many are left out of the bar charts (the lowest rates are kept)
 MAX_BARS = 30
 LABEL_WIDTH = 14
+#: above this many points a scatter is drawn dense: small translucent dots, rasterised even in a
+#: vector figure, and only the outliers named (a year of 10,000 units, 50,000 projects)
+MANY_POINTS = 1000
+#: in a dense scatter of units, how many of the lowest totals are named
+OUTLIERS = 5
 
 P = ParamSpec("P")
 
@@ -333,7 +338,10 @@ _LABEL_OFFSETS = ((4, 3), (4, -9), (-4, 3), (-4, -9), (8, 10), (8, -16), (-8, 10
 def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str]) -> list[Text]:
     """Name each point without two names overlapping each other or a point: each label takes the
     first of a few positions around its point that is free; a label with no free position is
-    left out (the unit is still in the ranking table). Returns the labels drawn."""
+    left out (the unit is still in the ranking table). Returns the labels drawn.
+
+    ``labels`` name the first ``len(labels)`` points; the points after them are obstacles only
+    (a dense scatter names a few outliers among thousands of points)."""
     fig = ax.figure
     if not hasattr(fig.canvas, "get_renderer"):
         FigureCanvasAgg(fig)
@@ -341,7 +349,10 @@ def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str]
     renderer = fig.canvas.get_renderer()
     points = ax.transData.transform(np.column_stack([xs, ys])) if len(xs) else np.empty((0, 2))
     pad = 3.0
-    taken = [Bbox.from_extents(px - pad, py - pad, px + pad, py + pad) for px, py in points]
+    # every point's box, as arrays (Bbox.overlaps, vectorised: edges touching count)
+    x0, y0 = points[:, 0] - pad, points[:, 1] - pad
+    x1, y1 = points[:, 0] + pad, points[:, 1] + pad
+    taken: list[Bbox] = []
     inside = ax.get_window_extent(renderer)
     drawn: list[Text] = []
     order = sorted(range(len(labels)), key=lambda i: -ys[i])  # from the top down
@@ -364,7 +375,7 @@ def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str]
             text.set_in_layout(False)  # the layout stays as measured
             box = text.get_window_extent(renderer)
             fits = box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
-            if fits and box.y1 <= inside.y1 and not any(box.overlaps(t) for t in taken):
+            if fits and box.y1 <= inside.y1 and not _hits(box, x0, y0, x1, y1, taken):
                 taken.append(box)
                 drawn.append(text)
                 break
@@ -372,38 +383,92 @@ def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: Sequence[str]
     return drawn
 
 
+def _hits(
+    box: Bbox, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, taken: list[Bbox]
+) -> bool:
+    """Whether ``box`` overlaps a point's box or a label already placed."""
+    bx0, bx1 = sorted((box.x0, box.x1))
+    by0, by1 = sorted((box.y0, box.y1))
+    if np.any((bx0 <= x1) & (x0 <= bx1) & (by0 <= y1) & (y0 <= by1)):
+        return True
+    return any(box.overlaps(t) for t in taken)
+
+
 @_styled
 def execution_vs_score(
-    units: pd.DataFrame, grades: Sequence[str], threshold: float = 0.9, names: int = 15
+    units: pd.DataFrame,
+    grades: Sequence[str],
+    threshold: float = 0.9,
+    names: int = 15,
+    dense: bool | None = None,
 ) -> Figure:
     """Each unit's 预算执行率 (``execution_rate``) against its 总分 (``total``), by ``grade``.
 
-    Units are named on the chart when there are at most ``names`` of them.
+    Units are named on the chart when there are at most ``names`` of them. Beyond
+    :data:`MANY_POINTS` points (or with ``dense``), the points are small translucent dots drawn
+    as a raster image (so that a vector figure stays small) and, unless ``names`` is 0, only the
+    :data:`OUTLIERS` lowest totals are named.
     """
     data = units.dropna(subset=["execution_rate", "total"])
+    if dense is None:
+        dense = len(data) > MANY_POINTS
     fig, ax = _figure(4.2)
     palette = dict(zip(grades, _grade_colours(len(grades)), strict=True))
     x = data["execution_rate"].to_numpy() * 100
-    sns.scatterplot(
-        x=x,
-        y=data["total"].to_numpy(),
-        hue=data["grade"].to_numpy(),
-        hue_order=list(grades),
-        palette=palette,
-        s=40,
-        ax=ax,
-    )
+    y = data["total"].to_numpy(float)
+    if dense:
+        handles = _dense_points(ax, x, y, data["grade"].to_numpy(), palette)
+    else:
+        sns.scatterplot(
+            x=x,
+            y=data["total"].to_numpy(),
+            hue=data["grade"].to_numpy(),
+            hue_order=list(grades),
+            palette=palette,
+            s=40,
+            ax=ax,
+        )
     ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
-    left = min(min(x, default=100.0) - 5, threshold * 100 - 5)
-    ax.set_xlim(max(0.0, math.floor(left)), max(105.0, _max(x, 0) + 5))
-    ax.set(title="预算执行率与自评总分", xlabel="预算执行率（%）", ylabel="自评总分（分）")
-    handles, _ = ax.get_legend_handles_labels()
-    ax.get_legend().remove()
+    low = float(x.min()) if len(x) else 100.0
+    left = min(low - 5, threshold * 100 - 5)
+    ax.set_xlim(max(0.0, math.floor(left)), max(105.0, (float(x.max()) if len(x) else 0) + 5))
+    title = "预算执行率与自评总分"
+    if dense:
+        title += f"（{len(data)} 个点" + ("，标注总分最低的单位" if names else "") + "）"
+    ax.set(title=title, xlabel="预算执行率（%）", ylabel="自评总分（分）")
+    if not dense:
+        handles, _ = ax.get_legend_handles_labels()
+        ax.get_legend().remove()
     _legend(fig, handles, title="自评等级")
-    if len(data) <= names:  # last: the labels are placed in the final layout
+    if not dense and len(data) <= names:  # last: the labels are placed in the final layout
         labels = [wrap_label(name, 10, 1) for name in data["unit_name"]]
-        place_labels(ax, x, data["total"].to_numpy(float), labels)
+        place_labels(ax, x, y, labels)
+    elif dense and names:
+        # the lowest totals (ties: the lower execution rate); the cloud of dots is no obstacle
+        # (a name over translucent dots reads, and among thousands no place would be free)
+        low = np.lexsort((x, y))[:OUTLIERS]
+        if len(low):  # room below the lowest point for its name
+            ax.set_ylim(bottom=math.floor(float(y[low[0]])) - 6)
+        labels = [wrap_label(data["unit_name"].iloc[i], 10, 1) for i in low]
+        place_labels(ax, x[low], y[low], labels)
     return fig
+
+
+def _dense_points(
+    ax: Axes, x: np.ndarray, y: np.ndarray, grade: np.ndarray, palette: Mapping[str, str]
+) -> list[Artist]:
+    """Thousands of points as small translucent dots, one colour per grade (rasterised: a
+    vector figure embeds them as one image); returns the legend's handles, opaque."""
+    handles: list[Artist] = []
+    for name, colour in palette.items():
+        mine = grade == name
+        if not mine.any():
+            continue
+        ax.scatter(x[mine], y[mine], s=3, alpha=0.35, linewidths=0, color=colour, rasterized=True)
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", color=colour, markersize=5, label=name)
+        )
+    return handles
 
 
 @_styled

@@ -34,7 +34,7 @@ from urllib.parse import quote
 import pandas as pd
 from matplotlib.figure import Figure
 
-from perfkit.report import charts, templating
+from perfkit.report import charts, departments, templating
 from perfkit.report.blocks import (
     Chart,
     _figures,
@@ -351,7 +351,10 @@ def blocks_text(detail: ProjectDetail) -> list[str]:
 
 
 def _project_link(
-    status: Sequence[UnitStatus] | None, unit_code: str, project_code: str
+    status: Sequence[UnitStatus] | None,
+    unit_code: str,
+    project_code: str,
+    index: dict[tuple[str, str], UnitStatus] | None = None,
 ) -> tuple[str | None, str]:
     """(href relative to the year's folder or None, state): state "ok", "failed", "absent"
     (this render did not make it) or "" (no status known, as in a notebook opened in JupyterLab:
@@ -359,15 +362,23 @@ def _project_link(
     default = quote(f"{unit_code}/{project_code}.html")
     if status is None:
         return None, ""
-    entry = next(
-        (s for s in status if s.project_code == project_code and s.unit_code == unit_code), None
-    )
+    entry = (index if index is not None else _status_index(status)).get((unit_code, project_code))
     if entry is None:
         return None, "absent"
     if entry.status != "ok":
         return None, "failed"
     href = _href("", entry.href) if entry.href else default
     return href, "ok" if href else "absent"
+
+
+def _status_index(status: Sequence[UnitStatus]) -> dict[tuple[str, str], UnitStatus]:
+    """The project entries of a status by (unit code, project code), the first of each: built
+    once per page, since a year of 50,000 projects looks each one up."""
+    index: dict[tuple[str, str], UnitStatus] = {}
+    for s in status:
+        if s.project_code:
+            index.setdefault((s.unit_code, s.project_code), s)
+    return index
 
 
 def _known(status: Sequence[UnitStatus]) -> Sequence[UnitStatus] | None:
@@ -462,12 +473,24 @@ def project_summary_view(ov: Overview) -> dict[str, Any]:
         "grades": _grades(p, ov.rulebook.for_projects()),
         "href": _projects_href(ov),
         "rows": rows,
+        **_below(ov),
     }
+
+
+def _below(ov: Overview) -> dict[str, Any]:
+    """On a department page, the projects ranking is further down the page, not a page of its
+    own (:func:`perfkit.report.departments.department_project_ranking`)."""
+    if ov.department is None:
+        return {}
+    return {"href": None, "below": f"#{departments.PROJECTS_ANCHOR}"}
 
 
 def project_summary(ov: Overview) -> str:
     """四、项目支出绩效自评情况: per unit the number of projects and their average score, and the
-    link to the projects page ("" when the year has no projects)."""
+    link to the projects page ("" when the year has no projects); above the threshold
+    (``ov.departments``), per 主管部门 (:func:`departments.department_project_summary`)."""
+    if ov.departments:
+        return departments.department_project_summary(ov)
     view = project_summary_view(ov)
     return _render("project_summary", **view) if view["n"] else ""
 
@@ -508,13 +531,15 @@ def project_ranking_view(ov: Overview) -> dict[str, Any]:
     status = _known(ov.status)
     if p is None or p.empty:
         return {"show_status": status is not None, "rows": []}
+    index = _status_index(status) if status is not None else None
     ranked = p.sort_values(
         ["total", "unit_code", "project_code"], ascending=[False, True, True], kind="stable"
     )
     ranks = ranked["total"].rank(method="min", ascending=False).astype(int)
     rows = []
     for rank, r in zip(ranks, ranked.to_dict("records"), strict=True):
-        href, state = _project_link(status, str(r["unit_code"]), str(r["project_code"]))
+        href, state = _project_link(status, str(r["unit_code"]), str(r["project_code"]), index)
+        href = departments.up(ov, href)  # a department page links one folder up
         rows.append({
             "rank": int(rank),
             "unit_code": text(r["unit_code"]),
@@ -531,13 +556,21 @@ def project_ranking_view(ov: Overview) -> dict[str, Any]:
 
 
 def project_ranking(ov: Overview) -> str:
-    """Every project of the year ranked by total (ties share a rank), linked to its report."""
+    """Every project of the year ranked by total (ties share a rank), linked to its report;
+    above the threshold (``ov.departments``), the 主管部门 instead
+    (:func:`departments.department_projects`)."""
+    if ov.departments:
+        return departments.department_projects(ov)
     return _render("project_ranking", **project_ranking_view(ov))
 
 
 def failed_projects(ov: Overview) -> str:
     """The projects whose report could not be produced, with the reason ("" when none failed)."""
-    failed = [s for s in ov.status if s.project_code and s.status != "ok"]
+    failed = [
+        s
+        for s in ov.status
+        if s.project_code and s.status != "ok" and departments.in_scope(ov, s.unit_code)
+    ]
     if not failed:
         return ""
     rows = [
