@@ -422,3 +422,36 @@ def test_a_department_of_project_only_units_is_left_out_of_the_units_table(ds):
         "甲局", "乙局", "丙局", "未填写主管部门"
     ]  # fmt: skip
     assert departments.department_ranking_view(ov)["n_departments"] == 3
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("departments")
+def test_render_writes_department_pages_and_renders_again_only_the_changed_one(tmp_path):
+    """perfkit render: the department pages after the year's reports, linked from the index;
+    one changed unit renders its report, the index and its own department's page only."""
+    from perfkit.rendering.pipeline import render
+
+    data = write_dataset(tmp_path / "data")
+    out = tmp_path / "reports"
+    one = render(data, out=out, units=["B001", "A005"], jobs=2, progress=False)
+    assert one.exit_code == 0, one.summary()
+    deps = {d.name: d for d in departments.plan(api.load(data), YEAR)}
+    assert sorted(r.unit_name for r in one.department_pages) == sorted(deps)
+    year = out / str(YEAR)
+    for dep in deps.values():
+        assert (year / dep.href).is_file()
+        assert (year / "notebooks" / "departments" / f"{dep.id}.ipynb").is_file()
+    index = (year / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{dep.href}"' in index for dep in deps.values())
+    page = (year / deps["乙局"].href).read_text(encoding="utf-8")
+    assert 'href="../B001.html"' in page and 'href="../B001/P01.html"' in page
+
+    # 甲局第5单位 changes: its report, the index and 甲局's page; 乙局's page is left alone
+    path = data / "indicators.csv"
+    text = path.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith(f"{YEAR},A005,"))
+    path.write_text(text.replace(row, row.replace("件", "件（复核）")), encoding="utf-8")
+    two = render(data, out=out, units=["B001", "A005"], jobs=2, progress=False)
+    assert two.exit_code == 0, two.summary()
+    rendered = {(r.kind, r.unit_code) for r in two.rendered}
+    assert rendered == {("unit", "A005"), ("index", "index"), ("department", deps["甲局"].id)}

@@ -124,3 +124,15 @@ def test_reordering_a_units_rows_changes_it(sample, copy):
     rows[first], rows[second] = rows[second], rows[first]
     write_rows(copy / "indicators.csv", header, rows)
     assert _changed(before, fingerprints.every_report(load(copy))) == {"2022/SZ006", "2022/index"}
+
+
+def test_a_department_pages_fingerprint_covers_its_units_only(sample, copy):
+    every = fingerprints.every_report(sample)
+    some = ["SZ002", "SZ004"]
+    fp = fingerprints.units_of_year(every, 2022, some)
+    assert fp == fingerprints.year(sample, 2022, units=some) != every.years[2022]
+    _edit(copy, "indicators", {"单位编码": "SZ006", "项目编码": ""}, "实际完成值", "1件")
+    changed = load(copy)
+    assert fingerprints.year(changed, 2022, units=some) == fp
+    _edit(copy, "indicators", {"单位编码": "SZ004", "项目编码": ""}, "实际完成值", "2件")
+    assert fingerprints.year(load(copy), 2022, units=some) != fp

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -223,7 +223,7 @@ def year(
     return _year_digest(_parts(ds, year), year, projects_only, chosen)
 
 
-def units_of_year(every: ReportFingerprints, ds: Dataset, year: int, units: Iterable[str]) -> str:
+def units_of_year(every: ReportFingerprints, year: int, units: Iterable[str]) -> str:
     """:func:`year` for ``units``, from the parts :func:`every_report` already hashed."""
     assert every._parts is not None
     return _year_digest(every._parts, year, False, {str(u) for u in units})
@@ -238,7 +238,7 @@ class ReportFingerprints:
     projects: dict[tuple[int, str, str], str]
     years: dict[int, str]
     project_pages: dict[int, str]
-    _parts: _Parts | None = None
+    _parts: _Parts | None = field(default=None, compare=False, repr=False)
 
 
 def every_report(ds: Dataset, years: Iterable[int] | None = None) -> ReportFingerprints:
