@@ -252,9 +252,9 @@ def test_a_reserved_unit_code_is_an_error_in_every_table(tmp_path: Path) -> None
     problems = validate(read_dataset(write_folder(tmp_path / "d", data)), load_rulebook())
     assert {p.code for p in problems} == {"reserved_unit_code"}
     assert str(problems[0]) == (
-        "units.csv，第2行，列「单位编码」：值“Index”：单位编码不能是 index、status 或 Windows "
-        "保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9），不分大小写：它会成为报告的"
-        "文件名，与汇总页等文件重名或无法创建"
+        "units.csv，第2行，列「单位编码」：值“Index”：单位编码不能是 departments、index、"
+        "notebooks、projects、status 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、"
+        "LPT1–LPT9），不分大小写：它会成为报告的文件名，与汇总页等文件重名或无法创建"
     )
     assert "unknown_unit_code" not in {p.code for p in problems}
 

@@ -235,8 +235,16 @@ UNIT_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 #: the device names Windows reserves
 #: (``CON.html`` cannot be created there). The rendering pipeline refuses the same names.
 RESERVED_UNIT_CODES: frozenset[str] = frozenset(
-    {"index", "status", "projects", "notebooks", "con", "prn", "aux", "nul"}
+    {"index", "status", "projects", "notebooks", "departments", "con", "prn", "aux", "nul"}
     | {f"{dev}{n}" for dev in ("com", "lpt") for n in range(1, 10)}
+)
+
+
+#: the reserved names as messages list them: perfkit's own page and folder names, then Windows'
+#: device names
+RESERVED_NAMES_TEXT = (
+    "、".join(sorted(n for n in RESERVED_UNIT_CODES if not n[-1].isdigit() and len(n) > 3))
+    + " 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9）"
 )
 
 

@@ -52,6 +52,7 @@ from perfkit.core.problems import WARNING, Problem
 from perfkit.data.contract import (
     AMOUNT_UNIT,
     AMOUNT_UNITS,
+    RESERVED_NAMES_TEXT,
     RESERVED_UNIT_CODES,
     TABLES,
     TABLES_BY_NAME,
@@ -290,16 +291,16 @@ NOT_RESERVED_PROJECT_CODE = pa.Check(
     _blank_or(lambda v: np.array([not _reserved(x) for x in v], dtype=bool)),
     name="reserved_project_code",
     error=(
-        "项目编码不能是 index、status 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、"
-        "LPT1–LPT9），不分大小写：它会成为项目报告的文件名，与汇总页等文件重名或无法创建"
+        f"项目编码不能是 {RESERVED_NAMES_TEXT}，不分大小写：它会成为项目报告的文件名，"
+        "与汇总页等文件重名或无法创建"
     ),
 )
 NOT_RESERVED_UNIT_CODE = pa.Check(
     _blank_or(lambda v: np.array([not _reserved(x) for x in v], dtype=bool)),
     name="reserved_unit_code",
     error=(
-        "单位编码不能是 index、status 或 Windows 保留的设备名（CON、PRN、AUX、NUL、COM1–COM9、"
-        "LPT1–LPT9），不分大小写：它会成为报告的文件名，与汇总页等文件重名或无法创建"
+        f"单位编码不能是 {RESERVED_NAMES_TEXT}，不分大小写：它会成为报告的文件名，"
+        "与汇总页等文件重名或无法创建"
     ),
 )
 AMOUNT_IS_NUMBER = pa.Check(

@@ -162,12 +162,12 @@ def code_problem(job: Job) -> str:
     if job.kind in ("unit", "project") and unit_code_problem(job.code):
         return (
             f"单位编码“{job.code}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks 等保留名），请修改单位编码后重新生成。"
+            " index、status、projects、notebooks、departments 等保留名），请修改单位编码后重新生成。"
         )
     if job.kind == "project" and project_code_problem(job.project):
         return (
             f"项目编码“{job.project}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks 等保留名），请修改项目编码后重新生成。"
+            " index、status、projects、notebooks、departments 等保留名），请修改项目编码后重新生成。"
         )
     return ""
 
