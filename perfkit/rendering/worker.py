@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfkit.core.problems import UsageError
-from perfkit.data.contract import project_code_problem, unit_code_problem
+from perfkit.data.contract import RESERVED_NAMES_TEXT, project_code_problem, unit_code_problem
 from perfkit.rendering import htmlexport
 from perfkit.rendering import pdf as pdfprint
 from perfkit.rendering.jobs import Built, Job
@@ -162,12 +162,12 @@ def code_problem(job: Job) -> str:
     if job.kind in ("unit", "project") and unit_code_problem(job.code):
         return (
             f"单位编码“{job.code}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks、departments 等保留名），请修改单位编码后重新生成。"
+            f"{RESERVED_NAMES_TEXT}），请修改单位编码后重新生成。"
         )
     if job.kind == "project" and project_code_problem(job.project):
         return (
             f"项目编码“{job.project}”不能用作文件名（只能包含字母、数字、“-”和“_”，且不能是"
-            " index、status、projects、notebooks、departments 等保留名），请修改项目编码后重新生成。"
+            f"{RESERVED_NAMES_TEXT}），请修改项目编码后重新生成。"
         )
     return ""
 
