@@ -20,7 +20,7 @@ through a machine that other jobs are using) with the peak memory (``ru_maxrss``
   stage by stage ("in process": what the command spends beyond its start-up).
 
 The command is run from this checkout (its root is put first on PYTHONPATH), whichever perfkit
-the interpreter has installed.
+the interpreter has installed, with its modules compiled first as an installed package has them.
 
 Run: `make bench` or `.venv/bin/python benchmarks/bench_score.py [--units N] [--repeat R]
 [--data DIR] [--before DIR]`. Figures go to docs/benchmarks.md by hand.
@@ -29,6 +29,7 @@ Run: `make bench` or `.venv/bin/python benchmarks/bench_score.py [--units N] [--
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
@@ -163,6 +164,10 @@ def main() -> None:
             print(f"demo-data --units {args.units}: {gen:.2f} s")
         print(f"files: {describe(folder)}")
 
+        for tree in filter(None, [ROOT, args.before]):
+            # as pip does when it installs perfkit (the dev environment may set
+            # PYTHONDONTWRITEBYTECODE, and a source tree may hold no .pyc files yet)
+            compileall.compile_dir(tree / "perfkit", quiet=1)
         command = [sys.executable, "-c", COMMAND, "score", str(folder), "--format", "csv"]
         floor = [sys.executable, "-c", FLOOR]
         runs: dict[str, list[Run]] = {"pandas": [], "score": [], "before": [], "floor": []}
