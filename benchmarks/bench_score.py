@@ -64,12 +64,17 @@ def pandas_reads(folder: Path) -> list[str]:
 
 def run_child(args: list[str], code: Path | None = None) -> Run:
     """(wall seconds, CPU seconds, peak RSS in bytes) of one child process, with ``code`` (a
-    source tree) first on its PYTHONPATH; raises on failure."""
+    source tree) first on its PYTHONPATH; raises on failure.
+
+    The child runs in ``code`` (else in the temporary directory): ``python -c`` puts its working
+    directory before PYTHONPATH, so a child started in another checkout would import that one.
+    """
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
+    cwd = code or tempfile.gettempdir()
     start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env, cwd=cwd)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
