@@ -11,13 +11,7 @@ The package shows the flow, each layer importing only those below it::
                                               forms (data, rules)
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("perfkit")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+local"
 
 #: public name → the module that defines it
 _API = {
@@ -33,7 +27,22 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
+def _version() -> str:
+    """perfkit's installed version (read once, on first use of ``perfkit.__version__``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("perfkit")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0+local"
+
+
 def __getattr__(name: str) -> Any:
+    # ``__version__`` is looked up in the installed metadata on first use, not at import: the
+    # command line imports perfkit on every run and prints its version only for --version
+    if name == "__version__":
+        globals()["__version__"] = value = _version()
+        return value
     if name in _API:
         import importlib
 

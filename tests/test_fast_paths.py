@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,3 +73,22 @@ def test_gc_pause_restores_the_collector(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([], []),
+        (["元", "万元", "元", "", "元"], ["元", "元", "元", "", "万元"]),
+        (["x"] * 5, ["y", "x", "y", "x", "z"]),
+        (["a", "b", "ab", ""], ["", "ab", "b", "a"]),  # pairs that joined texts would confuse
+    ],
+)
+def test_distinct_pairs_agree_with_factorizing_tuples(a, b):
+    """``scores._distinct_pairs`` numbers (a, b) pairs as ``pd.factorize`` of the tuples does."""
+    from perfkit.scoring.scores import _distinct_pairs
+
+    codes, pairs = _distinct_pairs(np.array(a, dtype=object), np.array(b, dtype=object))
+    expected_codes, expected = pd.factorize(pd.Series(list(zip(a, b, strict=True)), dtype=object))
+    assert codes.tolist() == expected_codes.tolist()
+    assert pairs == list(expected)

@@ -152,3 +152,20 @@ def test_garbage_never_escapes_as_a_traceback(tmp_path: Path, garbage: bytes, ta
         load(folder)
     except InvalidInput as err:
         assert err.problems
+
+
+def test_text_columns_are_made_from_distinct_values(tmp_path: Path) -> None:
+    """``loading.text_array`` (distinct values, taken per row) gives what a ``str`` array of
+    every row's text gives, on every column of a table with repeated, blank and odd values."""
+    from perfkit.data.loading import text_array
+    from perfkit.data.readers import read_dataset
+
+    data = tables()
+    data["units"][1][1] = " 名称\u3000"
+    data["units"][2][1] = ""
+    data["indicators"][2][9] = "'=SUM(A1)"
+    raw = read_dataset(write_folder(tmp_path / "d", data))
+    for table in raw.tables.values():
+        for key in table.frame.columns if table.status == "ok" else ():
+            made = text_array(table, key)
+            pd.testing.assert_extension_array_equal(made, pd.array(table.column(key), dtype="str"))

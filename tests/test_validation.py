@@ -304,6 +304,36 @@ def test_unit_mismatch_between_target_and_actual(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("target", "actual", "flagged"),
+    [
+        ("人均≥150件", "每户230件", True),
+        ("≥150件", "每户230件", False),  # one side without a qualifier compares
+        ("人均≥150件", "230件", False),
+        ("人均≥150件", "人均230件", False),
+        ("每人每月≥150件", "人均230件", True),
+    ],
+)
+def test_qualifiers_of_target_and_actual_must_agree(
+    tmp_path: Path, target: str, actual: str, flagged: bool
+) -> None:
+    """Rule 10 (`notation.same_per`), checked on every row: the other rows that share the
+    qualifiers, or only one of them, are not flagged."""
+    data = tables()
+    data["indicators"][1][5:7] = [target, actual]  # Excel row 2
+    data["indicators"][3][5:7] = [target, "230件"]  # Excel row 4: the same target, no qualifier
+    problems = [p for p in problems_of(tmp_path, data) if p.code == "unit_mismatch"]
+    if not flagged:
+        assert problems == []
+        return
+    t = only(problems)
+    assert t == (
+        "indicators.csv，第2行，列「实际完成值」（单位编码 A01，三级指标「办结案件数」）："
+        f"值“{actual}”：实际完成值按“{actual[:2]}”计，年度指标值“{target}”按"
+        f"“{target[: target.index('≥')]}”计，无法比较；" + REPORTED
+    )
+
+
 def test_qualitative_actual_that_fits_no_tier(tmp_path: Path) -> None:
     data = tables()
     data["indicators"][2][6] = "还行"  # target 效果明显, Excel row 3

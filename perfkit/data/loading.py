@@ -69,11 +69,18 @@ def _typed_frame(table: Table, raw: RawTable) -> pd.DataFrame:
             columns[col.key] = values.astype(np.int64)
         elif col.kind == "number":
             columns[col.key] = schemas.typed(raw, col.key) if present else np.full(n, np.nan)
+        elif present:
+            columns[col.key] = text_array(raw, col.key)
         else:
-            text = raw.column(col.key) if present else np.full(n, "", dtype=object)
-            columns[col.key] = pd.array(text, dtype="str")
+            columns[col.key] = pd.array(np.full(n, "", dtype=object), dtype="str")
     columns["_row"] = raw.rows[:n].astype(np.int64)
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+
+def text_array(raw: RawTable, key: str) -> pd.api.extensions.ExtensionArray:
+    """A column of ``raw`` as a ``str`` array: what ``pd.array(raw.column(key), dtype="str")``
+    gives, made from the distinct values (each checked once) and taken per row."""
+    return pd.array(raw.values(key), dtype="str").take(raw.codes(key))
 
 
 def _narratives(raw: RawDataset) -> dict[tuple[int, str], Narrative]:

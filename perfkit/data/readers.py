@@ -490,9 +490,17 @@ def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
 
 
 def _unescaped(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A CSV column with perfkit's formula escaping undone ("'=x" → "=x"; see textcells)."""
-    texts = [unescape_csv_cell(v) for v in values.tolist()]
-    if all(a is b for a, b in zip(texts, values.tolist(), strict=True)):
+    """A CSV column with perfkit's formula escaping undone ("'=x" → "=x"; see textcells).
+
+    Only a value that begins with ``'`` can be escaped: one search over the values joined by NUL
+    (a value made of a NUL then ``'`` can only cost the slow path) finds that none does.
+    """
+    listed = values.tolist()
+    joined = "\0".join(listed)
+    if not joined.startswith("'") and "\0'" not in joined:
+        return codes, values
+    texts = [unescape_csv_cell(v) for v in listed]
+    if all(a is b for a, b in zip(texts, listed, strict=True)):
         return codes, values
     remap, distinct = pd.factorize(np.array(texts, dtype=object))
     return remap[codes], distinct.astype(object)

@@ -610,8 +610,12 @@ def _unit_mismatches(
         )
         for pos in np.flatnonzero(both & np.isin(pair, bad))
     ]
-    # "人均2000元" against "每户2100元": the same unit, not the same thing
-    rows = np.flatnonzero(both & ~np.isin(pair, bad))
+    # "人均2000元" against "每户2100元": the same unit, not the same thing. `notation.same_per`
+    # looks at the qualifiers only: they are numbered (0: none written) and compared per row.
+    pers: dict[str, int] = {"": 0}
+    target_per, actual_per = _per_numbers(targets, pers), _per_numbers(actuals, pers)
+    tp, ap = target_per[tc], actual_per[ac]
+    rows = np.flatnonzero(both & ~np.isin(pair, bad) & (tp != ap) & (tp > 0) & (ap > 0))
     found += [
         (
             int(pos),
@@ -619,9 +623,20 @@ def _unit_mismatches(
             f"按“{targets.cells[tc[pos]].per}”计，无法比较；",
         )
         for pos in rows
-        if not notation.same_per(targets.cells[tc[pos]], actuals.cells[ac[pos]])
     ]
     return found
+
+
+def _per_numbers(parsed: _Parsed, numbers: dict[str, int]) -> np.ndarray:
+    """Per distinct text, the number of its qualifier (`Target.per`) in ``numbers``, which new
+    qualifiers are added to; 0 for no qualifier and for a text that is not a Target."""
+    return np.array(
+        [
+            numbers.setdefault(c.per, len(numbers)) if isinstance(c, notation.Target) else 0
+            for c in parsed.cells
+        ],
+        dtype=np.int64,
+    )
 
 
 def _untiered(

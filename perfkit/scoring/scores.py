@@ -27,6 +27,7 @@ import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -199,9 +200,23 @@ def _tiers(actual: np.ndarray, target: np.ndarray, rulebook: Rulebook) -> np.nda
     """Tier key per (actual, target) pair ("" when none fits), classifying each pair once."""
     if len(actual) == 0:
         return np.array([], dtype=object)
-    codes, uniques = pd.factorize(pd.Series(list(zip(actual, target, strict=True))))
+    codes, uniques = _distinct_pairs(actual, target)
     keys = [qualitative.classify(a, t, rulebook) or "" for a, t in uniques]
     return np.array(keys, dtype=object)[codes]
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """(codes, pairs): the distinct (a, b) pairs of two equally long columns in order of first
+    appearance, and per row the index of its pair, as ``pd.factorize`` of the tuples gives them.
+
+    Each column is numbered on its own and the pairs as integers: no tuple per row is made or
+    hashed.
+    """
+    a_codes, a_values = pd.factorize(np.asarray(a, dtype=object), use_na_sentinel=False)
+    b_codes, b_values = pd.factorize(np.asarray(b, dtype=object), use_na_sentinel=False)
+    width = max(len(b_values), 1)
+    codes, keys = pd.factorize(a_codes.astype(np.int64) * width + b_codes)
+    return codes, [(a_values[k // width], b_values[k % width]) for k in keys.tolist()]
 
 
 _PLAIN_RE = re.compile(r"[\s\"'“”‘’「」『』《》]")
@@ -229,8 +244,7 @@ def unit_factor(from_units: np.ndarray, to_units: np.ndarray) -> np.ndarray:
     n = len(from_units)
     if not n:
         return np.zeros(0)
-    pairs = pd.Series(list(zip(from_units, to_units, strict=True)))
-    codes, uniques = pd.factorize(pairs)
+    codes, uniques = _distinct_pairs(from_units, to_units)
     factors = []
     for a, b in uniques:
         f = notation.conversion(str(a), str(b))
