@@ -160,9 +160,18 @@ def render(data: Path, out: Path, units: list[str] | None = None, *, jobs: int =
 
 def demo(folder: Path, units: int, projects: int = 0) -> Path:
     if not (folder / "units.csv").exists():
-        subprocess.run([sys.executable, "-c", "from perfkit.cli import main; main()", "demo-data", str(folder), "--units",
-                        str(units), "--projects-per-unit", str(projects)], check=True,
-                       capture_output=True)  # fmt: skip
+        command = [
+            sys.executable,
+            "-c",
+            "from perfkit.cli import main; main()",
+            "demo-data",
+            str(folder),
+            "--units",
+            str(units),
+            "--projects-per-unit",
+            str(projects),
+        ]
+        subprocess.run(command, check=True, capture_output=True)  # fmt: skip
     return folder
 
 
