@@ -459,6 +459,8 @@ def render(
     user_templates = _templates_folder(templates)
     if pdf:
         pdfprint.find_chromium()
+    # Dask installed, its scheduler answers, every worker sees the data (else exit 2, no writes)
+    executors.check(dask, str(data_path), user_templates, _rules_parameter(rules), pdf)
     out_path = Path(out).expanduser().resolve()
     out_path.mkdir(parents=True, exist_ok=True)
     rules_param = _rules_parameter(rules)
