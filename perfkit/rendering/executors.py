@@ -9,7 +9,8 @@ files. Two are registered:
 - ``dask``: the workers of a Dask cluster (:class:`DaskExecutor`, ``--dask ADDRESS``), or a
   ``LocalCluster`` it starts (``--dask local[:N]``). Needs the optional ``dask[distributed]``.
 
-:func:`make` picks one from the ``dask`` argument of ``render``.
+:func:`make` picks one from the ``dask`` argument of ``render``; :func:`check` checks a Dask
+cluster before the run writes anything (the scheduler answers, every worker sees the data).
 """
 
 from __future__ import annotations
@@ -319,10 +320,18 @@ class DaskExecutor:
         spec = address.strip()
         count = local_workers(spec)
         if count is not None:
-            self._cluster = distributed.LocalCluster(
-                n_workers=count, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=40,
-            )  # fmt: skip
+            import dask
+
+            # a worker holds only the report it is building: one that dies takes no queued
+            # report down with it (each counts towards the report's allowed failures)
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                # on this machine only; no dashboard, and the scheduler's HTTP server (health,
+                # metrics) on a free port rather than 8787, which another cluster may hold
+                self._cluster = distributed.LocalCluster(
+                    n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, silence_logs=40,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                )  # fmt: skip
             self._client = distributed.Client(self._cluster, set_as_default=False)
             self.where = f"Dask 本机集群（{count} 个工作进程）"
         else:
@@ -331,7 +340,9 @@ class DaskExecutor:
         try:
             workers = _wait_for_workers(self._client, spec)
             try:
-                self._client.register_plugin(_worker_plugin(), name="perfkit-render")
+                self._client.register_plugin(
+                    _worker_plugin(self._cluster is not None), name="perfkit-render"
+                )
             except Exception as err:
                 raise UsageError(
                     f"Dask 工作节点未能准备生成报告（{type(err).__name__}: {err}）：请确认每个"
@@ -347,13 +358,19 @@ class DaskExecutor:
 
     def submit(self, job: Job) -> Future[Built]:
         future: Future[Built] = Future()
-        remote = self._client.submit(worker.build, job, pure=False, key=_task_key(job), retries=0)
+        try:
+            remote = self._client.submit(worker.build, job, pure=False, key=_task_key(job))
+        except Exception:  # the client closed: the connection to the scheduler was lost
+            future.set_result(Built("failed", CANCELLED))
+            return future
         self._futures.add(remote)
 
         def done(f: Any) -> None:
             # runs in the client's callback thread; never raises
             self._futures.discard(f)
-            future.set_result(_built(f))
+            built = _built(f)
+            if not future.done():
+                future.set_result(built)
 
         remote.add_done_callback(done)
         return future
@@ -390,25 +407,39 @@ def _task_key(job: Job) -> str:
     return f"perfkit-{job.kind}-{job.key.replace('/', '-')}-{uuid.uuid4().hex[:8]}"
 
 
-def _worker_plugin() -> Any:
+def _worker_plugin(local: bool) -> Any:
     """A Dask worker plugin that prepares each worker to build reports (and shuts its kernels
-    down when the worker closes). Made here because Dask is an optional dependency."""
+    down when the worker closes). Made here because Dask is an optional dependency.
+
+    ``local``: the workers of the ``LocalCluster`` this client started ignore Ctrl-C, which
+    reaches every process of the terminal's process group: the client stops them (and their
+    kernels) as it stops (a worker of ``dask worker`` stops on its own terminal's Ctrl-C)."""
     from distributed import WorkerPlugin
 
     class PerfkitWorkerPlugin(WorkerPlugin):
         idempotent = True
 
-        def setup(self, worker: Any) -> None:
+        def __init__(self, local: bool) -> None:
+            self.local = local
+
+        async def setup(self, worker: Any) -> None:
             from perfkit.rendering import worker as render_worker
 
-            render_worker.setup(None, None)  # each job carries its template folders
+            if self.local:
+                import signal
+
+                with contextlib.suppress(ValueError):  # not the main thread: leave it
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # seconds of imports: in a thread, not in the worker's event loop (its heartbeats)
+            # (each job carries its template folders)
+            await asyncio.to_thread(render_worker.setup, None, None)
 
         def teardown(self, worker: Any) -> None:
             from perfkit.rendering import worker as render_worker
 
             render_worker.teardown()
 
-    return PerfkitWorkerPlugin()
+    return PerfkitWorkerPlugin(local)
 
 
 def make(dask: str | None, jobs: int, templates: str | None) -> Executor:

@@ -81,6 +81,7 @@ _PARENT: int | None = None
 _STATES_LOCK = threading.Lock()
 #: whether :func:`setup` ran in this process
 _READY = False
+_SETUP_LOCK = threading.Lock()
 
 
 def _state() -> _State:
@@ -99,6 +100,15 @@ def setup(parent: int | None = None, templates: str | None = None) -> None:
     user's templates), import papermill and nbconvert, build the HTML exporter, register the
     warm-kernel engine, sweep scratch folders that killed workers left behind."""
     global _PARENT, _READY
+    with _SETUP_LOCK:  # a Dask worker's plugin and a first job may both call it
+        if _READY and parent is None:
+            return
+        _setup(parent, templates)
+        _READY = True
+
+
+def _setup(parent: int | None, templates: str | None) -> None:
+    global _PARENT
     if parent is not None:
         _die_with_parent(parent)
     _PARENT = parent
@@ -122,7 +132,6 @@ def setup(parent: int | None = None, templates: str | None = None) -> None:
         from multiprocessing.util import Finalize
 
         Finalize(None, teardown, exitpriority=10)
-    _READY = True
 
 
 def teardown() -> None:
@@ -210,9 +219,6 @@ def build(job: Job) -> Built:
     external references): that is a ``failed`` :class:`Built` with the reason, and the executed
     notebook when there is one.
     """
-    if not _READY:  # a Dask worker whose plugin did not run (it joined late, or failed)
-        setup(None, None)
-    state = _state()
     started = time.monotonic()
 
     def done(status: str, error: str = "", **fields: Any) -> Built:
@@ -225,6 +231,9 @@ def build(job: Job) -> Built:
     missing = missing_paths(job)
     if missing:
         return done("failed", missing)
+    if not _READY:  # a Dask worker whose plugin did not run (it joined late, or failed)
+        setup(None, None)
+    state = _state()
     nb_in = copy.deepcopy(_input_notebook(state, job))
     nb_in.metadata["title"] = job.title
     parameters = dict(job.parameters)
