@@ -543,3 +543,30 @@ def test_data_only_the_client_sees_is_refused_naming_the_workers(
     for address in cluster.wait_for_workers(2):
         assert address in run.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dask")
+def test_each_run_gets_its_own_templates_on_a_running_cluster(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The cluster's warm kernels serve one run with --templates, then one without: each page
+    has its own run's wording (the kernels see the job's PERFKIT_TEMPLATES)."""
+    from perfkit.report import templating
+
+    default = "并作为改进预算管理、安排以后年度预算的重要参考。"
+    mine = "并作为本单位改进预算管理、编制下一年度预算的重要依据。"
+    source = templating.package_dir() / "blocks" / "disclosure_section.html.j2"
+    (tmp_path / "tpl" / "blocks").mkdir(parents=True)
+    text = source.read_text(encoding="utf-8")
+    assert default in text
+    (tmp_path / "tpl" / "blocks" / source.name).write_text(text.replace(default, mine), "utf-8")
+    pages = {}
+    for name, extra in (("with", ["--templates", str(tmp_path / "tpl")]), ("without", [])):
+        out = tmp_path / name
+        run = _render(str(SAMPLE), "--out", str(out), "--dask", cluster.address, "--level",
+                      "unit", "--unit", "SZ003", *extra)  # fmt: skip
+        assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n{cluster.log()}"
+        pages[name] = (out / YEAR / "SZ003.html").read_text(encoding="utf-8")
+    assert mine in pages["with"] and default not in pages["with"]
+    assert default in pages["without"] and mine not in pages["without"]
