@@ -14,6 +14,8 @@ import click
 from perfkit.core.problems import InvalidInput, PerfkitError, UsageError
 
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
+#: Ctrl-C, as a shell reports a command stopped by SIGINT
+EXIT_INTERRUPTED = 130
 
 
 #: sub-commands that live beside the code they drive: name → (module, attribute). They are
@@ -52,6 +54,9 @@ class _Group(click.Group):
         except PerfkitError as err:  # bad usage, a locked output folder …
             click.echo(f"错误：{err}", err=True)
             ctx.exit(EXIT_INVALID)
+        except KeyboardInterrupt:  # Ctrl-C: before click's own "Aborted!" (exit code 1)
+            click.echo("\n已中断。", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(
@@ -88,7 +93,7 @@ def main() -> None:
         cli.main(prog_name="perfkit", standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("已中断。", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         # the command's objects (a parsed target per distinct cell …) are freed with the process;
         # frozen, they are not walked again by the collection Python runs on exit (~0.2 s)

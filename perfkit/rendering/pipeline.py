@@ -479,8 +479,10 @@ def render(
     unit_nb, overview_nb = _notebook_paths(notebook)
     project_nb, projects_nb, department_nb = _project_notebook_paths(unit_nb)
     user_templates = _templates_folder(templates)
-    if pdf:
-        pdfprint.find_chromium()
+    if pdf and (not dask or executors.local_workers(dask) is not None):
+        pdfprint.find_chromium()  # (a Dask cluster's workers print: checked on each of them)
+    # Dask installed, its scheduler answers, every worker sees the data (else exit 2, no writes)
+    executors.check(dask, str(data_path), user_templates, _rules_parameter(rules), pdf)
     out_path = Path(out).expanduser().resolve()
     out_path.mkdir(parents=True, exist_ok=True)
     rules_param = _rules_parameter(rules)

@@ -102,7 +102,11 @@ def imports(nb: NotebookNode) -> list[str]:
 class WarmKernel:
     """One running kernel with ``modules`` imported; :meth:`reset` before each notebook."""
 
-    def __init__(self, modules: list[str], timeout: int = 900) -> None:
+    def __init__(
+        self, modules: list[str], timeout: int = 900, env: dict[str, str] | None = None
+    ) -> None:
+        """Start the kernel (with ``env`` as its environment, default: this process's) and
+        import ``modules`` in it."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -125,7 +129,10 @@ class WarmKernel:
         # no input history: the execution counter goes back to 1 before every notebook, and
         # IPython's history database would then print "ERROR! Session/line number was not unique
         # in database" into the next report
-        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+        run_sync(self.km.start_kernel)(
+            extra_arguments=["--HistoryManager.enabled=False"],
+            **({"env": env} if env is not None else {}),
+        )
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.allow_stdin = False

@@ -11,7 +11,10 @@ Each worker thread keeps one Jupyter kernel alive across notebooks
 (:mod:`perfkit.rendering.warmkernel`), reset between them so that no report sees another's
 state; the kernel is replaced after a failure other than an exception in a cell, and every
 ``KERNEL_MAX_UNITS`` notebooks. :func:`setup` (the pool's initializer, or the Dask worker
-plugin's ``setup``) imports papermill and nbconvert and builds the HTML exporter once.
+plugin's ``setup``; :func:`build` calls it when neither did) imports papermill and nbconvert and
+builds the HTML exporter once. A kernel is started with the job's template folder as
+``PERFKIT_TEMPLATES`` (a Dask worker serves runs with different ``--templates``), and replaced
+when the next job's differs.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ class _State:
         self.parent = parent
         self.notebooks: dict[str, NotebookNode] = {}
         self.kernel: WarmKernel | None = None
+        #: the template folders the kernel was started with (its PERFKIT_TEMPLATES)
+        self.kernel_templates: str | None = None
         self.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
 
     def close(self) -> None:
@@ -74,6 +79,9 @@ _LOCAL = threading.local()
 _STATES: list[_State] = []
 _PARENT: int | None = None
 _STATES_LOCK = threading.Lock()
+#: whether :func:`setup` ran in this process
+_READY = False
+_SETUP_LOCK = threading.Lock()
 
 
 def _state() -> _State:
@@ -91,6 +99,15 @@ def setup(parent: int | None = None, templates: str | None = None) -> None:
     ``PERFKIT_TEMPLATES`` (the kernels started here inherit it, so the notebooks' blocks find the
     user's templates), import papermill and nbconvert, build the HTML exporter, register the
     warm-kernel engine, sweep scratch folders that killed workers left behind."""
+    global _PARENT, _READY
+    with _SETUP_LOCK:  # a Dask worker's plugin and a first job may both call it
+        if _READY and parent is None:
+            return
+        _setup(parent, templates)
+        _READY = True
+
+
+def _setup(parent: int | None, templates: str | None) -> None:
     global _PARENT
     if parent is not None:
         _die_with_parent(parent)
@@ -157,6 +174,29 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def missing_paths(job: Job) -> str:
+    """Why this worker cannot build the job because a file the client named is not here ("" when
+    all are): the data, the user's template folders, a rulebook file. The client passes absolute
+    paths of its own machine; a Dask worker elsewhere must see them at the same paths."""
+    missing = []
+    data = job.parameters.get("data")
+    if data and not os.path.exists(data):
+        missing.append(f"数据 {data}")
+    for folder in (job.templates or "").split(os.pathsep):
+        if folder and not os.path.isdir(folder):
+            missing.append(f"模板文件夹 {folder}")
+    rules = job.parameters.get("rules")
+    if isinstance(rules, str) and os.path.isabs(rules) and not os.path.exists(rules):
+        missing.append(f"评分规则文件 {rules}")
+    if not missing:
+        return ""
+    return (
+        f"工作节点 {worker_name()} 上找不到{'、'.join(missing)}。"
+        "在 Dask 集群上生成时，每个工作节点须在与本机相同的路径上看到这些文件"
+        "（共享文件夹，或复制到各节点的同一路径）。"
+    )
+
+
 def code_problem(job: Job) -> str:
     """Why the job's unit or project code cannot name a file ("" when it can)."""
     if job.kind in ("unit", "project") and unit_code_problem(job.code):
@@ -179,7 +219,6 @@ def build(job: Job) -> Built:
     external references): that is a ``failed`` :class:`Built` with the reason, and the executed
     notebook when there is one.
     """
-    state = _state()
     started = time.monotonic()
 
     def done(status: str, error: str = "", **fields: Any) -> Built:
@@ -189,6 +228,12 @@ def build(job: Job) -> Built:
     problem = code_problem(job)
     if problem:  # validation refuses it first
         return done("failed", problem)
+    missing = missing_paths(job)
+    if missing:
+        return done("failed", missing)
+    if not _READY:  # a Dask worker whose plugin did not run (it joined late, or failed)
+        setup(None, None)
+    state = _state()
     nb_in = copy.deepcopy(_input_notebook(state, job))
     nb_in.metadata["title"] = job.title
     parameters = dict(job.parameters)
@@ -266,9 +311,12 @@ def _execute(
     try:
         try:
             if job.reuse_kernel:
-                options |= _kernel(state, nb_in, cwd).execute_options()
+                options |= _kernel(state, nb_in, cwd, job.templates).execute_options()
             else:
                 options["cwd"] = cwd
+                os.environ.update(_kernel_env(job.templates))  # papermill's kernel inherits it
+                if not job.templates:
+                    os.environ.pop(templating.ENV_VAR, None)
             executed = papermill.execute_notebook(nb_in, str(out), **options)
         except PapermillExecutionError as err:
             error = _ANSI.sub("", f"{err.ename}: {err.evalue}")
@@ -291,15 +339,29 @@ def _shutdown_kernel(state: _State) -> None:
         state.kernel = None
 
 
-def _kernel(state: _State, nb: NotebookNode, cwd: str) -> WarmKernel:
+def _kernel_env(templates: str | None) -> dict[str, str]:
+    """The environment of a kernel for jobs with these template folders."""
+    env = dict(os.environ)
+    env["PERFKIT_BATCH"] = "1"
+    if templates:
+        env[templating.ENV_VAR] = templates
+    else:
+        env.pop(templating.ENV_VAR, None)
+    return env
+
+
+def _kernel(state: _State, nb: NotebookNode, cwd: str, templates: str | None) -> WarmKernel:
     """The worker's warm kernel, reset for the next notebook: started, or replaced when it is
-    worn out, lacks the notebook's imports or does not answer."""
+    worn out, lacks the notebook's imports, was started for other template folders or does not
+    answer."""
     from perfkit.rendering.warmkernel import WarmKernel, imports
 
     modules = imports(nb)
     kernel = state.kernel
     if kernel is not None and (
-        kernel.used >= KERNEL_MAX_UNITS or not set(modules) <= set(kernel.modules)
+        kernel.used >= KERNEL_MAX_UNITS
+        or not set(modules) <= set(kernel.modules)
+        or state.kernel_templates != templates
     ):
         modules = list(dict.fromkeys([*kernel.modules, *modules]))
         _shutdown_kernel(state)
@@ -309,6 +371,7 @@ def _kernel(state: _State, nb: NotebookNode, cwd: str) -> WarmKernel:
             return state.kernel
         except Exception:
             _shutdown_kernel(state)
-    state.kernel = WarmKernel(modules, timeout=CELL_TIMEOUT)
+    state.kernel = WarmKernel(modules, timeout=CELL_TIMEOUT, env=_kernel_env(templates))
+    state.kernel_templates = templates
     state.kernel.reset(cwd)
     return state.kernel
