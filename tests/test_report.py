@@ -19,6 +19,7 @@ from factories import budget_row, indicator_row, make_dataset, monthly_row
 
 from perfkit import __version__, api, report
 from perfkit.api import Overview, UnitStatus
+from perfkit.data import fingerprints
 from perfkit.data.contract import Narrative
 from perfkit.report import markdown
 from perfkit.rules.rulebook import load_rulebook
@@ -401,7 +402,10 @@ def test_banner_and_footer(detail):
     footer = report.footer(detail, datetime(2023, 3, 1, 9, 30))
     assert "生成时间：2023年03月01日 09:30" in footer
     assert f"perfkit 版本：{__version__}" in footer
-    assert "数据指纹：0123456789ab" in footer
+    # the fingerprint of the unit's own rows (issue 12), not the whole dataset's
+    own = fingerprints.unit(_dataset(), 2022, "U1")[:12]
+    assert own != "0123456789ab" and f"数据指纹：{own}" in footer
+    assert "数据指纹：abc" in report.footer(detail, fingerprint="abc")
     assert "评分规则：财政部 财预〔2020〕10号（默认）" in footer
 
 
