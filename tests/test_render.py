@@ -658,3 +658,41 @@ def test_export_report_writes_one_units_report_and_leaves_the_index_alone(tmp_pa
     assert index.read_text(encoding="utf-8") == "已有的汇总页"
     with pytest.raises(UsageError, match="可选单位编码"):
         perfkit.export_report(SAMPLE, 2022, "XX9", out=out)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed")
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_a_chart_of_30_bars_prints_whole_on_one_page(tmp_path):
+    """A chart is never split across pages: one taller than an A4 page (30 bars) is scaled down
+    to fit (the print stylesheet caps its height), so every label lands on one page."""
+    import numpy as np
+    import pandas as pd
+
+    from perfkit.report import blocks, charts, webfont
+
+    indicators = pd.DataFrame(
+        {
+            "level3": [f"指标名称{i:02d}" for i in range(30)],
+            "completion": np.linspace(0.3, 1.4, 30),
+            "met": [i % 3 == 0 for i in range(30)],
+        }
+    )
+    svg = charts.to_svg(charts.indicator_completion(indicators), "图3 定量指标完成率", "pk-fig-3")
+    page = tmp_path / "chart.html"
+    page.write_text(
+        webfont.embed(
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
+            f'{blocks.stylesheet()}<div class="pk"><p>前文</p><figure class="pk-figure">{svg}'
+            "</figure></div></body></html>"
+        ),
+        encoding="utf-8",
+    )
+    pdf.print_pdf(page, tmp_path / "chart.pdf")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "chart.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\f")  # fmt: skip
+    with_labels = [i for i, text in enumerate(pages) if "指标名称" in text]
+    assert len(with_labels) == 1, with_labels
+    assert all(f"指标名称{i:02d}" in pages[with_labels[0]] for i in range(30))
