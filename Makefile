@@ -52,6 +52,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_report_cost.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

@@ -75,6 +75,8 @@ def load(path: str | Path, rules: Rules = None, units: Iterable[str] | None = No
     key = _cache_key(resolved, rules)
     if key is None:
         ds = loading.load(resolved, rules=rules)
+        if chosen is not None:
+            check_selection(ds, unit=chosen)  # a typo names the valid codes
         return ds if chosen is None else only(ds, chosen)
     cached = _LOADED.get(key)
     if cached is None:
@@ -84,6 +86,8 @@ def load(path: str | Path, rules: Rules = None, units: Iterable[str] | None = No
     if chosen is not None:
         if key not in _INDEX:
             _INDEX[key] = unit_index(cached)
+        if any(u not in _INDEX[key]["units"] for u in chosen):
+            check_selection(cached, unit=chosen)  # a typo names the valid codes
         return only(cached, chosen, _INDEX[key])  # new frames: the cache is never handed out
     return _copy(cached)
 

@@ -6,8 +6,9 @@ page, the two hostile units of
 index) from fixed inputs. :func:`sections` reads one page as a browser shows its text: the
 ``<title>``, then the text before the first ``<h2>`` and under each ``<h2>`` heading, one line per
 block (paragraph, cell, list item, heading …), whitespace collapsed, with the generation time
-replaced by ``<生成时间>`` and images shown as ``[图片：alt]``. Styles, scripts and attributes
-other than an image's alt text are not text a reader sees and are left out.
+replaced by ``<生成时间>`` and images shown as ``[图片：alt]`` — an inline ``<svg>`` chart as
+``[图片：aria-label]``, its drawn text left out as a picture's pixels are. Styles, scripts and
+attributes other than an image's alt text are not text a reader sees and are left out.
 
 Run as a script to (re)write the golden files under ``tests/data/golden/`` (only when a change of
 wording is intended; the test ``tests/test_golden.py`` compares against them)::
@@ -48,6 +49,8 @@ class _Reader(HTMLParser):
         self.hidden = 0
         self.in_title = False
         self.in_h2: list[str] | None = None
+        #: inside an inline <svg>: a chart, read as its accessible name only
+        self.in_svg = 0
 
     def _add(self, text: str) -> None:
         lines = self.sections[self.current]
@@ -59,6 +62,15 @@ class _Reader(HTMLParser):
             lines.append("")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.in_svg:
+            self.in_svg += tag == "svg"
+            return
+        if tag == "svg":  # an inline chart (role="img"): its name, as an image's alt text
+            self.in_svg = 1
+            self._break()
+            self._add(f"[图片：{dict(attrs).get('aria-label') or ''}]")
+            self._break()
+            return
         if tag == "title":
             self.in_title = True
             return
@@ -77,6 +89,9 @@ class _Reader(HTMLParser):
             self._break()
 
     def handle_endtag(self, tag: str) -> None:
+        if self.in_svg:
+            self.in_svg -= tag == "svg"
+            return
         if tag == "title":
             self.in_title = False
             return
@@ -96,6 +111,8 @@ class _Reader(HTMLParser):
             self._break()
 
     def handle_data(self, data: str) -> None:
+        if self.in_svg:
+            return
         if self.in_title:
             self.sections[TITLE][-1] += data
         elif self.in_h2 is not None:

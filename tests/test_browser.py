@@ -64,6 +64,8 @@ CJK_FAMILY = re.compile(
     r"DengXian|等线|Hiragino|Droid Sans Fallback|AR PL|Unifont",
     re.IGNORECASE,
 )
+#: a Chinese character (the charts' texts to check for the embedded font)
+CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
 SAMPLE_PAGES = (
     "sample/SZ001",
     "sample/SZ002",
@@ -116,6 +118,12 @@ INSPECT = """() => {
     bodyShown: getComputedStyle(document.body).display !== 'none',
     images: [...document.images].map(i => ({src: i.getAttribute('src').slice(0, 22),
                                              width: i.naturalWidth, complete: i.complete})),
+    // the charts inlined as SVG: their accessible name, drawn size and text elements
+    charts: [...document.querySelectorAll('svg.pk-chart')].map(c => ({
+      label: c.getAttribute('aria-label'), role: c.getAttribute('role'),
+      title: (c.querySelector('title') || {}).textContent,
+      width: c.getBoundingClientRect().width, height: c.getBoundingClientRect().height,
+      texts: [...c.querySelectorAll('text')].filter(t => t.getComputedTextLength() > 0).length})),
     h1: [...document.querySelectorAll('h1')].map(h => h.textContent),
     h2: [...document.querySelectorAll('h2')].map(h => h.textContent),
     title: document.title,
@@ -146,6 +154,8 @@ class Visit:
     dom: dict[str, Any] = field(default_factory=dict)
     #: heading text -> the platform fonts Chromium drew it with (CSS.getPlatformFontsForNode)
     fonts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the same for the Chinese texts of the SVG charts (their labels, titles, legends)
+    chart_fonts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: per TOC link: (its text, its href, "in view" / "missing" / where the target ended up)
     toc: list[tuple[str, str, str]] = field(default_factory=list)
     screenshot: Path | None = None
@@ -209,6 +219,7 @@ def _visit(browser, name: str, path: Path, shots: Path, bypass_csp: bool = False
         if bypass_csp:
             return visit
         visit.fonts = _heading_fonts(page)
+        visit.chart_fonts = _heading_fonts(page, "svg.pk-chart text")
         visit.screenshot = shots / f"{name.replace('/', '-')}.png"
         page.screenshot(path=str(visit.screenshot), full_page=True)
         links = page.locator("nav.pk-toc a[href^='#']")
@@ -225,13 +236,15 @@ def _visit(browser, name: str, path: Path, shots: Path, bypass_csp: bool = False
     return visit
 
 
-def _heading_fonts(page) -> dict[str, list[dict[str, Any]]]:
+def _heading_fonts(page, selector: str = "h1, h2") -> dict[str, list[dict[str, Any]]]:
     cdp = page.context.new_cdp_session(page)
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "h1, h2"})["nodeIds"]
-    texts = page.evaluate("[...document.querySelectorAll('h1, h2')].map(h => h.textContent)")
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+    texts = page.evaluate(
+        "(s) => [...document.querySelectorAll(s)].map(h => h.textContent)", selector
+    )
     assert len(texts) == len(nodes)
     fonts = {
         text: cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
@@ -299,10 +312,33 @@ def test_headings_are_drawn_with_a_cjk_font_without_system_cjk_fonts(visits, nam
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_chart_is_drawn(visits, name):
-    images = visits[name].dom["images"]
-    assert images, "a report without its charts"
+    images, charts = visits[name].dom["images"], visits[name].dom["charts"]
+    assert images or charts, "a report without its charts"
     assert [i for i in images if not (i["complete"] and i["width"] > 0)] == []
     assert all(i["src"].startswith("data:image/") for i in images)
+    # an SVG chart spans the text width, has its labels drawn and an accessible name
+    for chart in charts:
+        assert chart["width"] > 500 and chart["height"] > 150, chart
+        assert chart["texts"] >= 8, chart
+        assert chart["role"] == "img" and re.fullmatch(r"图\d .+", chart["label"]), chart
+        assert chart["title"] == chart["label"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_chart_text_is_drawn_with_the_embedded_font_without_system_cjk_fonts(visits, name):
+    """The charts' labels are text: on a machine without a Chinese font only the font subset the
+    page carries can draw them — it must hold every character of every chart."""
+    if not visits[name].dom["charts"]:
+        pytest.skip("no SVG chart on this page")
+    fonts = visits[name].chart_fonts
+    chinese = {text: used for text, used in fonts.items() if CJK_TEXT.search(text)}
+    assert chinese, "no Chinese text in the charts"
+    wrong = {
+        text: [f["familyName"] for f in used]
+        for text, used in chinese.items()
+        if {f["familyName"] for f in used if f["glyphCount"] > 0} != {"Noto Sans CJK SC"}
+    }
+    assert wrong == {}
 
 
 @pytest.mark.parametrize("name", PAGES)

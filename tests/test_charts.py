@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from perfkit.rendering import htmlexport
 from perfkit.report import charts
 from perfkit.rules.rulebook import load_rulebook
 
@@ -235,3 +238,212 @@ def test_a_missed_cap_is_drawn_below_100_percent():
     scored = score_targets([parse("≤3天")], [parse("5天")], [10], load_rulebook("mof2020"))
     assert scored["completion"].iloc[0] == pytest.approx(0.6)
     assert scored["score"].iloc[0] == 6  # 10 × 3 ÷ 5, the same ratio
+
+
+# ---------------------------------------------------------------------------------------------
+# the report's charts as inline SVG whose text is text (issue 12)
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_dataset():
+    from perfkit import api
+
+    return api.load(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def sample_unit_detail(sample_dataset):
+    from perfkit import api
+
+    return api.unit_detail(sample_dataset, 2022, "SZ001")
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">',
+    "$\\alpha$",
+    '" onload="alert(1)',
+    "&amp; </svg><script>",
+]
+
+
+def _items(names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"item": names, "execution_rate": np.linspace(0.5, 1.0, len(names))})
+
+
+def _svg_texts(svg: str) -> list[str]:
+    """The text of each <text> element, unescaped as a browser reads it."""
+    import html as html_module
+    import re
+
+    return [html_module.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)]
+
+
+def _tags(svg: str) -> list[tuple[str, list[str]]]:
+    """(tag, attribute names) of every element, as an HTML parser reads them."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list[str]]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, [name for name, _ in attrs]))
+
+    Parser().feed(svg)
+    return found
+
+
+def test_svg_chart_keeps_its_chinese_text_as_text():
+    fig = charts.execution_by_item(_items(["人员经费", "党团经费", "公用经费"]), threshold=0.9)
+    svg = charts.to_svg(fig, "图1 各项目预算执行率", salt="pk-fig-1")
+    texts = _svg_texts(svg)
+    for label in ("人员经费", "党团经费", "公用经费", "各项目预算执行率", "预算执行率（%）",
+                  "低于 90%", "达到 90%", "90% 基准线", "50.00%", "100.00%"):  # fmt: skip
+        assert label in texts, label
+    # the text is drawn by the page's font: the family is named once, on the <svg>
+    assert svg.startswith("<svg ") and "font-family:'Noto Sans CJK SC'" in svg.split(">", 1)[0]
+    assert "font-family" not in svg.split(">", 1)[1]
+    assert "<image" not in svg and "base64" not in svg  # no picture inside
+    assert svg.count("<svg") == 1 and svg.endswith("</svg>")
+
+
+def test_svg_chart_has_an_accessible_name_and_nothing_to_fetch_or_run():
+    fig = charts.score_by_level1(
+        pd.DataFrame({"part": ["预算执行", "产出指标"], "weight": [10.0, 90.0],
+                      "score": [9.6, 80.0]})
+    )  # fmt: skip
+    svg = charts.to_svg(fig, '图2 <得分> & "分值"', salt="pk-fig-2")
+    opening = svg.split(">", 1)[0]
+    assert 'role="img"' in opening
+    assert 'aria-label="图2 &lt;得分&gt; &amp; &quot;分值&quot;"' in opening
+    assert "<title>图2 &lt;得分&gt; &amp; &quot;分值&quot;</title>" in svg
+    assert 'width="100%"' in opening and "viewBox=" in opening
+    for absent in ("<metadata", "<?xml", "<!DOCTYPE", "<!--", "<script", "rdf:", "purl.org"):
+        assert absent not in svg, absent
+    # only the namespace names are URLs; every reference points into the chart
+    assert (
+        svg.replace('"http://www.w3.org/2000/svg"', "")
+        .replace('"http://www.w3.org/1999/xlink"', "")
+        .count("http")
+        == 0
+    )
+    assert htmlexport.assert_self_contained(f"<html><body>{svg}</body></html>") == []
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_svg_chart_escapes_user_text(hostile):
+    """User text (item names) is shown exactly as typed and cannot add markup to the page."""
+    fig = charts.execution_by_item(_items([f"项目{hostile}", "人员经费"]), threshold=0.9)
+    svg = charts.to_svg(fig, "图1 各项目预算执行率", salt="pk-fig-1")
+    texts = _svg_texts(svg)
+    for line in charts.wrap_label(f"项目{hostile}").split("\n"):  # as typed, $\alpha$ too
+        assert line in texts
+    tags = _tags(svg)  # as a browser parses the page: no element or attribute was added
+    assert not {name for name, _ in tags} & {"script", "img", "iframe", "a", "foreignobject"}
+    assert not [a for _, attrs in tags for a in attrs if a.startswith("on")]
+    assert [name for name, _ in tags].count("svg") == 1 and svg.count("</svg>") == 1
+    assert htmlexport.assert_self_contained(f"<html><body>{svg}</body></html>") == []
+
+
+def test_svg_ids_are_unique_across_the_charts_of_a_page():
+    import re
+
+    progress = pd.DataFrame(
+        {"month": np.arange(1, 13), "cumulative_rate": np.arange(1, 13) / 13,
+         "progress": np.arange(1, 13) / 12}
+    )  # fmt: skip
+    ids: list[str] = []
+    for i, fig in enumerate(
+        [charts.monthly_progress(progress), charts.monthly_progress(progress),
+         charts.execution_by_item(_items(["人员经费"]))], 1
+    ):  # fmt: skip
+        svg = charts.to_svg(fig, f"图{i}", salt=f"pk-fig-{i}")
+        defined = re.findall(r'\sid="([^"]+)"', svg)
+        referenced = set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg))
+        assert referenced <= set(defined)  # every reference resolves within the chart
+        ids += defined
+    assert ids and len(ids) == len(set(ids))
+
+
+def test_fixed_layout_keeps_labels_title_and_legend_inside_the_figure():
+    """The margins are worked out from the labels' widths, not measured by drawing: drawn, no
+    text may stick out of the figure or into the plot."""
+    long_names = ["服务对象满意度调查覆盖率（含线上线下两种方式）", "党团经费", "设备购置"]
+    indicators = pd.DataFrame(
+        {"level3": long_names, "completion": [0.8, 1.9, 1.0], "met": [False, True, True]}
+    )
+    for fig in (
+        charts.indicator_completion(indicators),
+        charts.execution_by_item(_items(long_names)),
+        charts.monthly_progress(
+            pd.DataFrame(
+                {
+                    "month": np.arange(1, 13),
+                    "cumulative_rate": np.arange(1, 13) / 10,
+                    "progress": np.arange(1, 13) / 12,
+                }
+            )
+        ),
+    ):
+        _draw(fig)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        inside = fig.bbox
+        ax = fig.axes[0]
+        # the axes' drawn tick labels and axis labels, the title, the legend
+        for what, box in [("x axis", ax.xaxis.get_tightbbox(renderer)),
+                          ("y axis", ax.yaxis.get_tightbbox(renderer)),
+                          ("title", ax.title.get_window_extent(renderer)),
+                          ("legend", fig.legends[0].get_window_extent(renderer))]:  # fmt: skip
+            assert inside.x0 - 0.5 <= box.x0 and box.x1 <= inside.x1 + 0.5, what
+            assert inside.y0 - 0.5 <= box.y0 and box.y1 <= inside.y1 + 0.5, what
+        plot = ax.get_window_extent(renderer)
+        for label in ax.get_yticklabels():
+            assert label.get_window_extent(renderer).x1 <= plot.x0, label.get_text()
+        legend = fig.legends[0].get_window_extent(renderer)
+        assert legend.y1 <= ax.xaxis.label.get_window_extent(renderer).y0 + 1 or not (
+            ax.xaxis.label.get_text()
+        )
+
+
+def test_text_width_is_the_fonts_advance():
+    # CJK ideographs are 1 em; digits are proportional, narrower
+    assert charts.text_width("预算执行", 10) == pytest.approx(40)
+    assert charts.text_width("12", 10) < 12
+    assert charts.text_width("长长长长\n短", 10) == pytest.approx(40)  # the longest line
+
+
+def test_report_charts_are_svg_and_overview_charts_stay_png(sample_unit_detail):
+    from perfkit.report import blocks
+
+    shown = blocks.unit_charts(sample_unit_detail)
+    assert [c.format for c in shown] == ["svg"] * len(shown)
+    page = shown[0].html()
+    assert page.startswith('<div class="pk"><p class="pk-figcaption" id="pk-fig-1">')
+    assert '<figure class="pk-figure"><svg ' in page
+    assert blocks.Chart("a", "t", lambda: None).format == "png"  # the default: a picture
+
+
+def test_overview_charts_stay_png(sample_dataset):
+    from perfkit import api
+    from perfkit.report import blocks, projects
+
+    ov = api.overview(sample_dataset, 2022)
+    assert {c.format for c in blocks.overview_charts(ov) + projects.projects_charts(ov)} == {"png"}
+
+
+def test_notebook_font_subset_covers_the_charts_text(sample_unit_detail, monkeypatch):
+    """In a notebook the stylesheet embeds the glyphs of every block — and of the charts, whose
+    text the browser draws with that font (labels cut with "…", "▶", month names …)."""
+    from perfkit.report import blocks, webfont
+
+    seen: dict[str, set[str]] = {}
+    monkeypatch.delenv(blocks.BATCH_ENV, raising=False)
+    monkeypatch.setattr(webfont, "subset_base64", lambda chars: seen.setdefault("c", set(chars)))
+    blocks.stylesheet(sample_unit_detail)
+    for chart in blocks.unit_charts(sample_unit_detail):
+        drawn = "".join(_svg_texts(chart.html()))
+        assert webfont.page_chars(drawn) <= seen["c"], chart.title

@@ -202,7 +202,8 @@ def test_every_cell_runs_without_an_error(notebook_page):
         "附表",
     ):
         assert page.locator(".pk h2", has_text=heading).count() >= 1, heading
-    assert page.locator(".jp-OutputArea-output img").count() >= 4  # the report's charts
+    # the report's charts, inline SVG whose text is text
+    assert page.locator(".jp-OutputArea-output svg.pk-chart").count() >= 4
 
 
 def test_text_columns_are_left_aligned_and_numbers_right(notebook_page):
@@ -228,6 +229,16 @@ def test_readable_in_light_and_dark_themes(notebook_page, theme):
     for selector in (".pk h1", ".pk h2", ".pk-table td", ".pk p"):
         ratios = page.evaluate(_CONTRAST, selector)
         assert ratios and min(ratios) >= 4.5, (theme, selector, ratios)
+    # the charts: dark text drawn on a white sheet, whatever the theme
+    chart = page.evaluate(
+        """() => {
+            const svg = document.querySelector('svg.pk-chart');
+            const text = svg.querySelector('text');
+            return [getComputedStyle(text).fill, getComputedStyle(svg).backgroundColor,
+                    getComputedStyle(svg.closest('.pk')).backgroundColor];
+        }"""
+    )
+    assert chart == ["rgb(38, 38, 38)", "rgb(255, 255, 255)", "rgb(255, 255, 255)"], chart
 
 
 def test_chinese_is_drawn_in_the_embedded_font(notebook_page):
@@ -243,6 +254,20 @@ def test_chinese_is_drawn_in_the_embedded_font(notebook_page):
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": title})["fonts"]
     families = {f["familyName"] for f in fonts if f["glyphCount"] > 0}
     assert "Noto Sans CJK SC" in families, fonts
+    # a chart's Chinese labels too: every glyph from the subset the stylesheet embeds
+    page.locator("svg.pk-chart").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    texts = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "svg.pk-chart text"})
+    checked = 0
+    for node in texts["nodeIds"][:40]:
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        if fonts:
+            checked += 1
+            assert {f["familyName"] for f in fonts if f["glyphCount"] > 0} == {
+                "Noto Sans CJK SC"
+            }, fonts
+    assert checked >= 10
 
 
 def test_nothing_is_fetched_outside_the_server(notebook_page):

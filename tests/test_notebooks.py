@@ -30,6 +30,20 @@ HEADINGS = (
 )
 FICTIONAL = "本报告由虚构的示例数据生成，仅用于演示，不代表任何单位的真实情况。"
 PNG = re.compile(r'<img[^>]*\ssrc="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"')
+#: a chart inlined as SVG, with its accessible name (perfkit.report.charts.to_svg)
+_SVG = re.compile(r"<svg\b([^>]*)>(.*?)</svg>", re.S)
+_LABEL = re.compile(r'\saria-label="([^"]*)"')
+
+
+def _charts(html: str) -> list[tuple[str, str]]:
+    """(accessible name, content) of each chart inlined as SVG (``perfkit.report.charts.to_svg``:
+    class ``pk-chart``, ``role="img"``), whatever the order of its attributes."""
+    found = []
+    for attrs, body in _SVG.findall(html):
+        label = _LABEL.search(attrs)
+        if 'class="pk-chart"' in attrs and 'role="img"' in attrs and label:
+            found.append((label[1], body))
+    return found
 
 
 def _execute(name: str, out_dir: Path, **parameters) -> tuple[nbformat.NotebookNode, str]:
@@ -115,12 +129,21 @@ def test_unit_report_shows_the_seed_structure(unit_report):
     assert "数据指纹：" in html and "评分规则：财政部 财预〔2020〕10号（默认）" in html
 
 
-def test_unit_report_charts_are_embedded_png(unit_report):
+def test_unit_report_charts_are_inline_svg_whose_text_is_text(unit_report):
     _, html = unit_report
-    assert len(PNG.findall(html)) == 4  # execution, monthly progress, completion, parts
-    for title in ("图1 各项目预算执行率", "图2 月度累计执行进度与序时进度", "图3 定量指标完成率",
-                  "图4 各部分得分与分值"):  # fmt: skip
-        assert title in html
+    titles = ["图1 各项目预算执行率", "图2 月度累计执行进度与序时进度", "图3 定量指标完成率",
+              "图4 各部分得分与分值"]  # fmt: skip
+    found = _charts(html)
+    assert [name for name, _ in found] == titles  # execution, monthly progress, completion, parts
+    assert not PNG.findall(html)
+    body = {name: svg for name, svg in found}
+    # the labels are text, in Chinese, drawn by the page's font: item names, months, legends
+    assert "<text" in body[titles[0]] and ">党团经费<" in body[titles[0]]
+    assert ">低于 90%<" in body[titles[0]] and ">12月<" in body[titles[1]]
+    assert ">各部分得分与分值<" in body[titles[3]] and ">得分<" in body[titles[3]]
+    for _, svg in found:
+        assert "<script" not in svg and "<metadata" not in svg and "http" not in svg
+        assert "<image" not in svg and "<path" in svg  # drawn, not a picture inside
 
 
 def test_unit_report_has_no_code_errors_or_stray_output(unit_report):
@@ -130,14 +153,14 @@ def test_unit_report_has_no_code_errors_or_stray_output(unit_report):
     assert "from perfkit import" not in html and "api.unit_detail" not in html
     assert 'class="jp-InputArea' not in html
     assert "injected-parameters" not in [c.id for c in nb.cells if c.get("outputs")]
-    # each chart's title is its image's alt text
-    alts = [
-        o.metadata["image/png"]["alt"]
+    # each chart's title is its accessible name, in the notebook's output as in the page
+    names = [
+        name
         for cell in nb.cells
         for o in cell.get("outputs", [])
-        if "image/png" in o.get("data", {})
+        for name, _ in _charts(o.get("data", {}).get("text/html", ""))
     ]
-    assert alts[0] == "图1 各项目预算执行率"
+    assert names[0] == "图1 各项目预算执行率"
 
 
 def test_overview_ranks_links_and_reports_failures(overview):

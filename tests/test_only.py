@@ -79,3 +79,10 @@ def test_the_restricted_load_leaves_the_cache_alone(data):
     again = api.load(data)
     assert 999.0 not in set(again.indicators["weight"])
     assert "改过的名称" not in set(again.units["unit_name"])
+
+
+def test_an_unknown_unit_names_the_valid_ones(data):
+    from perfkit.core.problems import UsageError
+
+    with pytest.raises(UsageError, match="数据中没有单位编码“NOPE”；可选单位编码："):
+        api.load(data, units=["NOPE"])

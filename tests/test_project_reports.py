@@ -157,7 +157,10 @@ def test_project_report_reads_as_a_project_self_evaluation_report(project_page):
     # 验收合格率 20 × 98/100 = 19.60 (README)
     assert "19.60" in _after(appendix, "工程验收合格率", 5)
     assert _after(appendix, "总分", 3) == ["100", "96.20", "自评等级：优"]
-    assert len(re.findall(r'src="data:image/png;base64,', html)) == 2
+    assert re.findall(r'<svg [^>]*role="img" aria-label="([^"]*)"', html) == [
+        "图1 定量指标完成率",
+        "图2 各部分得分与分值",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

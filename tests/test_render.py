@@ -81,6 +81,21 @@ def _temporaries(folder: Path) -> list[Path]:
         '<img src="\\\\example.com\\x.png">',
         '<a href="java&#9;script:alert(1)">点我</a>',  # the tab is dropped by the browser
         '<video poster="https://example.com/p.png"></video>',
+        # inside an inline SVG (a chart) only references into the page are allowed
+        "<svg><script>alert(1)</script></svg>",
+        '<svg onload="alert(1)"><rect/></svg>',
+        '<svg><rect onclick="alert(1)"/></svg>',
+        '<svg><use xlink:href="https://example.com/s.svg#a"/></svg>',
+        '<svg><use href="sprites.svg#a"/></svg>',  # another file
+        '<svg><image href="x.png"/></svg>',
+        '<svg><a href="https://example.com/"><text>链接</text></a></svg>',
+        '<svg><a xlink:href="javascript:alert(1)"><text>链接</text></a></svg>',
+        '<svg><rect fill="url(other.svg#g)"/></svg>',
+        '<svg><rect style="fill:url(https://example.com/g.svg#g)"/></svg>',
+        "<svg><style>@import url(x.css);</style></svg>",
+        '<svg><a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
+        '<svg><animate attributeName="href" values="javascript:alert(1)"/></svg>',
+        "<svg><foreignObject><div>x</div></foreignObject></svg>",
     ],
 )
 def test_self_contained_check_flags_every_fetch_and_script(html):
@@ -95,6 +110,11 @@ def test_self_contained_check_allows_links_data_urls_and_local_css():
         '<a href="SZ001.html">报告</a> <img src="data:image/png;base64,iVBORw0KGgo=" alt="">'
         '<div style="background:url(data:image/png;base64,AAAA)"></div>'
         '<a href="mailto:czj@example.gov.cn">来信</a><svg><rect fill="url(#g)"/></svg>'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'role="img" aria-label="图1"><title>图1</title><defs><clipPath id="p1"><rect/></clipPath>'
+        '<path id="m1" d="M 0 0 L 0 3.5"/></defs><use xlink:href="#m1" x="1" y="2"/>'
+        '<path d="M 0 0" clip-path="url(#p1)"/><text>&lt;script&gt;</text></svg>'
+        '<a href="SZ001/P01.html">项目报告</a>'
         "</body></html>"
     )
     assert htmlexport.assert_self_contained(html) == []
@@ -382,7 +402,26 @@ def test_rendered_report_is_what_a_reader_should_get(rendered, code):
         assert heading in html
     assert f"{TOTALS[code]} 分" in html
     assert "虚构" in html  # the sample is fictional and the report says so
-    assert html.count('src="data:image/png;base64,') >= 3  # the charts, inlined
+    assert html.count('class="pk-chart" role="img"') >= 3  # the charts, inlined as SVG
+
+
+@pytest.mark.slow
+def test_a_30_indicator_unit_report_page_is_at_most_200_kb(tmp_path):
+    """Issue 12: a unit of ``perfkit demo-data`` (30 indicators, 5 budget items, monthly rows,
+    with projects) gets a page of at most 200 KB — the charts inline SVG whose text is text, the
+    font subset embedded once. A size, not a time."""
+    from perfkit.data.demo import write_demo
+
+    write_demo(tmp_path / "demo", units=1, projects_per_unit=2)
+    result = render(tmp_path / "demo", out=tmp_path / "out", jobs=1, progress=False)
+    assert result.exit_code == 0, result.summary()
+    (unit,) = result.units
+    html = unit.html.read_text(encoding="utf-8")
+    assert html.count('class="pk-chart" role="img"') == 4  # every chart is there
+    assert "<text" in html and "data:image/png" not in html
+    assert len(html.encode("utf-8")) <= 200 * 1024
+    for project in result.projects:
+        assert project.html.stat().st_size <= 200 * 1024
 
 
 @pytest.mark.slow
@@ -712,3 +751,41 @@ def test_a_finished_render_leaves_no_kernel_folder(tmp_path):
                           text=True, timeout=600, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in temp.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed")
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) not installed")
+def test_a_chart_of_30_bars_prints_whole_on_one_page(tmp_path):
+    """A chart is never split across pages: one taller than an A4 page (30 bars) is scaled down
+    to fit (the print stylesheet caps its height), so every label lands on one page."""
+    import numpy as np
+    import pandas as pd
+
+    from perfkit.report import blocks, charts, webfont
+
+    indicators = pd.DataFrame(
+        {
+            "level3": [f"指标名称{i:02d}" for i in range(30)],
+            "completion": np.linspace(0.3, 1.4, 30),
+            "met": [i % 3 == 0 for i in range(30)],
+        }
+    )
+    svg = charts.to_svg(charts.indicator_completion(indicators), "图3 定量指标完成率", "pk-fig-3")
+    page = tmp_path / "chart.html"
+    page.write_text(
+        webfont.embed(
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
+            f'{blocks.stylesheet()}<div class="pk"><p>前文</p><figure class="pk-figure">{svg}'
+            "</figure></div></body></html>"
+        ),
+        encoding="utf-8",
+    )
+    pdf.print_pdf(page, tmp_path / "chart.pdf")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "chart.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\f")  # fmt: skip
+    with_labels = [i for i, text in enumerate(pages) if "指标名称" in text]
+    assert len(with_labels) == 1, with_labels
+    assert all(f"指标名称{i:02d}" in pages[with_labels[0]] for i in range(30))

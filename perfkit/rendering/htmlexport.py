@@ -49,10 +49,37 @@ def exporter(user: tuple[str, ...] = ()) -> HTMLExporter:
     from traitlets.config import Config
 
     class Exporter(HTMLExporter):
-        """nbconvert's HTML exporter with the user's template folders searched first."""
+        """nbconvert's HTML exporter with the user's template folders searched first, and
+        without its BeautifulSoup pass."""
 
         def _template_paths(self, prune: bool = True, root_dirs: Any = None) -> list[str]:
             return [*user, *super()._template_paths(prune, root_dirs)]
+
+        def from_notebook_node(  # type: ignore[override]
+            self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
+            """``HTMLExporter.from_notebook_node`` without its last step, which parses the
+            whole page with BeautifulSoup and writes it out again to give ``<img>`` without
+            ``alt`` a placeholder and JupyterLab's cell wrappers a ``tabindex``: perfkit's
+            template writes ``alt`` on every image and has no such wrappers, and the pass cost
+            about 0.05 CPU-s per report (issue 12). The filters it registers first are
+            registered here too."""
+            from nbconvert.exporters.templateexporter import TemplateExporter
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            widgets = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", widgets)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     c = Config()
     c.HTMLExporter.template_name = TEMPLATE
@@ -106,13 +133,21 @@ def _kind(url: str) -> str | None:
 
 
 def _css_offences(css: str, where: str) -> list[str]:
-    found = []
+    found = [f"{where} 引用外部样式 @import" for _ in re.finditer(r"@import\b", css, re.I)]
     for m in _CSS_URL.finditer(css):
         is_import = m.group(0).lower().startswith("@import")
         url = m.group(4) if is_import else m.group(2)
-        if is_import or _kind(url):
+        if not is_import and _kind(url):  # every @import is counted above
             found.append(f"{where} 引用外部资源 {m.group(0)[:120]}")
     return found
+
+
+#: SVG elements that animate or embed other markup: a chart needs none (an <animate> or <set>
+#: can turn an attribute into a javascript: link after the page is checked)
+_SVG_FORBIDDEN = frozenset(
+    {"animate", "animatemotion", "animatetransform", "set", "foreignobject", "discard"}
+)
+_ANY_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.IGNORECASE)
 
 
 class _Checker(HTMLParser):
@@ -120,12 +155,30 @@ class _Checker(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.offences: list[str] = []
         self._in_style = False
+        self._svg = 0  # depth of <svg> elements: an inline chart
+
+    def _svg_offences(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Inside an inline SVG, a reference may only point into the page (``#id``): ``href``
+        and ``xlink:href`` on any element (links included) and ``url(…)`` in any attribute."""
+        if tag in _SVG_FORBIDDEN:
+            self.offences.append(f"<svg> 中的 <{tag}> 元素")
+        for name, value in attrs:
+            value = re.sub(r"[\x00-\x20]", "", value or "")
+            if name in ("href", "xlink:href") and not value.startswith("#"):
+                self.offences.append(f"<svg> 中的 <{tag} {name}> 指向图表以外 {value[:120]}")
+            for m in _ANY_URL.finditer(value):
+                if not re.sub(r"[\x00-\x20]", "", m.group(2)).startswith("#"):
+                    self.offences.append(f"<svg> 中的 <{tag} {name}> 引用 {m.group(0)[:120]}")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "script":
             self.offences.append("<script> 脚本")
         if tag == "style":
             self._in_style = True
+        if tag == "svg":
+            self._svg += 1
+        if self._svg:
+            self._svg_offences(tag, attrs)
         for name, value in attrs:
             value = value or ""
             if name.startswith("on"):
@@ -152,6 +205,8 @@ class _Checker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._in_style = False
+        if tag == "svg" and self._svg:
+            self._svg -= 1
 
     def handle_data(self, data: str) -> None:
         if self._in_style:
@@ -166,7 +221,10 @@ def assert_self_contained(html: str) -> list[str]:
     pointing at a network address (``http(s):``, ``ftp:``, ``ws(s):``, ``file:``, or ``//`` —
     read the way a browser reads it: "http:host" and "\\\\host" count, tabs do not hide a
     scheme); any CSS ``@import``; any ``<link>``, ``<iframe>``, ``<object>``, ``<embed>``,
-    ``<base>``. A page with any offence is not written: its unit is marked failed.
+    ``<base>``. Inside an inline ``<svg>`` (a chart) every ``href``/``xlink:href`` — also on
+    ``<a>`` — and every ``url(…)`` must point into the page (``#id``), and ``<animate>``,
+    ``<set>``, ``<foreignObject>`` … are refused. A page with any offence is not written: its
+    unit is marked failed.
     """
     checker = _Checker()
     checker.feed(html)

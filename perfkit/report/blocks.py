@@ -23,11 +23,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
 from IPython.display import HTML, display
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from perfkit import __version__
@@ -169,8 +170,8 @@ def _blocks_text(source: Any) -> list[str]:
     else:
         blocks = [overview_title, ranking_table, failed_units, findings_summary, fictional_banner,
                   footer, lambda _: overview_charts_heading()]  # fmt: skip
-    captions = [figure_caption(c) for c in (unit_charts(source) if hasattr(source, "unit_code")
-                else overview_charts(source))]  # fmt: skip
+    shown = unit_charts(source) if hasattr(source, "unit_code") else overview_charts(source)
+    captions = [c.text() if c.format == "svg" else figure_caption(c) for c in shown]
     if not hasattr(source, "unit_code"):
         extra += departments.blocks_text(source)
     return [block(source) for block in blocks] + captions + extra
@@ -197,15 +198,35 @@ def footer(
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart of a report: its anchor, its numbered title, and how to draw it."""
+    """A chart of a report: its anchor, its numbered title, how to draw it, and how it is shown.
+
+    ``format`` is chosen per chart (issue 12): ``"svg"`` (the unit and project reports' charts)
+    inlines the figure as ``<svg>`` with its text as text, drawn by the page's embedded font
+    (:func:`perfkit.report.charts.to_svg`); ``"png"`` (the overview charts) embeds a picture.
+    """
 
     anchor: str
     title: str
     make: Callable[[], Figure]
+    format: Literal["svg", "png"] = "png"
+
+    def html(self) -> str:
+        """The numbered title and the chart as inline SVG, in one block (``format="svg"``)."""
+        svg = charts.to_svg(self.make(), self.title, salt=self.anchor)
+        return _render("chart", anchor=self.anchor, title=self.title, svg=Markup(svg))
+
+    def text(self) -> str:
+        """Every text the chart shows, its title included (for the notebook's font subset)."""
+        return self.title + "\n" + charts.figure_text(self.make())
 
     def show(self) -> None:
-        """Display the numbered title, then the figure as PNG (its title as the image's alt text,
-        in the output's ``image/png`` metadata) in a notebook."""
+        """Display the chart in a notebook: as SVG, the numbered title and the figure in one
+        HTML output (:meth:`html`; its accessible name is the title: ``role="img"``,
+        ``aria-label``, ``<title>``); as PNG, the title then the figure, the title as the
+        image's alt text (in the output's ``image/png`` metadata)."""
+        if self.format == "svg":
+            display(HTML(self.html()))
+            return
         metadata = {"image/png": {"alt": self.title}}
         display(HTML(figure_caption(self)), self.make(), metadata=metadata)
 
@@ -281,7 +302,8 @@ def unit_charts(detail: UnitDetail) -> list[Chart]:
         specs.append(("定量指标完成率", lambda: charts.indicator_completion(detail.indicators)))
     specs.append(("各部分得分与分值", lambda: charts.score_by_level1(score_parts(detail))))
     return [
-        Chart(f"pk-fig-{i}", f"图{i} {title}", make) for i, (title, make) in enumerate(specs, 1)
+        Chart(f"pk-fig-{i}", f"图{i} {title}", make, format="svg")
+        for i, (title, make) in enumerate(specs, 1)
     ]
 
 

@@ -1,18 +1,31 @@
 """The report's charts: one function per chart, each returning a matplotlib ``Figure``.
 
 Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so that a notebook shows each
-exactly once, where it is displayed; the inline backend embeds them as PNG. The style is sober
-(white background, one blue, a muted red for what falls short, grey reference lines) and every
-figure is 16 cm wide, the text width of an A4 page with 2.5 cm margins. Labels are Chinese, drawn
-with Noto Sans CJK SC (:mod:`perfkit.report.fonts`); user text is never parsed as mathtext.
+exactly once, where it is displayed. The style is sober (white background, one blue, a muted red
+for what falls short, grey reference lines) and every figure is 16 cm wide, the text width of an
+A4 page with 2.5 cm margins. Labels are Chinese, drawn with Noto Sans CJK SC
+(:mod:`perfkit.report.fonts`); user text is never parsed as mathtext.
+
+Two ways out (issue 12), chosen per chart by :class:`perfkit.report.blocks.Chart`:
+
+- the unit and project reports' charts (:func:`execution_by_item`, :func:`monthly_progress`,
+  :func:`indicator_completion`, :func:`score_by_level1`) are drawn with plain matplotlib on fixed
+  margins worked out from their labels' widths (:func:`text_width`: no constrained layout, no
+  seaborn, one drawing pass) and written by :func:`to_svg` as SVG whose text stays text
+  (``svg.fonttype = "none"``), inlined in the page, where the page's embedded subset of the same
+  font draws it: crisp on screen and in print, a few KB per chart, no PNG encoding;
+- the overview charts keep constrained layout and are shown as PNG.
 """
 
 from __future__ import annotations
 
 import functools
+import html
+import io
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 import matplotlib as mpl
 import numpy as np
@@ -21,7 +34,10 @@ import seaborn as sns
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
@@ -50,7 +66,9 @@ OUTLIERS = 5
 P = ParamSpec("P")
 
 
-def _rc() -> dict[str, object]:
+@functools.cache
+def _base_rc() -> dict[str, object]:
+    """The report's style (seaborn's "whitegrid" and "paper" context, the CJK font), built once."""
     return {
         **sns.axes_style("whitegrid"),
         **sns.plotting_context("paper", font_scale=1.0),
@@ -62,7 +80,15 @@ def _rc() -> dict[str, object]:
         "grid.color": "#E6E6E6",
         "figure.facecolor": "white",
         "savefig.facecolor": "white",
+        # matplotlib's defaults name these "C0" (the first colour of the cycle), which it looks
+        # up again for every patch and line: the same colour, given as itself
+        "patch.facecolor": mpl.colors.to_hex("C0"),
+        "lines.color": mpl.colors.to_hex("C0"),
     }
+
+
+def _rc() -> dict[str, object]:
+    return dict(_base_rc())
 
 
 def _styled(func: Callable[P, Figure]) -> Callable[P, Figure]:
@@ -80,6 +106,250 @@ def _styled(func: Callable[P, Figure]) -> Callable[P, Figure]:
 def _figure(height: float) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
     return fig, fig.add_subplot()
+
+
+# ---------------------------------------------------------------------------------------------
+# fixed layout: margins from the labels' widths, one drawing pass (the report's own charts)
+
+#: points per inch
+_PT = 72.0
+#: space kept around the plot, in points: the tick labels' pad, the title's pad, the figure edge
+_PAD = 6.0
+
+
+@functools.cache
+def _hb_font() -> Any:
+    import uharfbuzz as hb
+
+    from perfkit.report import webfont
+
+    return hb.Font(webfont.face())
+
+
+@functools.cache
+def _char_metrics(char: str) -> tuple[float, float, float]:
+    """The advance width, the top and the bottom of the ink of ``char`` (in em, from the font's
+    own tables, unhinted); a character the font lacks counts as an ideograph."""
+    font = _hb_font()
+    upem = font.face.upem
+    glyph = font.get_nominal_glyph(ord(char))
+    if glyph is None:
+        return 1.0, 0.88, -0.12
+    extents = font.get_glyph_extents(glyph)
+    top = extents.y_bearing / upem if extents else 0.0
+    bottom = (extents.y_bearing + extents.height) / upem if extents else 0.0
+    return font.get_glyph_h_advance(glyph) / upem, top, bottom
+
+
+def _char_width(char: str) -> float:
+    """The advance width of ``char`` in em (1.0 for a CJK ideograph)."""
+    return _char_metrics(char)[0]
+
+
+def text_width(text: str, size: float) -> float:
+    """The width in points of ``text`` (its longest line) at ``size`` points, from the font's
+    advance widths: what a margin must hold, without laying the text out."""
+    lines = str(text).split("\n") or [""]
+    return max(sum(_char_width(c) for c in line) for line in lines) * size
+
+
+def _size(key: str) -> float:
+    return float(mpl.rcParams[key])
+
+
+def _fixed_figure(
+    height: float,
+    labels: Sequence[str] = (),
+    title: str = "",
+    xlabel: bool = True,
+    legend: bool = True,
+    right: float = 10.0,
+) -> tuple[Figure, Axes]:
+    """A figure ``WIDTH`` × ``height`` inches with one axes placed on fixed margins: the left
+    margin holds the widest of ``labels`` (the y tick labels), the top one the title, the bottom
+    one the x tick labels, the x label (``xlabel``) and the legend row (``legend``). Nothing is
+    measured by drawing, so the figure is drawn once, when it is saved."""
+    line = 1.25  # line height, in font sizes
+    tick = _size("ytick.labelsize")
+    left = max((text_width(t, tick) for t in labels), default=0.0) + 2 * _PAD
+    top = (_size("axes.titlesize") * line + _PAD + 4) if title else _PAD
+    bottom = _size("xtick.labelsize") * line + 3.5 + _PAD
+    if xlabel:
+        bottom += _size("axes.labelsize") * line + 4
+    if legend:
+        bottom += 8 * line + 8
+    w, h = WIDTH * _PT, height * _PT
+    left = max(left, 24.0)
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI)
+    ax = fig.add_axes((left / w, bottom / h, 1 - (left + right) / w, 1 - (top + bottom) / h))
+    if title:
+        # centred on the plot, moved inwards when it would run past the figure's edge
+        half = text_width(title, _size("axes.titlesize")) / 2 + _PAD
+        centre = min(max(left + (w - left - right) / 2, half), w - half)
+        ax.set_title(title, x=(centre - left) / (w - left - right), y=1.0, pad=_PAD)
+    return fig, ax
+
+
+def _bottom_legend(fig: Figure, handles: Sequence[Artist]) -> None:
+    """The legend below the plot, in one row, at the foot of a fixed-layout figure."""
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=len(handles),
+        frameon=False,
+        fontsize=8,
+        borderaxespad=0.3,
+    )
+
+
+def _hbars(
+    ax: Axes, values: Sequence[float], labels: Sequence[str], colours: Sequence[str] | str
+) -> None:
+    """Horizontal bars, the first at the top, one per label (seaborn's barplot look: bars 0.6
+    of a row, no grid across the categories)."""
+    positions = np.arange(len(labels))
+    ax.barh(positions, values, height=0.6, color=colours)
+    ax.set_yticks(positions, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.yaxis.grid(False)
+
+
+# ---------------------------------------------------------------------------------------------
+# SVG whose text stays text
+
+
+#: what matplotlib writes around the drawing, of no use inline in a page
+_XML_HEAD = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.DOTALL)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_VIEWBOX = re.compile(r'viewBox="([^"]*)"')
+#: a tag: matplotlib escapes "<" and ">" in text and attribute values, so this never matches
+#: inside the text a chart shows (user text is left exactly as it is)
+_TAG = re.compile(r"<[^<>]+>")
+#: groups: matplotlib's ids ("figure_1", "patch_3") are never referenced and repeat per chart
+_GROUP = re.compile(r'(?P<bare><g(?: id="[^"]*")?>)|(?P<close></g>)|<g\b[^>]*>')
+_NO_ROTATION = re.compile(r'\s*transform="rotate\(-?0 [^")]*\)"')
+_NUMBER = re.compile(r"-?\d+\.\d+")
+_SPACES = re.compile(r"\s+")
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def _round(match: re.Match[str]) -> str:
+    """A coordinate to 0.01 pt (far below a pixel), without trailing zeros."""
+    text = f"{float(match[0]):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _compact_tag(match: re.Match[str]) -> str:
+    """One of matplotlib's tags, shorter: no rotation by 0, the chart font's family left to the
+    ``<svg>`` element, coordinates to 0.01 pt, white space collapsed."""
+    tag = _NO_ROTATION.sub("", match[0])
+    tag = tag.replace(f"font-family: '{FAMILY}'; ", "").replace(f"; font-family: '{FAMILY}'", "")
+    tag = _NUMBER.sub(_round, _SPACES.sub(" ", tag))
+    return tag.replace(": ", ":").replace("; ", ";").replace(' "', '"')
+
+
+def _drop_bare_groups(svg: str) -> str:
+    """``svg`` without the ``<g>`` elements that carry nothing (no attribute left once their id is
+    dropped), their content kept: matplotlib wraps every artist in one."""
+    out: list[str] = []
+    stack: list[bool] = []
+    end = 0
+    for m in _GROUP.finditer(svg):
+        out.append(svg[end : m.start()])
+        end = m.end()
+        if m["close"]:
+            if stack.pop():
+                out.append(m[0])
+        else:
+            stack.append(not m["bare"])
+            if not m["bare"]:
+                out.append(m[0])
+    out.append(svg[end:])
+    return "".join(out)
+
+
+class _SVGRenderer(RendererSVG):
+    """matplotlib's SVG renderer, measuring the chart font's text from per-character metrics
+    (:func:`_char_metrics`, cached for the process) instead of laying every string out with
+    FreeType: with ``svg.fonttype = "none"`` the browser draws the text, and the layout only
+    needs its advance width (what the browser uses for ``text-anchor``) and ink height. Other
+    fonts, and mathtext, are measured as matplotlib does."""
+
+    def get_text_width_height_descent(
+        self, s: str, prop: FontProperties, ismath: Any
+    ) -> tuple[float, float, float]:
+        if ismath or prop.get_family() != [FAMILY]:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        size = prop.get_size_in_points()
+        metrics = [_char_metrics(c) for c in s]
+        width = sum(m[0] for m in metrics) * size
+        top = max((m[1] for m in metrics), default=0.0) * size
+        bottom = min((m[2] for m in metrics), default=0.0) * size
+        return width, top - bottom, -bottom
+
+
+def _draw_svg(fig: Figure, out: io.StringIO) -> None:
+    """Draw ``fig`` as SVG into ``out`` once, as ``FigureCanvasSVG.print_svg`` does (at 72 dpi,
+    sizes in points), with :class:`_SVGRenderer`; no metadata."""
+    FigureCanvasSVG(fig)
+    dpi = fig.dpi
+    width, height = fig.get_size_inches()
+    try:
+        fig.dpi = 72
+        renderer = MixedModeRenderer(
+            fig, width, height, dpi,
+            _SVGRenderer(width * _PT, height * _PT, out, image_dpi=dpi,
+                         metadata={"Date": None, "Creator": None, "Format": None, "Type": None}),
+        )  # fmt: skip
+        fig.draw(renderer)
+        renderer.finalize()
+    finally:
+        fig.dpi = dpi
+
+
+def to_svg(fig: Figure, label: str, salt: str) -> str:
+    """``fig`` as an ``<svg>`` element to inline in an HTML page, with its text as text.
+
+    - ``svg.fonttype = "none"``: every label is a ``<text>`` element in the chart's font
+      family ("Noto Sans CJK SC", set once on the ``<svg>``), drawn by the page's embedded font
+      subset, which is cut from the page's characters, the chart's included; matplotlib escapes
+      the text (``&``, ``<``, ``>``) and mathtext stays off (``text.parse_math``);
+    - ``label`` is the accessible name: ``role="img"``, ``aria-label`` and a ``<title>``
+      (escaped here);
+    - ``salt`` makes the clip-path and marker ids unique in the page (``svg.hashsalt``); the XML
+      prolog, the comment and the ``<metadata>`` (which names http URLs) are removed, and so
+      are the empty groups and matplotlib's group ids (repeated in every chart of a page);
+      coordinates are kept to 0.01 pt and white space inside tags collapsed — only tags are
+      touched, never the text the chart shows;
+    - the size is the page's: 100 % of the text width, the height from the ``viewBox``.
+    """
+    buffer = io.StringIO()
+    with mpl.rc_context({**_rc(), "svg.fonttype": "none", "svg.hashsalt": salt}):
+        _draw_svg(fig, buffer)
+    svg = buffer.getvalue()
+    svg = _METADATA.sub("", _XML_HEAD.sub("", svg))
+    svg = _drop_bare_groups(svg)
+    svg = _BETWEEN_TAGS.sub("><", _TAG.sub(_compact_tag, svg))
+    opening = _SVG_OPEN.search(svg)
+    assert opening is not None
+    view = _VIEWBOX.search(opening[0])
+    name = html.escape(label, quote=True)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'class="pk-chart" role="img" aria-label="{name}" viewBox="{view[1] if view else ""}" '
+        f'width="100%" style="font-family:\'{FAMILY}\',sans-serif"><title>{name}</title>'
+    )
+    return head + svg[opening.end() :].strip()
+
+
+def figure_text(fig: Figure) -> str:
+    """Every text a figure shows (titles, labels, tick labels, legend), for the font subset."""
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    return "\n".join(texts)
 
 
 def _legend(fig: Figure, handles: Sequence[Artist], title: str | None = None) -> None:
@@ -128,23 +398,11 @@ def _pct(value: float) -> str:
     return f"{value:.2f}%"
 
 
-def _status_bars(ax: Axes, plot: pd.DataFrame, x: str, palette: Mapping[str, str]) -> None:
-    """Horizontal bars of ``plot[x]`` per ``label``, coloured by ``status`` (met / not met)."""
-    sns.barplot(
-        plot,
-        x=x,
-        y="label",
-        hue="status",
-        palette=palette,
-        order=plot["label"].tolist(),
-        orient="h",
-        dodge=False,
-        ax=ax,
-        legend=False,
-        width=0.6,
-        saturation=1,
-        errorbar=None,
-    )
+def _status_legend(palette: Mapping[str, str], shown: set[str], line: str) -> list[Artist]:
+    """The legend of a status bar chart: the statuses drawn, then the reference line."""
+    handles: list[Artist] = [Patch(color=c, label=k) for k, c in palette.items() if k in shown]
+    handles.append(Line2D([], [], color=REFERENCE, linestyle="--", label=line))
+    return handles
 
 
 @_styled
@@ -159,27 +417,19 @@ def execution_by_item(items: pd.DataFrame, threshold: float = 0.9) -> Figure:
         data = data.head(MAX_BARS)
         title += f"（执行率最低的 {MAX_BARS} 个项目）"
     line = f"{threshold * 100:g}%"
-    plot = pd.DataFrame(
-        {
-            "label": _unique_labels(data["item"].tolist()),
-            "rate": data["execution_rate"].to_numpy() * 100,
-            "status": [
-                f"低于 {line}" if r < threshold else f"达到 {line}" for r in data["execution_rate"]
-            ],
-        }
-    )
-    fig, ax = _figure(_bar_height(len(plot)))
-    palette = {f"低于 {line}": ALERT, f"达到 {line}": PRIMARY}
-    _status_bars(ax, plot, "rate", palette)
-    for i, rate in enumerate(plot["rate"]):
+    labels = _unique_labels(data["item"].tolist())
+    rates = data["execution_rate"].to_numpy() * 100
+    low, high = f"低于 {line}", f"达到 {line}"
+    status = [low if r < threshold else high for r in data["execution_rate"]]
+    palette = {low: ALERT, high: PRIMARY}
+    fig, ax = _fixed_figure(_bar_height(len(labels)), labels, title)
+    _hbars(ax, rates, labels, [palette[k] for k in status])
+    for i, rate in enumerate(rates):
         ax.text(rate + 1, i, _pct(rate), va="center", fontsize=8)
     ax.axvline(threshold * 100, color=REFERENCE, linestyle="--", linewidth=1)
-    upper = max(110.0, _max(plot["rate"], 0) + 18)
-    ax.set_xlim(0, upper)
-    ax.set(title=title, xlabel="预算执行率（%）", ylabel="")
-    handles = [Patch(color=c, label=k) for k, c in palette.items() if k in set(plot["status"])]
-    handles.append(Line2D([], [], color=REFERENCE, linestyle="--", label=f"{line} 基准线"))
-    _legend(fig, handles)
+    ax.set_xlim(0, max(110.0, _max(rates, 0) + 18))
+    ax.set_xlabel("预算执行率（%）")
+    _bottom_legend(fig, _status_legend(palette, set(status), f"{line} 基准线"))
     return fig
 
 
@@ -192,24 +442,19 @@ def monthly_progress(progress: pd.DataFrame) -> Figure:
     rates as fractions.
     """
     data = progress.sort_values("month")
-    fig, ax = _figure(3.4)
+    title = "月度累计执行进度与序时进度"
+    ylabel = "占全年预算数比例（%）"
+    ticks = [f"{m}月" for m in range(1, 13)]
+    # the left margin holds the y label (turned) and the tick labels ("100")
+    fig, ax = _fixed_figure(3.4, ["1000"], title, xlabel=False, right=14.0)
+    pos = ax.get_position()
+    shift = (_size("axes.labelsize") * 1.25 + 4) / (WIDTH * _PT)
+    ax.set_position((pos.x0 + shift, pos.y0, pos.width - shift, pos.height))
     months = data["month"].to_numpy()
-    sns.lineplot(
-        x=months,
-        y=data["cumulative_rate"].to_numpy() * 100,
-        marker="o",
-        color=PRIMARY,
-        label="累计执行进度",
-        ax=ax,
-    )
-    sns.lineplot(
-        x=months,
-        y=data["progress"].to_numpy() * 100,
-        color=REFERENCE,
-        linestyle="--",
-        label="序时进度",
-        ax=ax,
-    )
+    cumulative = data["cumulative_rate"].to_numpy() * 100
+    ax.plot(months, cumulative, marker="o", color=PRIMARY, label="累计执行进度")
+    ax.plot(months, data["progress"].to_numpy() * 100, color=REFERENCE, linestyle="--",
+            label="序时进度")  # fmt: skip
     last = data.iloc[-1]
     ax.annotate(
         _pct(last["cumulative_rate"] * 100),
@@ -219,14 +464,11 @@ def monthly_progress(progress: pd.DataFrame) -> Figure:
         ha="center",
         fontsize=8,
     )
-    ax.set_xticks(range(1, 13), [f"{m}月" for m in range(1, 13)])
+    ax.set_xticks(range(1, 13), ticks)
     ax.set_xlim(0.5, 12.5)
-    top = max(105.0, float(data["cumulative_rate"].max()) * 100 + 10)
-    ax.set_ylim(0, top)
-    ax.set(title="月度累计执行进度与序时进度", xlabel="", ylabel="占全年预算数比例（%）")
-    handles, _ = ax.get_legend_handles_labels()
-    ax.get_legend().remove()
-    _legend(fig, handles)
+    ax.set_ylim(0, max(105.0, float(np.nanmax(cumulative, initial=0.0)) + 10))
+    ax.set_ylabel(ylabel)
+    _bottom_legend(fig, ax.get_legend_handles_labels()[0])
     return fig
 
 
@@ -243,28 +485,22 @@ def indicator_completion(indicators: pd.DataFrame, cap: float = 1.5) -> Figure:
         data = data.sort_values("completion", kind="stable").head(MAX_BARS)
         title += f"（完成率最低的 {MAX_BARS} 个指标）"
     rates = data["completion"].to_numpy() * 100
-    plot = pd.DataFrame(
-        {
-            "label": _unique_labels(data["level3"].tolist()),
-            "shown": [min(r, cap * 100) for r in rates],
-            "status": ["达到年度指标值" if m else "未达到年度指标值" for m in data["met"]],
-        }
-    )
-    palette = {"达到年度指标值": PRIMARY, "未达到年度指标值": ALERT}
-    fig, ax = _figure(_bar_height(len(plot)))
-    _status_bars(ax, plot, "shown", palette)
-    for i, (rate, shown) in enumerate(zip(rates, plot["shown"], strict=True)):
-        ax.text(
-            shown + 1, i, _pct(rate) + (" ▶" if rate > cap * 100 else ""), va="center", fontsize=8
-        )
-    ax.axvline(100, color=REFERENCE, linestyle="--", linewidth=1)
-    ax.set_xlim(0, cap * 100 + 30)
     if (rates > cap * 100).any():
         title += f"（超过 {cap * 100:g}% 的按 {cap * 100:g}% 绘制）"
-    ax.set(title=title, xlabel="实际完成值 / 年度指标值（%）", ylabel="")
-    handles = [Patch(color=c, label=k) for k, c in palette.items() if k in set(plot["status"])]
-    handles.append(Line2D([], [], color=REFERENCE, linestyle="--", label="100%"))
-    _legend(fig, handles)
+    labels = _unique_labels(data["level3"].tolist())
+    shown = np.minimum(rates, cap * 100)
+    met, missed = "达到年度指标值", "未达到年度指标值"
+    status = [met if m else missed for m in data["met"]]
+    palette = {met: PRIMARY, missed: ALERT}
+    fig, ax = _fixed_figure(_bar_height(len(labels)), labels, title)
+    _hbars(ax, shown, labels, [palette[k] for k in status])
+    for i, (rate, bar) in enumerate(zip(rates, shown, strict=True)):
+        mark = " ▶" if rate > cap * 100 else ""
+        ax.text(bar + 1, i, _pct(rate) + mark, va="center", fontsize=8)
+    ax.axvline(100, color=REFERENCE, linestyle="--", linewidth=1)
+    ax.set_xlim(0, cap * 100 + 30)
+    ax.set_xlabel("实际完成值 / 年度指标值（%）")
+    _bottom_legend(fig, _status_legend(palette, set(status), "100%"))
     return fig
 
 
@@ -275,27 +511,16 @@ def score_by_level1(parts: pd.DataFrame) -> Figure:
     ``parts`` has ``part`` (label), ``weight`` (分值) and ``score`` (得分), in display order.
     """
     labels = _unique_labels(parts["part"].tolist())
-    fig, ax = _figure(_bar_height(len(parts)))
-    order = list(labels)
+    fig, ax = _fixed_figure(_bar_height(len(parts)), labels, "各部分得分与分值")
     # the 分值 bar behind, the 得分 bar drawn over it
-    for column, colour in (("weight", LIGHT), ("score", PRIMARY)):
-        sns.barplot(
-            x=parts[column].to_numpy(),
-            y=labels,
-            order=order,
-            color=colour,
-            orient="h",
-            ax=ax,
-            width=0.6,
-            saturation=1,
-            errorbar=None,
-        )
+    _hbars(ax, parts["weight"].to_numpy(float), labels, LIGHT)
+    _hbars(ax, parts["score"].to_numpy(float), labels, PRIMARY)
     top = _max(parts["weight"], 0)
     for i, (score, weight) in enumerate(zip(parts["score"], parts["weight"], strict=True)):
         ax.text(weight + top * 0.02, i, f"{score:.2f} / {weight:g} 分", va="center", fontsize=8)
     ax.set_xlim(0, top * 1.3 if top > 0 else 1)
-    ax.set(title="各部分得分与分值", xlabel="分", ylabel="")
-    _legend(fig, [Patch(color=PRIMARY, label="得分"), Patch(color=LIGHT, label="分值")])
+    ax.set_xlabel("分")
+    _bottom_legend(fig, [Patch(color=PRIMARY, label="得分"), Patch(color=LIGHT, label="分值")])
     return fig
 
 

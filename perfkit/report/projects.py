@@ -134,7 +134,8 @@ def project_charts(detail: ProjectDetail) -> list[Chart]:
     if len(detail.indicators):
         specs.append(("各部分得分与分值", lambda: charts.score_by_level1(score_parts(detail))))
     return [
-        Chart(f"pk-fig-{i}", f"图{i} {title}", make) for i, (title, make) in enumerate(specs, 1)
+        Chart(f"pk-fig-{i}", f"图{i} {title}", make, format="svg")
+        for i, (title, make) in enumerate(specs, 1)
     ]
 
 
@@ -343,7 +344,7 @@ def blocks_text(detail: ProjectDetail) -> list[str]:
     blocks = [project_title, project_toc, project_basic_section, project_funds_section,
               project_results_section, project_problems_section, project_disclosure_section,
               project_appendix_table, fictional_banner, footer]  # fmt: skip
-    return [b(detail) for b in blocks] + [figure_caption(c) for c in project_charts(detail)]
+    return [b(detail) for b in blocks] + [c.text() for c in project_charts(detail)]
 
 
 # ---------------------------------------------------------------------------------------------
