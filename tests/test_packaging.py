@@ -58,10 +58,10 @@ def test_notebooks_are_committed_without_outputs(name):
 def test_pipeline_finds_the_packaged_notebooks():
     assert pipeline.NOTEBOOKS.resolve() == PACKAGED.resolve()
     unit, overview = pipeline._notebook_paths(None)
-    project, projects = pipeline._project_notebook_paths(unit)
-    assert (unit.name, overview.name, project.name, projects.name) == NOTEBOOK_NAMES[:4]
-    # the department pages' notebook (issue 12) is run by the pipeline from the same folder
-    assert (pipeline.NOTEBOOKS / NOTEBOOK_NAMES[4]).is_file()
+    project, projects, department = pipeline._project_notebook_paths(unit)
+    found = (unit.name, overview.name, project.name, projects.name, department.name)
+    assert found == NOTEBOOK_NAMES[:5]  # the department pages' notebook too (issue 12)
+    assert all(p.parent == PACKAGED for p in (unit, overview, project, projects, department))
 
 
 def _override(folder: Path) -> Path:

@@ -123,12 +123,14 @@ class WarmKernel:
         # (named after this process, so that the next run can sweep what a killed one left:
         # remove_stale_sockets); the connection file goes there too, not into Jupyter's runtime
         # folder
-        self._sockets = tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-")
+        self._sockets = tempfile.mkdtemp(
+            prefix=f"{SOCKETS_PREFIX}{os.getpid()}-", dir=_socket_root()
+        )
         connection = os.path.join(self._sockets, "kernel.json")
-        if sys.platform == "win32":  # pragma: no cover
+        ip = os.path.join(self._sockets, "k")
+        if sys.platform == "win32" or len(ip.encode()) > _SOCKET_PATH_MAX:  # TCP on localhost
             self.km = AsyncKernelManager(kernel_name=KERNEL, connection_file=connection)
         else:
-            ip = os.path.join(self._sockets, "k")
             self.km = AsyncKernelManager(
                 kernel_name=KERNEL, transport="ipc", ip=ip, connection_file=connection
             )
@@ -177,11 +179,26 @@ class WarmKernel:
         shutil.rmtree(self._sockets, ignore_errors=True)
 
 
+#: a UNIX socket's path holds at most 107 bytes; the kernel's are "<folder>/k-<port>"
+_SOCKET_PATH_MAX = 107 - len("/k-65535")
+
+
+def _socket_root() -> str | None:
+    """Where kernel folders go: the temp folder, unless its path is too long for a UNIX socket
+    (a deep ``TMPDIR``), then ``/tmp``."""
+    root = tempfile.gettempdir()
+    longest = len(os.path.join(root, f"{SOCKETS_PREFIX}{os.getpid()}-12345678"))
+    if sys.platform != "win32" and longest > _SOCKET_PATH_MAX:
+        if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK):
+            return "/tmp"
+    return None  # (and when even that is too long, the kernel listens on TCP, localhost)
+
+
 def remove_stale_sockets(root: str | None = None) -> list[str]:
     """Remove the kernel folders that processes killed before they could clean up left in the
     temp folder (``perfkit-kernel-<pid>-…`` whose process is gone); return them."""
     removed = []
-    root = root or tempfile.gettempdir()
+    root = root or _socket_root() or tempfile.gettempdir()
     with contextlib.suppress(OSError):
         for name in os.listdir(root):
             if not name.startswith(SOCKETS_PREFIX):
