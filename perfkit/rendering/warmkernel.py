@@ -30,6 +30,7 @@ import os
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -197,16 +198,20 @@ def _socket_root() -> str | None:
 def remove_stale_sockets(root: str | None = None) -> list[str]:
     """Remove the kernel folders that processes killed before they could clean up left in the
     temp folder (``perfkit-kernel-<pid>-…`` whose process is gone); return them."""
-    removed = []
     root = root or _socket_root() or tempfile.gettempdir()
+    return [str(p) for p in remove_dead_process_folders(Path(root), SOCKETS_PREFIX)]
+
+
+def remove_dead_process_folders(root: Path, prefix: str) -> list[Path]:
+    """Remove the folders ``<root>/<prefix><pid>-…`` whose process is gone (left by a killed
+    run; a folder of a live process, or of this one, stays); return them."""
+    removed = []
     with contextlib.suppress(OSError):
-        for name in os.listdir(root):
-            if not name.startswith(SOCKETS_PREFIX):
-                continue
-            pid = name[len(SOCKETS_PREFIX) :].split("-", 1)[0]
+        for path in sorted(root.glob(f"{prefix}*")):
+            pid = path.name[len(prefix) :].split("-", 1)[0]
             if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
-                removed.append(os.path.join(root, name))
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
     return removed
 
 

@@ -39,7 +39,7 @@ from perfkit.data.contract import RESERVED_NAMES_TEXT, project_code_problem, uni
 from perfkit.rendering import htmlexport
 from perfkit.rendering import pdf as pdfprint
 from perfkit.rendering.jobs import Built, Job
-from perfkit.rendering.warmkernel import process_alive
+from perfkit.rendering.warmkernel import remove_dead_process_folders
 from perfkit.report import templating
 
 if TYPE_CHECKING:
@@ -161,13 +161,7 @@ def remove_stale_scratch(root: str | None = None) -> list[Path]:
 
     A folder is named ``perfkit-work-<pid>-…``; it is removed only when no process has that pid.
     """
-    removed = []
-    for path in Path(root or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        pid = path.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
+    return remove_dead_process_folders(Path(root or tempfile.gettempdir()), SCRATCH_PREFIX)
 
 
 def worker_name() -> str:
