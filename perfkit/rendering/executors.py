@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import multiprocessing
 import os
@@ -87,6 +88,7 @@ def _spawn_context() -> multiprocessing.context.BaseContext:
     return _SpawnContext()
 
 
+@functools.cache
 def _popen_class() -> type:
     from multiprocessing import popen_spawn_posix, spawn, util
     from multiprocessing.context import reduction, set_spawning_popen

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -190,9 +190,6 @@ class Manifest:
         if self._journal is not None:
             os.close(self._journal)
             self._journal = None
-
-    def keys(self) -> Iterator[str]:
-        return iter(list(self.entries))
 
     def _rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.out).as_posix()

@@ -702,17 +702,17 @@ def _run(
             result.where = executor.where
         return executor
 
-    def submit(job: Job) -> None:
+    # each unit's project reports as they finish (its report links them)
+    projects_done: dict[tuple[int, str], list[UnitResult]] = {}
+
+    def submit(job: Job, status: list[dict[str, str]] | None = None) -> None:
         if job.kind == "unit" and (job.year, job.code) in with_projects:
-            job = dataclasses.replace(job, status=_unit_status(job, result))
-        elif job.kind in ("index", "projects", "department"):
-            status = _year_status(job.year, result, manifest)
-            if job.kind == "department":  # its own units' reports (and their projects')
-                members = set(job.members)
-                status = [e for e in status if e["unit_code"] in members]
+            done = sorted(projects_done.get((job.year, job.code), []), key=lambda r: r.project_code)
+            status = [_entry(r) for r in done]
+        if status is not None:
             job = dataclasses.replace(job, status=status)
         job = dataclasses.replace(job, fingerprint=context.fingerprint(job))
-        entry = None if context.force else manifest.current(_key(job), job.fingerprint)
+        entry = None if context.force else manifest.current(job.key, job.fingerprint)
         if entry is not None:
             ready.append((job, _skipped(job, entry, context.out)))
             return
@@ -721,8 +721,17 @@ def _run(
         pending[start().submit(job)] = job
 
     def year_done(year: int) -> None:
-        for final in finals[year]:  # none with index=False: the year's pages are left alone
-            submit(final)
+        if not finals[year]:  # index=False: the year's pages are left alone
+            return
+        status = _year_status(year, result, manifest)  # once per year, for every page
+        by_unit: dict[str, list[dict[str, str]]] = {}
+        for e in status:
+            by_unit.setdefault(e["unit_code"], []).append(e)
+        for final in finals[year]:
+            if final.kind == "department":  # its own units' reports (and their projects')
+                submit(final, [e for code in final.members for e in by_unit.get(code, [])])
+            else:
+                submit(final, status)
 
     pages = {"index": result.indexes, "projects": result.project_pages,
              "department": result.department_pages}  # fmt: skip
@@ -738,6 +747,7 @@ def _run(
             bar.set_postfix_str(f"失败 {failed} 份")
         if job.kind == "project":
             key = (job.year, job.code)
+            projects_done.setdefault(key, []).append(outcome)
             waiting[key] -= 1
             if waiting[key] == 0 and key in held:
                 submit(held.pop(key))
@@ -773,11 +783,6 @@ def _run(
         bar.close()
     if executor is not None:
         executor.shutdown()
-
-
-def _key(job: Job) -> str:
-    """The job's key in the manifest."""
-    return job.key
 
 
 def _outcome(future: Future[Built]) -> Built:
@@ -821,7 +826,7 @@ def _write(job: Job, built: Built, context: _Context, manifest: Manifest) -> Uni
         project_code=job.project, name=job.name, project_name=job.project_name,
         files=manifest.rel(files),
     )  # fmt: skip
-    key = _key(job)
+    key = job.key
     problem = worker.code_problem(job)
     if problem:  # the code cannot name a file: nothing is written for it
         return _result(job, "failed", built.error or problem, None, None, None, built.seconds)
@@ -918,11 +923,13 @@ def _write_failed_page(job: Job, error: str, notebook: Path | None) -> None:
 # status: what the index and a unit's report show of the other reports
 
 
-def _entry(r: UnitResult) -> dict[str, str]:
-    """A report's entry in a status file (``href`` relative to the year's folder)."""
+def _entry(r: UnitResult | Entry) -> dict[str, str]:
+    """A report's entry in a status file (``href`` relative to the year's folder), from this
+    run's result or from what the manifest recorded of an earlier run."""
+    unit_name = r.unit_name if isinstance(r, UnitResult) else r.name
     entry = {
         "unit_code": r.unit_code,
-        "unit_name": r.unit_name,
+        "unit_name": unit_name,
         "href": f"{r.unit_code}.html",
         "status": r.status,
         "error": r.error,
@@ -936,40 +943,17 @@ def _entry(r: UnitResult) -> dict[str, str]:
     return entry
 
 
-def _manifest_entry(e: Entry) -> dict[str, str]:
-    entry = {
-        "unit_code": e.unit_code,
-        "unit_name": e.name,
-        "href": f"{e.unit_code}.html",
-        "status": e.status,
-        "error": e.error,
-    }
-    if e.project_code:
-        entry |= {
-            "project_code": e.project_code,
-            "project_name": e.project_name,
-            "href": f"{e.unit_code}/{e.project_code}.html",
-        }
-    return entry
-
-
 def _year_status(year: int, result: RenderResult, manifest: Manifest) -> list[dict[str, str]]:
     """The year's reports as the index shows them: this run's outcome, else what the manifest
     records of earlier runs (a report left out of this run's selection is still listed)."""
     entries: dict[tuple[str, str], dict[str, str]] = {}
     for e in manifest.entries.values():
         if e.year == year and e.kind in ("unit", "project") and e.unit_code:
-            entries[(e.unit_code, e.project_code)] = _manifest_entry(e)
+            entries[(e.unit_code, e.project_code)] = _entry(e)
     for r in (*result.units, *result.projects):
         if r.year == year:
             entries[(r.unit_code, r.project_code)] = _entry(r)
     return [entries[k] for k in sorted(entries)]
-
-
-def _unit_status(job: Job, result: RenderResult) -> list[dict[str, str]]:
-    """The unit's project reports as its report links them."""
-    done = [r for r in result.projects if r.year == job.year and r.unit_code == job.code]
-    return [_entry(r) for r in sorted(done, key=lambda r: r.project_code)]
 
 
 def _status_path(job: Job) -> Path | None:
@@ -1003,7 +987,7 @@ def _remove_departed(manifest: Manifest, ds: Dataset, result: RenderResult) -> N
     years = set(present.years)
     project_years = {y for y in years if present.projects.get(y)}
     department_pages = {(y, dep.id) for y in years for dep in departments.plan(ds, y)}
-    for key in list(manifest.keys()):
+    for key in list(manifest.entries):
         e = manifest.entries[key]
         gone = (
             (e.kind == "unit" and (e.year, e.unit_code) not in units)
