@@ -27,21 +27,13 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
-def _version() -> str:
-    """perfkit's installed version (read once, on first use of ``perfkit.__version__``)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("perfkit")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0.0.0+local"
-
-
 def __getattr__(name: str) -> Any:
     # ``__version__`` is looked up in the installed metadata on first use, not at import: the
     # command line imports perfkit on every run and prints its version only for --version
     if name == "__version__":
-        globals()["__version__"] = value = _version()
+        from perfkit.core.version import version
+
+        globals()["__version__"] = value = version()
         return value
     if name in _API:
         import importlib

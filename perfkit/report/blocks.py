@@ -31,8 +31,8 @@ from IPython.display import HTML, display
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from perfkit import __version__
 from perfkit.core.formatting import half_up
+from perfkit.core.version import __version__
 from perfkit.report import charts, departments, templating
 from perfkit.report.filters import (
     DASH,
