@@ -29,14 +29,13 @@ So ``=SUM(A1)``, ``=1+1``, ``@cmd``, ``-项目说明`` and ``+86 512 6522`` are 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
+import pandas as pd
 
 from perfkit.core.problems import WARNING, Problem
-
-if TYPE_CHECKING:
-    from perfkit.data.readers import RawTable
+from perfkit.data.contract import Table
 
 #: characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -94,7 +93,28 @@ def escape_frame(frame):  # type: ignore[no-untyped-def]
     return out
 
 
-def formula_problems(raw: RawTable) -> list[Problem]:
+class ReadTable(Protocol):
+    """What :func:`formula_problems` reads of a table as read: a
+    :class:`perfkit.data.readers.RawTable` (the readers import this module, never the other way)."""
+
+    @property
+    def table(self) -> Table: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def frame(self) -> pd.DataFrame: ...
+    @property
+    def rows(self) -> np.ndarray: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def status(self) -> str: ...
+    def codes(self, key: str) -> np.ndarray: ...
+    def values(self, key: str) -> np.ndarray: ...
+    def column(self, key: str) -> np.ndarray: ...
+
+
+def formula_problems(raw: ReadTable) -> list[Problem]:
     """A warning (code ``formula_text``) for each text cell of ``raw`` that looks like a formula."""
     if raw.status != "ok":
         return []
@@ -125,7 +145,7 @@ def formula_problems(raw: RawTable) -> list[Problem]:
     return problems
 
 
-def _context(raw: RawTable):  # type: ignore[no-untyped-def]
+def _context(raw: ReadTable):  # type: ignore[no-untyped-def]
     """Per row position: its 单位编码, 三级指标 (indicators only) and 年度, where known."""
     columns = raw.frame.columns
     code = raw.column("unit_code") if "unit_code" in columns else None
