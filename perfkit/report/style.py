@@ -67,7 +67,7 @@ def page_text(source: UnitDetail | ProjectDetail | Overview) -> list[str]:
         return unit.blocks_text(source)
     return [
         *index.blocks_text(source),
-        *projects.overviewpage_text(source),
+        *projects.overview_blocks_text(source),
         *departments.blocks_text(source),
         *department_page.blocks_text(source),
         fictional_banner(source),
