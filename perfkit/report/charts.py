@@ -663,7 +663,8 @@ def execution_vs_score(
     ax.set(title=title, xlabel="预算执行率（%）", ylabel="自评总分（分）")
     if not dense:
         handles, _ = ax.get_legend_handles_labels()
-        ax.get_legend().remove()
+        if ax.get_legend() is not None:  # seaborn draws none for no point
+            ax.get_legend().remove()
     _legend(fig, handles, title="自评等级")
     if not dense and len(data) <= names:  # last: the labels are placed in the final layout
         labels = [wrap_label(name, 10, 1) for name in data["unit_name"]]

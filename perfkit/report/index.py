@@ -19,7 +19,7 @@ from perfkit.detail import Overview
 from perfkit.report import charts, departments
 from perfkit.report.filters import text
 from perfkit.report.links import in_scope, local_href, up
-from perfkit.report.parts import Chart, figure_caption, figures, render_block
+from perfkit.report.parts import Chart, figure_caption, figures, grade_counts, render_block
 from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 
 
@@ -30,17 +30,17 @@ def overview_page_title(ov: Overview) -> str:
 
 def overview_title_view(ov: Overview) -> dict[str, Any]:
     """The index title's view model (see ``blocks/overview_title.html.j2``)."""
-    units = ov.units
-    counts = units["grade"].value_counts()
+    units, projects = ov.units, ov.projects
     budget, executed = float(units["adjusted_budget"].sum()), float(units["executed"].sum())
     return {
         "title": overview_page_title(ov),
         "year": ov.year,
         "n_units": len(units),
-        "mean_total": units["total"].mean(),
-        "grades": [
-            {"name": g.name, "count": int(counts.get(g.name, 0))} for g in ov.rulebook.grades
-        ],
+        "mean_total": units["total"].mean() if len(units) else None,
+        "grades": grade_counts(units, ov.rulebook),
+        # a year of projects only (the most common publication) says so, and where they are
+        "n_projects": len(projects),
+        "n_project_units": int(projects["unit_code"].nunique()) if len(projects) else 0,
         "budget": budget,
         "executed": executed,
         "overall_rate": executed / budget if budget else None,
@@ -82,7 +82,7 @@ def ranking_view(ov: Overview) -> dict[str, Any]:
             "n_findings": int(r["n_findings"]),
             "status": "failed" if failed else "absent" if absent else "ok" if entry else "",
         })  # fmt: skip
-    return {"show_status": bool(ov.status), "rows": rows}
+    return {"year": ov.year, "show_status": bool(ov.status), "rows": rows}
 
 
 def ranking_table(ov: Overview) -> str:
@@ -118,11 +118,13 @@ def failed_units(ov: Overview) -> str:
 def findings_summary_view(ov: Overview) -> dict[str, Any]:
     """The findings summary's view model (see ``blocks/findings_summary.html.j2``)."""
     f = ov.findings
+    scored = {"year": ov.year, "n_scored": len(ov.units), "n_projects": len(ov.projects)}
     if f.empty:
-        return {"n_findings": 0, "n_units": 0, "kinds": []}
+        return {**scored, "n_findings": 0, "n_units": 0, "kinds": []}
     kinds = [k for k in KIND_LABELS if k in set(f["kind"])]
     kinds += sorted(set(f["kind"]) - set(kinds))
     return {
+        **scored,
         "n_findings": len(f),
         "n_units": int(f["unit_code"].nunique()),
         "kinds": [
@@ -141,13 +143,18 @@ def findings_summary(ov: Overview) -> str:
     return render_block("findings_summary", **findings_summary_view(ov))
 
 
-def overview_charts_heading() -> str:
-    """The heading of the index page's charts."""
-    return render_block("overview_charts_heading")
+def overview_charts_heading(ov: Overview | None = None) -> str:
+    """The heading of the index page's charts; given the overview, a sentence in place of the
+    charts when there is none to draw (a year of projects only)."""
+    empty = ov is not None and not overview_charts(ov)
+    return render_block("overview_charts_heading", empty=empty, year=ov.year if ov else None)
 
 
 def overview_charts(ov: Overview) -> list[Chart]:
-    """The index page's charts: grade distribution, execution against score, findings."""
+    """The index page's charts: grade distribution, execution against score, findings; none
+    when no unit has a 部门整体 table that year (no empty chart)."""
+    if ov.units.empty:
+        return []
     grades = [g.name for g in ov.rulebook.grades]
     specs: list[tuple[str, Callable[[], Figure]]] = [
         ("自评等级分布", lambda: charts.grade_distribution(ov.units, grades)),
@@ -171,6 +178,6 @@ def blocks_text(ov: Overview) -> list[str]:
     blocks = [overview_title, ranking_table, failed_units, findings_summary]
     return (
         [b(ov) for b in blocks]
-        + [overview_charts_heading()]
+        + [overview_charts_heading(ov)]
         + [figure_caption(c) for c in overview_charts(ov)]
     )

@@ -479,7 +479,7 @@ def project_ranking_view(ov: Overview) -> dict[str, Any]:
     p = ov.projects
     status = known_status(ov.status)
     if p is None or p.empty:
-        return {"show_status": status is not None, "rows": []}
+        return {"year": ov.year, "show_status": status is not None, "rows": []}
     index = status_index(status) if status is not None else None
     ranked = p.sort_values(
         ["total", "unit_code", "project_code"], ascending=[False, True, True], kind="stable"
@@ -501,7 +501,7 @@ def project_ranking_view(ov: Overview) -> dict[str, Any]:
             "grade": text(r["grade"]),
             "n_findings": int(r["n_findings"]),
         })  # fmt: skip
-    return {"show_status": status is not None, "rows": rows}
+    return {"year": ov.year, "show_status": status is not None, "rows": rows}
 
 
 def project_ranking(ov: Overview) -> str:
@@ -549,14 +549,16 @@ def projects_charts(ov: Overview) -> list[Chart]:
     ]
 
 
-def projects_charts_heading() -> str:
-    """The heading of the projects page's charts."""
-    return render_block("projects_charts_heading")
+def projects_charts_heading(ov: Overview | None = None) -> str:
+    """The heading of the projects page's charts; given the overview, a sentence in place of the
+    charts when the year has no project."""
+    empty = ov is not None and not projects_charts(ov)
+    return render_block("projects_charts_heading", empty=empty, year=ov.year if ov else None)
 
 
 def overview_blocks_text(ov: Overview) -> list[str]:
     """The project blocks of an overview (the index's section 四 and the projects page), for the
     font's glyphs."""
     return [project_summary(ov), projects_title(ov), project_ranking(ov),
-            failed_projects(ov), projects_charts_heading()] + [
+            failed_projects(ov), projects_charts_heading(ov)] + [
         figure_caption(c) for c in projects_charts(ov)]  # fmt: skip
