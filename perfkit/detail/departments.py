@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from perfkit.core.bidi import isolate
 from perfkit.data.dataset import Dataset
 
 #: above this many units in a year, the index and the projects page list 主管部门 (each with a
@@ -64,8 +65,9 @@ def department_id(name: str) -> str:
 
 
 def department_label(name: str) -> str:
-    """How a page names the department's units: "苏州市教育局所属单位", "未填写主管部门的单位"."""
-    return "未填写主管部门的单位" if name == UNFILLED else f"{name}所属单位"
+    """How a page names the department's units: "苏州市教育局所属单位", "未填写主管部门的单位"
+    (the name isolated: :func:`perfkit.core.bidi.isolate`)."""
+    return "未填写主管部门的单位" if name == UNFILLED else f"{isolate(name)}所属单位"
 
 
 def department_page_title(year: int, name: str) -> str:

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from perfkit.core import atomic
+from perfkit.core.bidi import isolate
 from perfkit.core.problems import UsageError
 from perfkit.rendering import executors, htmlexport, worker
 from perfkit.rendering import pdf as pdfprint
@@ -534,7 +535,7 @@ def render(
             ]  # fmt: skip
             unit_jobs = [
                 context.job("unit", year, code=code, name=name, notebook=unit_nb,
-                            title=UNIT_TITLE.format(unit_name=name, year=year),
+                            title=UNIT_TITLE.format(unit_name=isolate(name), year=year),
                             parameters={"unit_code": code, "status": ""})
                 for year, entries in plan.units.items()
                 for code, name in entries

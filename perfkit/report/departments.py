@@ -107,14 +107,15 @@ def _by_department(ov: Overview, frame: pd.DataFrame) -> dict[str, pd.DataFrame]
 
 
 def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows ranked by average total (2 decimals, half up; ties share a rank, then by name);
-    the departments without a total, and :data:`UNFILLED`, last and unranked."""
+    """Rows (in the departments' name order) ranked by average total (2 decimals, half up; ties
+    share a rank and keep the name order); the departments without a total, and
+    :data:`UNFILLED`, last and unranked."""
 
     def key(r: dict[str, Any]) -> float | None:
         return None if missing(r["mean_total"]) else half_up(float(r["mean_total"]), 2)
 
-    ranked = [r for r in rows if key(r) is not None and r["name"] != UNFILLED]
-    ranked.sort(key=lambda r: (-key(r), r["name"]))  # type: ignore[operator]
+    ranked = [r for r in rows if key(r) is not None and not r["unfilled"]]
+    ranked.sort(key=lambda r: -key(r))  # type: ignore[operator]  # stable: names stay in order
     rank, previous = 0, None
     for i, r in enumerate(ranked, 1):
         if key(r) != previous:

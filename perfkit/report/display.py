@@ -24,6 +24,7 @@ from perfkit.data.contract import TABLES
 from perfkit.data.dataset import Dataset
 from perfkit.detail import Overview, UnitDetail
 from perfkit.detail.tables import missing, rate_text
+from perfkit.report.templating import printed
 
 #: at most this many lines of an error's problem list are shown in a notebook
 MAX_LINES = 12
@@ -44,6 +45,7 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=printed,
     )
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from perfkit.core.bidi import isolate
 from perfkit.detail import Overview, ProjectDetail, UnitDetail
 from perfkit.report import charts, departments, templating
 from perfkit.report.filters import missing, text
@@ -82,14 +83,15 @@ _BASIC_HEADING = re.compile(
 
 
 def project_report_title(project_name: str) -> str:
-    """ "{项目名称}项目支出绩效自评报告" ("…工程项目" does not say 项目 twice)."""
+    """ "{项目名称}项目支出绩效自评报告" ("…工程项目" does not say 项目 twice; the name
+    isolated: :func:`perfkit.core.bidi.isolate`)."""
     name = str(project_name).strip()
-    return f"{name}{'' if name.endswith('项目') else '项目'}支出绩效自评报告"
+    return f"{isolate(name)}{'' if name.endswith('项目') else '项目'}支出绩效自评报告"
 
 
 def project_page_title(unit_name: str, year: int, project_name: str) -> str:
     """The page's ``<title>``: "{单位名称} {年度}年度 {项目名称}项目支出绩效自评报告"."""
-    return f"{unit_name} {year}年度 {project_report_title(project_name)}"
+    return f"{isolate(unit_name)} {year}年度 {project_report_title(project_name)}"
 
 
 def projects_page_title(year: int) -> str:

@@ -12,10 +12,12 @@ Every page and every block of a report is a template under ``perfkit/report/temp
     blocks/*.html.j2          one template per block of the unit report and of the index
     blocks/blocks.css         the CSS of the blocks (shown by blocks/stylesheet.html.j2)
 
-Python hands each template a view model (:mod:`perfkit.report.blocks`): numbers, texts, rows,
-row spans. Templates print them through the filters of :mod:`perfkit.report.filters`. Every
-value is escaped by the environment; the only value marked safe is a narrative's sanitised HTML
-(:func:`narrative`).
+Python hands each template a view model (the ``<block>_view`` functions of :mod:`perfkit.report`):
+numbers, texts, rows, row spans. Templates print them through the filters of
+:mod:`perfkit.report.filters`. Every value is escaped by the environment; the only value marked
+safe is a narrative's sanitised HTML (:func:`narrative`). Every text a template prints is
+isolated from the text around it when it could reorder it (:func:`printed`: a right-to-left
+override in a unit's name must not turn perfkit's own words around).
 
 A user's templates: a folder holding files of the same names (``blocks/problems_section.html.j2``
 …), searched before the package's. It is given as ``perfkit render --templates DIR`` (the
@@ -35,6 +37,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from perfkit.core.bidi import isolate
 from perfkit.report import filters, markdown
 
 #: the environment variable naming the user's template folders (os.pathsep-separated)
@@ -60,6 +63,15 @@ def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...
     return tuple(str(Path(p).expanduser().resolve()) for p in value.split(os.pathsep) if p)
 
 
+def printed(value: Any) -> Any:
+    """What ``{{ value }}`` prints, before escaping: a text isolated from the text around it when
+    it could reorder it (:func:`perfkit.core.bidi.isolate`; also in a user's own templates and
+    the error pages), markup (a narrative, a chart) and other values as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return isolate(value)
+    return value
+
+
 @functools.lru_cache(maxsize=8)
 def environment(user: tuple[str, ...] = ()) -> Environment:
     """The Jinja2 environment for the given user folders (built once per set of folders)."""
@@ -70,6 +82,7 @@ def environment(user: tuple[str, ...] = ()) -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        finalize=printed,
     )
     env.filters.update(filters.FILTERS)
     return env

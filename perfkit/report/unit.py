@@ -18,6 +18,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from perfkit.core.bidi import isolate
 from perfkit.core.formatting import half_up
 from perfkit.detail import UnitDetail
 from perfkit.report import charts, templating
@@ -61,8 +62,9 @@ def _none_word(value: object) -> bool:
 
 
 def report_title(detail: UnitDetail) -> str:
-    """ "{单位名称} {年度}年度 部门（单位）整体支出预算绩效自评报告"."""
-    return f"{detail.unit_name} {detail.year}年度 部门（单位）整体支出预算绩效自评报告"
+    """ "{单位名称} {年度}年度 部门（单位）整体支出预算绩效自评报告" (the name isolated:
+    :func:`perfkit.core.bidi.isolate`)."""
+    return f"{isolate(detail.unit_name)} {detail.year}年度 部门（单位）整体支出预算绩效自评报告"
 
 
 def title_view(detail: UnitDetail) -> dict[str, Any]:
