@@ -5,10 +5,13 @@ The public API (``perfkit.load``, ``perfkit.score``, ``perfkit.unit_detail``,
 ``perfkit.overview`` from :mod:`perfkit.api`, and ``perfkit.rendering.pipeline`` from
 :mod:`perfkit.rendering.pipeline`) is imported on first use so that the command line starts fast.
 
-The package shows the flow, each layer importing only those below it::
+The package shows the flow, each layer importing only those below it (``tests/test_layers.py``)::
 
-    core  ←  rules  ←  data  ←  scoring  ←  report  ←  rendering  ←  api, cli
-                                              forms (data, rules)
+    core ← rules ← data ← scoring ← detail ← report ← rendering ← api, cli, notebook
+                                             forms (data, rules)
+
+``perfkit.__version__`` is :mod:`perfkit.core.version`'s: no module below the top imports this
+package, whose ``__init__`` sets up the notebook layer when imported in a kernel.
 """
 
 from typing import Any

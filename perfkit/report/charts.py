@@ -6,7 +6,7 @@ for what falls short, grey reference lines) and every figure is 16 cm wide, the 
 A4 page with 2.5 cm margins. Labels are Chinese, drawn with Noto Sans CJK SC
 (:mod:`perfkit.report.fonts`); user text is never parsed as mathtext.
 
-Two ways out (issue 12), chosen per chart by :class:`perfkit.report.blocks.Chart`:
+Two ways out (issue 12), chosen per chart by :class:`perfkit.report.parts.Chart`:
 
 - the unit and project reports' charts (:func:`execution_by_item`, :func:`monthly_progress`,
   :func:`indicator_completion`, :func:`score_by_level1`) are drawn with plain matplotlib on fixed

@@ -44,11 +44,11 @@ def stylesheet(source: UnitDetail | ProjectDetail | Overview | None = None) -> s
     """The CSS of the report's blocks (class ``pk``), fortified against the notebook front end's
     CSS (:func:`fortify`); fonts are local only, nothing is fetched.
 
-    Given what the notebook shows (a :class:`~perfkit.api.UnitDetail` or an
-    :class:`~perfkit.api.Overview`), it also embeds the subset of the CJK font that its blocks
-    need, so that Chinese shows in JupyterLab on a machine without a Chinese font, as in the
-    exported page. ``perfkit render`` leaves it out (``PERFKIT_BATCH``): the exported page embeds
-    one subset for the whole page.
+    Given what the notebook shows (a :class:`~perfkit.detail.UnitDetail`, a
+    :class:`~perfkit.detail.ProjectDetail` or an :class:`~perfkit.detail.Overview`), it also
+    embeds the subset of the CJK font that its blocks need, so that Chinese shows in JupyterLab
+    on a machine without a Chinese font, as in the exported page. ``perfkit render`` leaves it
+    out (``PERFKIT_BATCH``): the exported page embeds one subset for the whole page.
     """
     css = fortify(render_block("stylesheet"))
     if source is None or os.environ.get(BATCH_ENV):
