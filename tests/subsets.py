@@ -10,7 +10,8 @@ for any of them.
 - :func:`one_unit`: SZ001 alone, its 部门整体 table and its two projects;
 - :func:`one_project`: SZ013, which has no 部门整体 table, with its project P01 alone;
 - :func:`single_rows`: made here: 2021, one unit with one budget row and one indicator row;
-  2022, the same unit with only a project of one budget row and one indicator row.
+  2022, the same unit with only a project of one budget row and one indicator row, and no
+  年度总体目标.
 
 Each writes a CSV folder and returns its path. Files are read and written as data/sample has
 them (UTF-8 with BOM, CRLF); rows are only dropped or copied, never changed, except the year of
@@ -134,8 +135,7 @@ U01,P01,单行测试项目""",
 2022,U01,P01,产出指标,数量指标,开展活动次数,≥20次,15次,90,""",
     "goals.csv": """\
 年度,单位编码,项目编码,预期目标,实际完成情况
-2021,U01,,完成年度工作,已完成
-2022,U01,P01,完成项目,部分完成""",
+2021,U01,,完成年度工作,已完成""",
 }
 
 

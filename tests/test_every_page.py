@@ -155,7 +155,7 @@ def reads_as_its_data_says(rendered: Rendered) -> None:
             assert f"{year}年度没有单位开展部门整体支出绩效自评，无自评结果排名。" in index
             assert f"{year}年度没有单位开展部门整体支出绩效自评，无图表分析。" in index
             assert "各项目发现的问题见各项目的自评报告" in index
-            assert "表1 各单位自评得分及等级" not in index
+            assert "表1 各单位项目支出绩效自评情况" in index  # the first table shown
         # SZ001's two projects, 97.60 and 99.19 (README): average 98.395 → 98.40
         assert "SZ001苏州市智慧审判保障中心2" in _text(rendered, "2021/index.html")
         assert "98.4099.1997.60优 2 个" in _text(rendered, "2021/index.html")
@@ -185,6 +185,9 @@ def reads_as_its_data_says(rendered: Rendered) -> None:
         )
         project = _text(rendered, "2022/U01/P01.html")
         assert "75.50" in project and "67.50" in project and "80.00%" in project
+        # no 年度总体目标: said for the project, and the indicators' table follows 表1
+        assert "本项目未填报年度总体目标。" in project and "本单位" not in project
+        assert "表2 绩效指标完成情况" in project and "表3" not in project
         assert "2022年度没有单位开展部门整体支出绩效自评；共有 1 个单位的 1 个项目" in (
             _text(rendered, "2022/index.html")
         )

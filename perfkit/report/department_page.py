@@ -14,7 +14,7 @@ from perfkit.detail import Overview
 from perfkit.detail.departments import department_label, department_name, department_page_title
 from perfkit.report.index import overview_title_view
 from perfkit.report.links import PROJECTS_ANCHOR
-from perfkit.report.parts import render_block
+from perfkit.report.parts import overview_tables, render_block
 from perfkit.report.projects import project_ranking_view
 
 
@@ -45,7 +45,7 @@ def department_project_ranking(ov: Overview) -> str:
         **project_ranking_view(ov),
         heading="五、项目自评结果排名",
         anchor=PROJECTS_ANCHOR,
-        caption="表4 各项目自评得分及等级",
+        caption=f"表{overview_tables(ov)['project_ranking']} 各项目自评得分及等级",
     )
 
 

@@ -46,7 +46,7 @@ from perfkit.detail.departments import (
 )
 from perfkit.report.filters import missing, text
 from perfkit.report.links import PROJECTS_ANCHOR, department_link, projects_href
-from perfkit.report.parts import grade_counts, render_block
+from perfkit.report.parts import grade_counts, overview_tables, render_block
 from perfkit.rules.rulebook import Rulebook
 
 __all__ = [  # the grouping, re-exported: the render and the tests import it from here
@@ -152,6 +152,7 @@ def department_ranking_view(ov: Overview) -> dict[str, Any]:
         "n_units": len(ov.units),
         "n_unfilled": len(units.get(UNFILLED, ())),
         "linked": bool(ov.status),
+        "table": overview_tables(ov).get("ranking"),
         "rows": _ranked(rows),
     }
 
@@ -183,6 +184,7 @@ def department_project_summary_view(ov: Overview) -> dict[str, Any]:
         "mean_total": p["total"].mean(),
         "grades": grade_counts(p, book),
         "href": projects_href(ov),
+        "table": overview_tables(ov)["projects"],
         "rows": rows,
     }
 

@@ -19,7 +19,14 @@ from perfkit.detail import Overview
 from perfkit.report import charts, departments
 from perfkit.report.filters import text
 from perfkit.report.links import in_scope, local_href, up
-from perfkit.report.parts import Chart, figure_caption, figures, grade_counts, render_block
+from perfkit.report.parts import (
+    Chart,
+    figure_caption,
+    figures,
+    grade_counts,
+    overview_tables,
+    render_block,
+)
 from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 
 
@@ -82,7 +89,12 @@ def ranking_view(ov: Overview) -> dict[str, Any]:
             "n_findings": int(r["n_findings"]),
             "status": "failed" if failed else "absent" if absent else "ok" if entry else "",
         })  # fmt: skip
-    return {"year": ov.year, "show_status": bool(ov.status), "rows": rows}
+    return {
+        "year": ov.year,
+        "table": overview_tables(ov).get("ranking"),
+        "show_status": bool(ov.status),
+        "rows": rows,
+    }
 
 
 def ranking_table(ov: Overview) -> str:
@@ -118,7 +130,12 @@ def failed_units(ov: Overview) -> str:
 def findings_summary_view(ov: Overview) -> dict[str, Any]:
     """The findings summary's view model (see ``blocks/findings_summary.html.j2``)."""
     f = ov.findings
-    scored = {"year": ov.year, "n_scored": len(ov.units), "n_projects": len(ov.projects)}
+    scored = {
+        "year": ov.year,
+        "n_scored": len(ov.units),
+        "n_projects": len(ov.projects),
+        "table": overview_tables(ov).get("findings"),
+    }
     if f.empty:
         return {**scored, "n_findings": 0, "n_units": 0, "kinds": []}
     kinds = [k for k in KIND_LABELS if k in set(f["kind"])]

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from perfkit.core.version import __version__
-from perfkit.detail import ProjectDetail, UnitDetail
+from perfkit.detail import Overview, ProjectDetail, UnitDetail
 from perfkit.report import charts, templating
 from perfkit.report.filters import DASH, missing, text
 from perfkit.rules.rulebook import Rulebook
@@ -191,6 +191,41 @@ def grade_counts(
 
 
 # ---------------------------------------------------------------------------------------------
+# table numbers: counted over the tables a page shows, so that a page without goals or findings
+# numbers its tables without a gap
+
+
+def _numbered(shown: list[str]) -> dict[str, int]:
+    return {name: i for i, name in enumerate(shown, 1)}
+
+
+def unit_tables(detail: UnitDetail) -> dict[str, int]:
+    """The unit report's table numbers: 表1–3 its budget by 资金来源, 支出类型 and 项目, then
+    年度总体目标 (when the unit gave goals), the indicators and its projects."""
+    goals = ["goals"] if len(detail.goals) else []
+    return _numbered(["fund_source", "expense_type", "item", *goals, "indicators", "projects"])
+
+
+def project_tables(detail: ProjectDetail) -> dict[str, int]:
+    """A project report's table numbers: its funds by 资金来源, by 支出内容 (when it has more
+    than one budget item), 年度总体目标 (when given) and the indicators."""
+    items = ["item"] if detail.budget["item"].nunique() > 1 else []
+    goals = ["goals"] if len(detail.goals) else []
+    return _numbered(["fund_source", *items, *goals, "indicators"])
+
+
+def overview_tables(ov: Overview) -> dict[str, int]:
+    """An index's or a department page's table numbers: the units' (or departments') ranking
+    when a unit has a 部门整体 table, the findings by kind when there are findings, the projects
+    per unit (or department) when there are projects, and a department page's projects ranking."""
+    shown = ["ranking"] if len(ov.units) else []
+    shown += ["findings"] if len(ov.findings) else []
+    shown += ["projects"] if len(ov.projects) else []
+    shown += ["project_ranking"] if ov.department is not None and len(ov.projects) else []
+    return _numbered(shown)
+
+
+# ---------------------------------------------------------------------------------------------
 # the tables a unit's and a project's report share
 
 
@@ -237,12 +272,14 @@ def score_parts(detail: Detail) -> pd.DataFrame:
 
 
 def goals_view(detail: Detail, caption: str) -> dict[str, Any]:
-    """年度总体目标 (``blocks/goals_table.html.j2``): ``caption``, ``rows`` of expected/achieved."""
+    """年度总体目标 (``blocks/goals_table.html.j2``): ``caption``, ``rows`` of expected/achieved,
+    ``subject`` (本单位 or 本项目: who gave none, when there is none)."""
     rows = [
         {"expected": text(g["expected"]), "achieved": text(g["achieved"])}
         for g in detail.goals.to_dict("records")
     ]
-    return {"caption": caption, "rows": rows}
+    subject = "本项目" if isinstance(detail, ProjectDetail) else "本单位"
+    return {"caption": caption, "rows": rows, "subject": subject}
 
 
 def goals_table(detail: Detail, caption: str) -> str:

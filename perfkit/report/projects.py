@@ -60,9 +60,12 @@ from perfkit.report.parts import (
     grade_bands,
     grade_counts,
     indicators_view,
+    overview_tables,
+    project_tables,
     render_block,
     score_parts,
     scorecard_view,
+    unit_tables,
 )
 
 PROJECT_SECTIONS = {
@@ -251,14 +254,14 @@ def project_funds_section(detail: ProjectDetail) -> str:
 def project_results_view(detail: ProjectDetail) -> dict[str, Any]:
     """Section 三's view model (``blocks/project_results_section.html.j2``)."""
     s, n = detail.summary, detail.narrative
-    n_tables = 3 if detail.budget["item"].nunique() > 1 else 2
+    tables = project_tables(detail)
     return {
         "heading": PROJECT_SECTIONS["s3"],
         "year": detail.year,
         "achievements": templating.narrative(n.achievements) if n else "",
-        "goals": goals_view(detail, f"表{n_tables} 年度总体目标完成情况"),
+        "goals": goals_view(detail, f"表{tables.get('goals')} 年度总体目标完成情况"),
         "parts": _level1_parts(detail),
-        "indicators": indicators_view(detail, f"表{n_tables + 1} 绩效指标完成情况"),
+        "indicators": indicators_view(detail, f"表{tables['indicators']} 绩效指标完成情况"),
         "indicator_score": s["indicator_score"],
         "indicator_weight": s["indicator_weight"],
         "indicator_rule_text": text(s.get("indicator_rule_text")),
@@ -376,6 +379,7 @@ def unit_projects_view(detail: UnitDetail) -> dict[str, Any]:
         "budget": budget,
         "executed": executed,
         "rate": executed / budget if budget else None,
+        "table": unit_tables(detail)["projects"],
         "rows": rows,
     }
 
@@ -423,6 +427,7 @@ def project_summary_view(ov: Overview) -> dict[str, Any]:
         "mean_total": p["total"].mean(),
         "grades": grade_counts(p, ov.rulebook.for_projects()),
         "href": projects_href(ov),
+        "table": overview_tables(ov)["projects"],
         "rows": rows,
         **_below(ov),
     }

@@ -38,6 +38,7 @@ from perfkit.report.parts import (
     render_block,
     score_parts,
     scorecard_view,
+    unit_tables,
 )
 from perfkit.report.projects import unit_projects, unit_toc_entries
 from perfkit.scoring.metrics import BudgetColumn
@@ -226,14 +227,15 @@ def performance_view(detail: UnitDetail) -> dict[str, Any]:
     """Section 二's view model (see ``blocks/performance_section.html.j2``)."""
     n, s = detail.narrative, detail.summary
     parts = score_parts(detail).iloc[1:]
+    tables = unit_tables(detail)
     return {
         "heading": SECTIONS["s2"],
         "year": detail.year,
         "preamble": templating.narrative(n.preamble) if n else "",
         "achievements": templating.narrative(n.achievements) if n else "",
         "execution": execution_view(detail),
-        "goals": goals_view(detail, "表4 年度总体目标完成情况"),
-        "indicators": indicators_view(detail, "表5 绩效指标完成情况"),
+        "goals": goals_view(detail, f"表{tables.get('goals')} 年度总体目标完成情况"),
+        "indicators": indicators_view(detail, f"表{tables['indicators']} 绩效指标完成情况"),
         "counts": indicator_counts(detail),
         "indicator_score": s["indicator_score"],
         "indicator_rule_text": text(s.get("indicator_rule_text")),
