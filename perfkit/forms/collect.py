@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.core.problems import InvalidInput, Problem, UsageError
+from perfkit.core.problems import InvalidInput, Problem, UsageError, errors
 from perfkit.data.contract import TABLES, TABLES_BY_NAME
 from perfkit.data.dataset import Dataset
 from perfkit.data.loading import load
@@ -373,7 +373,7 @@ def collect_forms(
     live = {f.file: f for f in forms}
     while True:
         for form in list(live.values()):
-            if form.problems and (form.blocked or skip_invalid):
+            if errors(form.problems) and (form.blocked or skip_invalid):
                 skipped.setdefault(form.file, []).extend(form.problems)
                 del live[form.file]
         cand = _Candidate(fictional=bool(base_ds and base_ds.fictional))
@@ -401,7 +401,8 @@ def collect_forms(
     collected_projects = sorted(
         (int(f.year or 0), f.unit_code, f.project_code) for f in live.values() if f.is_project
     )
-    warnings = sorted(ds.warnings, key=_reading_order)
+    read = [p for f in live.values() for p in f.problems if p.is_warning]  # forbidden_characters
+    warnings = sorted([*read, *ds.warnings], key=_reading_order)
     return CollectResult(
         written, [p.name for p in paths], collected, skipped, warnings, collected_projects
     )
