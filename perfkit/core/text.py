@@ -28,6 +28,13 @@ pages (the Jinja2 environment's ``finalize``) — so that every file perfkit wri
 back by perfkit, by Excel and by a strict parser, whatever text came in. JSON output keeps the
 text exact instead: :func:`json_text` escapes what it must.
 
+**Workbooks.** Excel writes a control character of a cell as ``_x0001_`` (and the carriage return
+of a pasted line break as ``_x000D_``), and a literal ``_x0001_`` as ``_x005F_x0001_`` (OOXML's
+ST_Xstring); openpyxl leaves both as they are. The readers decode them (:func:`from_cell`), so
+that a cell reads as Excel shows it — and the policy then removes the control character with a
+warning —, and the writers encode a literal ``_xHHHH_`` (:func:`to_cell`), so that it reads back
+as written.
+
 **Messages and terminals.** A problem quotes the value it is about with :func:`shown`, which
 writes these characters (and tab, line breaks, bidirectional controls) as escapes such as
 ``\\x01``, so that the user can find them. Whatever perfkit echoes to a terminal goes through
@@ -117,6 +124,28 @@ def for_terminal(text: str) -> str:
     if not _TERMINAL.search(text):
         return text
     return _TERMINAL.sub("", _SEQUENCE.sub("", text))
+
+
+#: OOXML's escape of one UTF-16 code unit in a cell's text: ``_x000D_``
+_CELL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: an underscore that begins what would read as an escape (escapes may share underscores)
+_CELL_LITERAL = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def from_cell(text: str) -> str:
+    """A workbook cell's string as Excel shows it: every ``_xHHHH_`` decoded (``_x005F_`` is
+    ``_``, so ``_x005F_x0001_`` is the literal text ``_x0001_``)."""
+    if "_x" not in text:
+        return text
+    return _CELL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def to_cell(text: str) -> str:
+    """Text as written into a workbook cell: without the characters of :data:`FORBIDDEN`, and
+    every underscore that begins a literal ``_xHHHH_`` written ``_x005F_``, so that
+    :func:`from_cell` gives the text back."""
+    text = clean(text)
+    return _CELL_LITERAL.sub("_x005F_", text) if "_x" in text else text
 
 
 def _finite(value: Any) -> Any:

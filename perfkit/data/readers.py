@@ -33,7 +33,7 @@ import pandas as pd
 
 from perfkit.core import ziplimits
 from perfkit.core.problems import Problem, UsageError
-from perfkit.core.text import clean, has_forbidden
+from perfkit.core.text import clean, from_cell, has_forbidden
 from perfkit.data.contract import (
     AMOUNT_UNITS,
     NARRATIVE_DIR,
@@ -380,7 +380,7 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
     if isinstance(value, date | time):
         return value.isoformat()
-    return str(value)
+    return from_cell(str(value))  # Excel's "_x0001_" is the character U+0001
 
 
 def _sheet_grid(ws: Any) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from perfkit import __version__
 from perfkit.core.atomic import TMP_SUFFIX, atomic_path
 from perfkit.core.problems import UsageError
-from perfkit.core.text import clean
+from perfkit.core.text import clean, to_cell
 from perfkit.data.contract import (
     NARRATIVE_DIR,
     NARRATIVE_SECTIONS,
@@ -233,11 +233,11 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 def put(cell: Cell, value: Any) -> Cell:
     """Set a cell; text stays text even when it starts with "=" ("=0次" is a target, not a formula).
 
-    Text is written under the text policy (:func:`perfkit.core.text.clean`): what XML 1.0, and so
-    a workbook, cannot hold is left out.
+    Text is written under the text policy (:func:`perfkit.core.text.to_cell`): what XML 1.0, and
+    so a workbook, cannot hold is left out, and a literal ``_x0001_`` is escaped as Excel does.
     """
     if isinstance(value, str):
-        cell.value = value = clean(value)
+        cell.value = value = to_cell(value)
         if value.startswith("="):
             cell.data_type = "s"
     else:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from perfkit.core.text import clean as policed
+from perfkit.core.text import from_cell
 from perfkit.data.writers import format_number
 
 #: spaces Excel users type or paste: ideographic space, no-break space, zero-width space
@@ -64,7 +65,7 @@ def text_value(value: Any, number_format: str | None = None) -> str:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat()
-    return clean(str(value))
+    return clean(from_cell(str(value)))
 
 
 def amount_text(value: Any, number_format: str | None = None) -> str:
