@@ -69,6 +69,11 @@ def _size(n: int) -> str:
     return f"{max(n, 1) / 1024:.0f} KB"
 
 
+def _bytes(n: int) -> str:
+    """An exact byte count, and as people read it: "1,073,741,824 字节（1.0 GB）"."""
+    return f"{n:,} 字节（{_size(n)}）"
+
+
 def check(source: str | os.PathLike[str] | BinaryIO, limits: Limits) -> str | None:
     """Why the workbook at ``source`` (a path or a binary file object) must not be opened, as a
     Chinese sentence, or None when its declared sizes are within ``limits``.
@@ -85,17 +90,17 @@ def check(source: str | os.PathLike[str] | BinaryIO, limits: Limits) -> str | No
     total = 0
     for info in members:
         size, packed = info.file_size, info.compress_size
-        if size > limits.part:
-            return (
-                f"工作簿的部件 {info.filename} 解压后有 {_size(size)}，"
-                f"超过单个部件的上限 {_size(limits.part)}{TAIL}"
-            )
         if size > limits.ratio_from and size > limits.ratio * max(packed, 1):
             return (
                 f"工作簿的部件 {info.filename} 压缩了 {size / max(packed, 1):,.0f} 倍"
                 f"（{_size(packed)} 解压为 {_size(size)}），超过上限 {limits.ratio:g} 倍{TAIL}"
             )
+        if size > limits.part:
+            return (
+                f"工作簿的部件 {info.filename} 解压后有 {_bytes(size)}，"
+                f"超过单个部件的上限 {_bytes(limits.part)}{TAIL}"
+            )
         total += size
     if total > limits.total:
-        return f"工作簿解压后共有 {_size(total)}，超过上限 {_size(limits.total)}{TAIL}"
+        return f"工作簿解压后共有 {_bytes(total)}，超过上限 {_bytes(limits.total)}{TAIL}"
     return None

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.core.problems import InvalidInput, Problem, UsageError, errors
+from perfkit.core.text import shown
 from perfkit.data.contract import TABLES, TABLES_BY_NAME
 from perfkit.data.dataset import Dataset
 from perfkit.data.loading import load
@@ -81,7 +82,7 @@ class CollectResult:
         if self.skipped:
             lines.append(f"以下 {len(self.skipped)} 份自评表有问题，未收入：")
             for file, problems in self.skipped.items():
-                lines.append(f"  {file}：")
+                lines.append(f"  {shown(file)}：")
                 lines += [f"    - {p}" for p in problems]
         return "\n".join(lines)
 

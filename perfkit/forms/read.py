@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfkit.core import ziplimits
 from perfkit.core.problems import Problem
-from perfkit.core.text import has_forbidden
+from perfkit.core.text import from_cell, has_forbidden
 from perfkit.data.contract import GOALS, INDICATORS, Table
 from perfkit.data.textcells import forbidden_problem
 from perfkit.forms import layout as L
@@ -381,7 +381,8 @@ def _forbidden(
     the text policy (the values read have lost them: :func:`perfkit.forms.cells.clean`)."""
     for col in cols.values():
         value = grid.raw(row, col)[0]
-        if isinstance(value, str) and has_forbidden(value):
+        value = from_cell(value) if isinstance(value, str) else None  # as Excel shows it
+        if value is not None and has_forbidden(value):
             form.problems.append(
                 forbidden_problem(
                     form.file,
