@@ -112,7 +112,7 @@ def server(tmp_path, monkeypatch):
 
     import perfkit.notebook
 
-    monkeypatch.setattr(perfkit.notebook, "_told", set())
+    monkeypatch.setattr(perfkit.notebook, "_told", set(), raising=False)
     (tmp_path / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "unit_report.ipynb", tmp_path / "notebooks")
     manager = FileContentsManager(root_dir=str(tmp_path))

@@ -82,16 +82,29 @@ def bomb(workbook: Path, out: Path, spaces_mib: int = 1024) -> Path:
     return out
 
 
+class Opened(list):
+    """The workbooks openpyxl was asked to open and the zip members read; ``bombs``: paths that
+    must never be opened (asked to, it raises instead of spending a gigabyte); ``everything``:
+    no workbook at all may be opened (the dataset reader opens its bytes, not its path)."""
+
+    bombs: set[str]
+    everything: bool = False
+
+
 @pytest.fixture
 def nothing_opened(monkeypatch):
     """Records every workbook openpyxl is asked to open and every zip member opened."""
     import perfkit.forms.read
 
-    opened: list[str] = []
+    opened = Opened()
+    opened.bombs = set()
     load = openpyxl.load_workbook
 
     def recording(source, *args, **kwargs):
-        opened.append(str(getattr(source, "name", source)))
+        name = str(getattr(source, "name", source))
+        opened.append(name)
+        if opened.everything or name in opened.bombs:
+            raise AssertionError(f"openpyxl was asked to open the bomb {name}")
         return load(source, *args, **kwargs)
 
     monkeypatch.setattr(openpyxl, "load_workbook", recording)
@@ -99,7 +112,9 @@ def nothing_opened(monkeypatch):
     member_open = zipfile.ZipFile.open
 
     def open_member(self, name, *args, **kwargs):
-        opened.append(f"member {getattr(name, 'filename', name)}")
+        opened.append(f"member {getattr(name, 'filename', name)} of {self.filename}")
+        if opened.everything or str(self.filename) in opened.bombs:
+            raise AssertionError(f"a member of the bomb {self.filename} was read")
         return member_open(self, name, *args, **kwargs)
 
     monkeypatch.setattr(zipfile.ZipFile, "open", open_member)
@@ -128,6 +143,7 @@ def test_the_bomb_is_a_small_file_and_a_valid_workbook(tmp_path):
 def test_a_dataset_bomb_is_refused_before_it_is_opened(tmp_path, nothing_opened):
     path = bomb(write_workbook(tmp_path / "d.xlsx"), tmp_path / "bomb.xlsx")
     nothing_opened.clear()
+    nothing_opened.everything = True
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 2
     assert nothing_opened == []
@@ -147,6 +163,7 @@ def test_a_returned_form_bomb_is_refused_before_it_is_opened(tmp_path, nothing_o
     (forms / "A01.xlsx").rename(issued)
     bomb(issued, forms / "A01.xlsx")
     nothing_opened.clear()
+    nothing_opened.bombs.add(str(forms / "A01.xlsx"))
     with pytest.raises(InvalidInput) as err:
         collect_forms(forms, tmp_path / "out")
     assert [(p.file, p.code) for p in err.value.errors] == [("A01.xlsx", "workbook_too_large")]
