@@ -58,6 +58,11 @@ _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
 )
 #: every character perfkit does not keep in text (see the module's policy)
 FORBIDDEN = re.compile(f"[{_C0}{_DEL_C1}{_SURROGATES}{_NONCHARACTERS}]")
+#: the same search, fast: Python's ``re`` scans a class with astral members about ten times
+#: slower, and a character beyond the BMP is rare in a table, so the BMP's forbidden characters
+#: are searched first and the astral non-characters only where some astral character is
+_FORBIDDEN_BMP = re.compile(f"[{_C0}{_DEL_C1}{_SURROGATES}\ufdd0-\ufdef\ufffe\uffff]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 #: characters that change the direction of the text around them (Unicode bidi controls): they
 #: are text, kept in files, but shown escaped in a message and removed from a terminal's echo
@@ -84,14 +89,20 @@ _JSON_ESCAPED = re.compile(f"[{_DEL_C1}{_NONCHARACTERS}{BIDI_CONTROLS}\u2028\u20
 _JSON_SURROGATE = re.compile(f"[{_SURROGATES}]")
 
 
+def has_forbidden(text: str) -> bool:
+    """Whether ``text`` holds a character of :data:`FORBIDDEN`. Printable text (no control,
+    format, surrogate, private-use, unassigned or separator character but the space: what most
+    cells are) cannot, and ``str.isprintable`` tells it at C speed."""
+    if text.isprintable():
+        return False
+    if _FORBIDDEN_BMP.search(text) is not None:
+        return True
+    return _ASTRAL.search(text) is not None and FORBIDDEN.search(text) is not None
+
+
 def clean(text: str) -> str:
     """``text`` without the characters of :data:`FORBIDDEN` (what every writer keeps)."""
-    return FORBIDDEN.sub("", text) if FORBIDDEN.search(text) else text
-
-
-def has_forbidden(text: str) -> bool:
-    """Whether ``text`` holds a character of :data:`FORBIDDEN`."""
-    return FORBIDDEN.search(text) is not None
+    return FORBIDDEN.sub("", text) if has_forbidden(text) else text
 
 
 def forbidden_in(text: str) -> list[str]:

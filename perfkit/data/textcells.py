@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.core.problems import WARNING, Problem
-from perfkit.core.text import FORBIDDEN, clean, escape, forbidden_in
+from perfkit.core.text import clean, escape, forbidden_in, has_forbidden
 
 if TYPE_CHECKING:
     from perfkit.data.readers import RawTable
@@ -132,9 +132,9 @@ def strip_forbidden(
     characters of the text policy, stripped of ``whitespace`` again, with what it was
     (:class:`Dirty`; None when no cell had one, the usual case: one search over the texts)."""
     listed = values.tolist()
-    if FORBIDDEN.search("\n".join(listed)) is None:
+    if not has_forbidden(" ".join(listed)):  # joined by a printable space: one C-speed check
         return codes, values, None
-    forbidden = np.array([FORBIDDEN.search(v) is not None for v in listed], dtype=bool)
+    forbidden = np.array([has_forbidden(v) for v in listed], dtype=bool)
     texts = [
         clean(v).strip(whitespace) if bad else v for v, bad in zip(listed, forbidden, strict=True)
     ]

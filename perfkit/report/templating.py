@@ -37,7 +37,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from perfkit.core.text import FORBIDDEN
+from perfkit.core.text import clean, has_forbidden
 from perfkit.report import filters, markdown
 
 #: the environment variable naming the user's template folders (os.pathsep-separated)
@@ -66,8 +66,8 @@ def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...
 def _finalize(value: Any) -> Any:
     """Every printed value under the text policy: forbidden characters left out, a value marked
     safe still marked safe (issue 16 §6)."""
-    if isinstance(value, str) and FORBIDDEN.search(value):
-        cleaned = FORBIDDEN.sub("", value)
+    if isinstance(value, str) and has_forbidden(value):
+        cleaned = clean(value)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
