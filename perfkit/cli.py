@@ -240,7 +240,7 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int, pro
         projects_per_unit=projects,
     )
     more = f"，每个单位 {projects} 个项目" if projects else ""
-    click.echo(f"已生成 {n_units} 个单位的虚构数据{more}：{out}")
+    click.echo(for_terminal(f"已生成 {n_units} 个单位的虚构数据{more}：{out}"))
 
 
 @cli.command()
