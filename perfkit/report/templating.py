@@ -15,9 +15,12 @@ Every page and every block of a report is a template under ``perfkit/report/temp
 Python hands each template a view model (the ``<block>_view`` functions of :mod:`perfkit.report`):
 numbers, texts, rows, row spans. Templates print them through the filters of
 :mod:`perfkit.report.filters`. Every value is escaped by the environment; the only value marked
-safe is a narrative's sanitised HTML (:func:`narrative`). Every text a template prints is
-isolated from the text around it when it could reorder it (:func:`printed`: a right-to-left
-override in a unit's name must not turn perfkit's own words around).
+safe is a narrative's sanitised HTML (:func:`narrative`). Every value printed goes through
+:func:`printed` (the environment's ``finalize``) first: marked safe or not, it is put under the
+text policy (:func:`perfkit.core.text.clean`: no control character or non-character reaches a
+page); a text not marked safe is also isolated from the text around it when it could reorder it
+(:func:`perfkit.core.bidi.isolate`: a right-to-left override in a unit's name must not turn
+perfkit's own words around).
 
 A user's templates: a folder holding files of the same names (``blocks/problems_section.html.j2``
 …), searched before the package's. It is given as ``perfkit render --templates DIR`` (the
@@ -38,6 +41,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from perfkit.core.bidi import isolate
+from perfkit.core.text import clean, has_forbidden
 from perfkit.report import filters, markdown
 
 #: the environment variable naming the user's template folders (os.pathsep-separated)
@@ -64,12 +68,17 @@ def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...
 
 
 def printed(value: Any) -> Any:
-    """What ``{{ value }}`` prints, before escaping: a text isolated from the text around it when
-    it could reorder it (:func:`perfkit.core.bidi.isolate`; also in a user's own templates and
-    the error pages), markup (a narrative, a chart) and other values as they are."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return isolate(value)
-    return value
+    """What ``{{ value }}`` prints, before escaping (also in a user's own templates and the error
+    pages): every text under the text policy, forbidden characters left out, a value marked safe
+    still marked safe (issue 16 §6); a text not marked safe also isolated from the text around it
+    when it could reorder it (:func:`perfkit.core.bidi.isolate`, issue 16 §8); markup (a
+    narrative, a chart) is not isolated, and other values are as they are."""
+    if not isinstance(value, str):
+        return value
+    if has_forbidden(value):
+        cleaned = clean(value)
+        value = Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value if isinstance(value, Markup) else isolate(value)
 
 
 @functools.lru_cache(maxsize=8)
