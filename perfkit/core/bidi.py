@@ -28,23 +28,23 @@ from __future__ import annotations
 
 import re
 
+from perfkit.core.text import BIDI_CONTROLS
+
 #: FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE
 FSI, PDI = "\u2068", "\u2069"
 #: isolate initiators: LEFT-TO-RIGHT, RIGHT-TO-LEFT and FIRST STRONG ISOLATE
 _INITIATORS = frozenset("\u2066\u2067\u2068")
-#: explicit direction controls (embeddings, overrides, their pop, isolates) and the marks LRM,
-#: RLM and ALM: invisible, they only steer the layout
-CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 #: characters that can reorder the text around them in a left-to-right paragraph: the
-#: right-to-left scripts' blocks (bidirectional classes R, AL and AN live there) and the controls
-#: (tests/test_bidi.py checks against ``unicodedata.bidirectional`` that none is missed)
+#: right-to-left scripts' blocks (bidirectional classes R, AL and AN live there) and the direction
+#: controls (:data:`perfkit.core.text.BIDI_CONTROLS`; tests/test_bidi.py checks against
+#: ``unicodedata.bidirectional`` that none is missed)
 _REORDERING = re.compile(
-    "[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufeff"
-    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff"
+    f"{BIDI_CONTROLS}]"
 )
 #: paragraph separators (bidirectional class B): an isolate never runs past one
 _PARAGRAPH = re.compile("(\r\n|[\n\r\x1c-\x1e\x85\u2029])")
-_CONTROLS = re.compile(f"[{CONTROLS}]")
+_CONTROLS = re.compile(f"[{BIDI_CONTROLS}]")
 
 
 def needs_isolation(text: str) -> bool:
