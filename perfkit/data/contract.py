@@ -78,6 +78,20 @@ AMOUNT_UNITS: dict[str, Decimal] = {
 #: the unit amounts are kept in
 AMOUNT_UNIT = "万元"
 
+#: the bounds of a number in a cell (issue 16 §7): a value at or above one of them is an error
+#: naming the cell (``too_large``), as is a value beyond what a float holds ("1e309", a number
+#: of 5,000 digits), so that no infinity or absurd figure reaches a score, a report or JSON.
+#: An amount of one row of one unit is below 10^8 万元 = 1 万亿元: the whole 中央本级 general
+#: public budget spends about 3.6 万亿元 a year (财政部《2022年财政收支情况》), and a single
+#: unit's table, even a ministry's, is orders of magnitude below it: a figure at the bound is a
+#: typing error.
+MAX_AMOUNT = Decimal(10**8)
+#: 分值 and 得分: a whole table is worth 100 points, so 1,000 points in one cell is no score
+MAX_POINTS = 1000
+#: a printed 执行率 as a fraction: 100 (10,000%) is no table's execution; beyond it (or not a
+#: finite number) the printed figure is unreadable (a warning: it is never used for scoring)
+MAX_RATE = 100
+
 YEAR = Column("year", "年度", "year")
 UNIT_CODE = Column("unit_code", "单位编码", "code")
 #: the optional 项目编码 of a budget, indicator or goal row: rows with one belong to that

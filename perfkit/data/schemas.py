@@ -13,14 +13,8 @@ The raw tables (:mod:`perfkit.data.readers`) hold text as written, so the checks
 - 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_")
   and is not one of :data:`~perfkit.data.contract.RESERVED_UNIT_CODES` (index, status, CON …),
   because a unit code becomes a report's file name;
-- amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
-  separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
-  ("1e3"), and for points the unit "分" written after the number ("10分"). An amount may name its
-  unit: "1200元", "1,200.50 元", "0.12万元", "1.2亿元", "12千元" (:data:`AMOUNT_UNITS`); a bare
-  amount is in the header's unit ("全年预算数（元）", :attr:`RawTable.units`), 万元 when the
-  header names none. Every amount is converted to 万元 with decimal arithmetic, so that 1200元
-  is exactly the float 0.12. Not accepted: "12万" (万 of what?), "%", words ("约100"), ranges
-  ("100-200");
+- amounts and points (分值, 得分) are numbers as :mod:`perfkit.data.numbers` reads them
+  (amounts with units, in the header's unit, converted to 万元);
 - amounts and 分值 are not negative (whether a 得分 lies between 0 and its 分值 is a cross-row
   check in :mod:`perfkit.data.validation`);
 - the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``)
@@ -39,7 +33,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -51,7 +44,6 @@ import pandera.pandas as pa
 from perfkit.core.problems import WARNING, Problem
 from perfkit.data.contract import (
     AMOUNT_UNIT,
-    AMOUNT_UNITS,
     RESERVED_NAMES_TEXT,
     RESERVED_UNIT_CODES,
     TABLES,
@@ -61,101 +53,23 @@ from perfkit.data.contract import (
     Table,
     unit_code_problem,
 )
+from perfkit.data.numbers import (
+    POINTS_UNIT,
+    RATE_PERCENT_ABOVE,
+    Values,
+    parse_months,
+    parse_numbers,
+    parse_years,
+    parser,
+    rate,
+)
 from perfkit.data.readers import RawTable
 
-POINTS_UNIT = "分"
 #: number columns whose unreadable values are warnings (scoring does not need them)
 REPORTED_EXECUTION = tuple(c.key for t in TABLES for c in t.columns if c.advisory)
-#: a rate without "%" (and no "%" in its header) above this is read as a percentage
-RATE_PERCENT_ABOVE = 1.5
 
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
-_YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
-_MONTH = re.compile(r"(0?[1-9]|1[0-2])(?:\.0+)?月?")
 _CODE = re.compile(UNIT_CODE_PATTERN)
 _MINUS = ("-", "−", "－", "﹣")
-
-Values = np.ndarray | pd.Series
-
-
-# --- parsing text into numbers (shared with the cross-table checks and loading) ---------------
-
-
-def _number(text: str, unit: str) -> float:
-    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
-    folded = folded.removesuffix(unit).rstrip() if unit else folded
-    return float(folded.replace(",", "")) if _NUMBER.fullmatch(folded) else math.nan
-
-
-_AMOUNT = re.compile(
-    r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
-    r"\s*(?P<unit>" + "|".join(sorted(AMOUNT_UNITS, key=len, reverse=True)) + ")?"
-)
-
-
-def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
-    """An amount as 万元: "1200元" → 0.12, "1.2亿元" → 12000, "1200" under a 元 header → 0.12.
-
-    NaN when blank or not an amount (see the module's notation). Decimal arithmetic, so the
-    result is the float nearest to the exact 万元 figure.
-    """
-    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
-    match = _AMOUNT.fullmatch(folded)
-    if match is None:
-        return math.nan
-    factor = AMOUNT_UNITS[match["unit"] or header_unit]
-    number = Decimal(match["number"].replace(",", "")) * factor
-    return float(number) if number.is_finite() else math.nan
-
-
-def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as an amount in 万元 (NaN: blank or not an amount), see :func:`amount_value`."""
-    if header_unit == AMOUNT_UNIT:
-        text = np.asarray(values, dtype=object)
-        out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float)
-        out = out.copy()
-        out[~np.isfinite(out)] = np.nan
-        for i in np.flatnonzero(np.isnan(out)):
-            if text[i]:
-                out[i] = amount_value(text[i], header_unit)
-        return out
-    return np.array([amount_value(v, header_unit) if v else math.nan for v in values], dtype=float)
-
-
-def parse_numbers(values: Values, unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as a float (NaN when blank or not a number in the notation above).
-
-    ``unit`` "万元" (or another amount unit, the header's) reads amounts, converted to 万元;
-    "分" reads points.
-    """
-    if unit in AMOUNT_UNITS:
-        return parse_amounts(values, unit)
-    text = np.asarray(values, dtype=object)
-    out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float, copy=True)
-    out[~np.isfinite(out)] = np.nan  # "inf" and "nan" are not amounts
-    for i in np.flatnonzero(np.isnan(out)):
-        if text[i]:
-            out[i] = _number(text[i], unit)
-    return out
-
-
-def _by_pattern(values: Values, pattern: re.Pattern[str]) -> np.ndarray:
-    out = np.full(len(values), np.nan)
-    for i, text in enumerate(values):
-        match = pattern.fullmatch(unicodedata.normalize("NFKC", text))
-        if match:
-            out[i] = float(match[1])
-    return out
-
-
-def parse_years(values: Values) -> np.ndarray:
-    """Each text as a year (float; NaN when not a four-digit year)."""
-    return _by_pattern(values, _YEAR)
-
-
-def parse_months(values: Values) -> np.ndarray:
-    """Each text as a month 1–12 (float; NaN otherwise)."""
-    return _by_pattern(values, _MONTH)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -183,54 +97,6 @@ def valid_code_values(raw: RawTable) -> np.ndarray:
     if "unit_code valid" not in raw.cache:
         raw.cache["unit_code valid"] = valid_codes(raw.values("unit_code"))
     return raw.cache["unit_code valid"]
-
-
-_RATE = re.compile(r"(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%)?")
-
-
-def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
-    """A printed 执行率 as a fraction, and "" or the warning code it earns.
-
-    "95.5%" → 0.955; "95.5" → 0.955 when the header says "%" ("执行率（%）"). A bare number
-    without "%" anywhere is doubtful (``rate_without_percent``): above
-    :data:`RATE_PERCENT_ABOVE` it is read as a percentage ("95.5" → 0.955), otherwise as a
-    fraction ("0.955" → 0.955; "1" → 1.0); 0 is 0 either way and not flagged. Anything else
-    ("约95%", "-5%", "95-100%") is NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
-    """
-    if not text:
-        return math.nan, ""
-    folded = unicodedata.normalize("NFKC", text).strip().replace("百分比", "%")
-    match = _RATE.fullmatch(folded)
-    if match is None:
-        return math.nan, "reported_execution_unreadable"
-    number = Decimal(match["number"])
-    if match["percent"] or header_percent:
-        return float(number / 100), ""
-    if number == 0:
-        return 0.0, ""
-    if number > Decimal(str(RATE_PERCENT_ABOVE)):
-        return float(number / 100), "rate_without_percent"
-    return float(number), "rate_without_percent"
-
-
-def parse_rates(values: Values, header_percent: bool = False) -> np.ndarray:
-    """Each printed 执行率 as a fraction (NaN when blank or unreadable), see :func:`rate`."""
-    return np.array([rate(v, header_percent)[0] for v in values], dtype=float)
-
-
-def parser(column: Column, header_unit: str | None = None) -> Callable[[Values], np.ndarray]:
-    """The function that turns a column's texts into floats, by the column's kind and unit
-    (``header_unit``: the unit the header names, :attr:`RawTable.units`)."""
-    if column.kind == "year":
-        return parse_years
-    if column.kind == "month":
-        return parse_months
-    if column.unit == "%":
-        return lambda values: parse_rates(values, header_unit == "%")
-    if column.unit == POINTS_UNIT:
-        return lambda values: parse_numbers(values, POINTS_UNIT)
-    unit = header_unit or AMOUNT_UNIT
-    return lambda values: parse_amounts(values, unit)
 
 
 def typed(raw: RawTable, key: str) -> np.ndarray:
