@@ -151,7 +151,7 @@ def _validate_json(data: str, rules: str | None) -> None:
     except InvalidInput as err:
         problems = err.problems
     out = [as_json(p) for p in problems]
-    click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    click.echo(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False))
     if any(not p.is_warning for p in problems):
         raise SystemExit(EXIT_INVALID)
 

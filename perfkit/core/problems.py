@@ -95,6 +95,7 @@ CODES: dict[str, str] = {
     "blank": "a required cell is blank",
     "not_a_number": "an amount or a number of points that is not a number",
     "negative": "a negative amount or 分值",
+    "too_large": "a number beyond its column's bound (1 万亿元, 1,000 points) or beyond a float",
     "not_a_year": "a 年度 that is not a four-digit year",
     "not_a_month": "a 月份 that is not 1–12",
     "bad_unit_code": "a 单位编码 with characters other than letters, digits, '-', '_'",

@@ -27,7 +27,14 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from perfkit.data.contract import AMOUNT_UNIT, AMOUNT_UNITS, Column
+from perfkit.data.contract import (
+    AMOUNT_UNIT,
+    AMOUNT_UNITS,
+    MAX_AMOUNT,
+    MAX_POINTS,
+    MAX_RATE,
+    Column,
+)
 
 POINTS_UNIT = "分"
 #: a rate without "%" (and no "%" in its header) above this is read as a percentage
@@ -38,6 +45,9 @@ _YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
 _MONTH = re.compile(r"(0?[1-9]|1[0-2])(?:\.0+)?月?")
 
 Values = np.ndarray | pd.Series
+#: a written number with more integer digits than this is never an amount: it is read as
+#: infinity without any decimal arithmetic (which would overflow at 10^999999)
+_HUGE = 40
 
 
 def _number(text: str, unit: str) -> float:
@@ -56,15 +66,18 @@ def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
     """An amount as 万元: "1200元" → 0.12, "1.2亿元" → 12000, "1200" under a 元 header → 0.12.
 
     NaN when blank or not an amount (see the module's notation). Decimal arithmetic, so the
-    result is the float nearest to the exact 万元 figure.
+    result is the float nearest to the exact 万元 figure. A number too large for a float
+    ("1e309", 5,000 digits, "1e9999999") is ±infinity: :func:`in_range` says it is no amount.
     """
     folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
     match = _AMOUNT.fullmatch(folded)
     if match is None:
         return math.nan
     factor = AMOUNT_UNITS[match["unit"] or header_unit]
-    number = Decimal(match["number"].replace(",", "")) * factor
-    return float(number) if number.is_finite() else math.nan
+    number = Decimal(match["number"].replace(",", ""))
+    if number.adjusted() > _HUGE:  # no arithmetic on it: the decimal context would overflow
+        return math.copysign(math.inf, number)
+    return float(number * factor)
 
 
 def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:
@@ -127,7 +140,8 @@ def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
     without "%" anywhere is doubtful (``rate_without_percent``): above
     :data:`RATE_PERCENT_ABOVE` it is read as a percentage ("95.5" → 0.955), otherwise as a
     fraction ("0.955" → 0.955; "1" → 1.0); 0 is 0 either way and not flagged. Anything else
-    ("约95%", "-5%", "95-100%") is NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
+    ("约95%", "-5%", "95-100%", a rate of :data:`~perfkit.data.contract.MAX_RATE` or more) is
+    NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
     """
     if not text:
         return math.nan, ""
@@ -137,12 +151,16 @@ def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
         return math.nan, "reported_execution_unreadable"
     number = Decimal(match["number"])
     if match["percent"] or header_percent:
-        return float(number / 100), ""
-    if number == 0:
-        return 0.0, ""
-    if number > Decimal(str(RATE_PERCENT_ABOVE)):
-        return float(number / 100), "rate_without_percent"
-    return float(number), "rate_without_percent"
+        read, code = number / 100, ""
+    elif number == 0:
+        read, code = Decimal(0), ""
+    elif number > Decimal(str(RATE_PERCENT_ABOVE)):
+        read, code = number / 100, "rate_without_percent"
+    else:
+        read, code = number, "rate_without_percent"
+    if not read < MAX_RATE:  # 10,000% or more, or no float: no table's execution
+        return math.nan, "reported_execution_unreadable"
+    return float(read), code
 
 
 def parse_rates(values: Values, header_percent: bool = False) -> np.ndarray:
@@ -163,3 +181,18 @@ def parser(column: Column, header_unit: str | None = None) -> Callable[[Values],
         return lambda values: parse_numbers(values, POINTS_UNIT)
     unit = header_unit or AMOUNT_UNIT
     return lambda values: parse_amounts(values, unit)
+
+
+def bound(column: Column) -> float:
+    """The contract's bound of a number column's values (exclusive): :data:`MAX_AMOUNT` 万元 for
+    amounts, :data:`MAX_POINTS` for points (分值, 得分), :data:`MAX_RATE` for a printed 执行率."""
+    if column.unit == "%":
+        return float(MAX_RATE)
+    return float(MAX_POINTS) if column.unit == POINTS_UNIT else float(MAX_AMOUNT)
+
+
+def in_range(values: np.ndarray, limit: float) -> np.ndarray:
+    """Whether each number is finite and of magnitude below ``limit``; NaN (blank, not a
+    number) counts as in range: that is another check's business."""
+    with np.errstate(invalid="ignore"):
+        return np.isnan(values) | (np.abs(values) < limit)

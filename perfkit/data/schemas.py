@@ -44,6 +44,7 @@ import pandera.pandas as pa
 from perfkit.core.problems import WARNING, Problem
 from perfkit.data.contract import (
     AMOUNT_UNIT,
+    MAX_POINTS,
     RESERVED_NAMES_TEXT,
     RESERVED_UNIT_CODES,
     TABLES,
@@ -57,6 +58,8 @@ from perfkit.data.numbers import (
     POINTS_UNIT,
     RATE_PERCENT_ABOVE,
     Values,
+    bound,
+    in_range,
     parse_months,
     parse_numbers,
     parse_years,
@@ -102,11 +105,16 @@ def valid_code_values(raw: RawTable) -> np.ndarray:
 def typed(raw: RawTable, key: str) -> np.ndarray:
     """A number, year or month column of ``raw`` as floats per row (NaN: blank or invalid).
 
-    Amounts are in 万元 whatever unit the header or the value names. Parses each distinct
-    value once; the result is cached on ``raw``.
+    Amounts are in 万元 whatever unit the header or the value names. A number beyond the
+    contract's bound (:func:`too_large`: infinity, 1 万亿元, 1,000 points) is NaN too: it was
+    reported, and no sum or score may take it. Parses each distinct value once; the result is
+    cached on ``raw``.
     """
     if key not in raw.cache:
-        per_value = parser(raw.table.column(key), raw.units.get(key))(raw.values(key))
+        column = raw.table.column(key)
+        per_value = parser(column, raw.units.get(key))(raw.values(key))
+        if column.kind == "number":
+            per_value[~in_range(per_value, bound(column))] = np.nan
         raw.cache[key] = per_value[raw.codes(key)]
     return raw.cache[key]
 
@@ -357,9 +365,56 @@ def check(raw: RawTable) -> list[Problem]:
                 for pos in np.flatnonzero(np.isin(codes, bad))
             ]
     found += _duplicates(raw)
+    found += [(pos, order[key], p) for pos, key, p in too_large(raw)]
     found += [(pos, order[key], p) for pos, key, p in reported_execution(raw)]
     found.sort(key=lambda f: (f[0], f[1]))
     return [problem for _, _, problem in found]
+
+
+_TOO_LARGE = {
+    AMOUNT_UNIT: (
+        "数值过大：金额应小于 1 万亿元（100,000,000 万元），一个单位一行的金额不会达到；"
+        "请核对数字的位数和单位（元、万元）"
+    ),
+    POINTS_UNIT: (
+        f"数值过大：分值和得分应小于 {MAX_POINTS:,} 分（整张自评表共 100 分）；请核对数字"
+    ),
+}
+
+
+def too_large(raw: RawTable) -> list[tuple[int, str, Problem]]:
+    """Numbers no cell of the contract can hold (issue 16 §7): beyond a float ("1e309", 5,000
+    digits) or at or above the column's bound (:func:`perfkit.data.numbers.bound`: 1 万亿元,
+    1,000 points) — (row position, key, an error ``too_large``). The printed 执行率 and 得分
+    (advisory) are read by :func:`reported_execution` instead: too large there is unreadable."""
+    if raw.status != "ok":
+        return []
+    found = []
+    for column in raw.table.columns:
+        if column.kind != "number" or column.advisory or column.key not in raw.frame.columns:
+            continue
+        values = raw.values(column.key)
+        read = parser(column, raw.units.get(column.key))(values)
+        bad = np.flatnonzero(~in_range(read, bound(column)))
+        message = _TOO_LARGE[POINTS_UNIT if column.unit == POINTS_UNIT else AMOUNT_UNIT]
+        codes = raw.codes(column.key)
+        found += [
+            (
+                int(pos),
+                column.key,
+                Problem(
+                    raw.file,
+                    message,
+                    int(raw.rows[pos]),
+                    raw.headers[column.key],
+                    values[codes[pos]],
+                    code="too_large",
+                    **{"project_code": project_of(raw, int(pos)), **context(raw, pos)},
+                ),
+            )
+            for pos in np.flatnonzero(np.isin(codes, bad))
+        ]
+    return found
 
 
 def _amount_message(raw: RawTable, key: str, message: str) -> str:
@@ -406,7 +461,7 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
         else:
             points = parse_numbers(values, POINTS_UNIT)
             read = [
-                (p, "reported_execution_unreadable" if v and not p >= 0 else "")
+                (p, "reported_execution_unreadable" if v and not 0 <= p < MAX_POINTS else "")
                 for v, p in zip(values.tolist(), points.tolist(), strict=True)
             ]
         flagged = [i for i, (_, code) in enumerate(read) if code]

@@ -30,7 +30,8 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    - 百分之 ("百分之95" is 95%);
    - qualifiers (rule 10): "每人每月", "人均".
 3. The number: "98.5", "1,000" (groups of three digits only: "1,0000" and "98,5" are two
-   numbers), an optional sign ("≤-5%"). A value that does not fit a float raises NotationError.
+   numbers), an optional sign ("≤-5%"). A value above 10^15 in magnitude (`MAX_VALUE`), or that
+   does not fit a float, raises NotationError.
 4. After the number: 余 or 多 ("230余件", "10多次"), also after a magnitude ("1万余元" is 1 in the
    unit 万元). Then, from the end, repeatedly: 左右 上下 (approx); 以上 及以上 或以上 (≥);
    以下 及以下 或以下 以内 之内 内 (≤); "以上(不含)" (>), "以下(不含)" (<); "(含)" (no effect).
@@ -127,7 +128,6 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -363,10 +363,16 @@ def _mixed(raw: str, s: str, date: Date | None = None) -> Target:
     return Target(raw, None, None, "", date=date)
 
 
+#: the largest magnitude a target or actual may have (rule 3): 10^15, the most a spreadsheet
+#: keeps exactly (15 significant digits); beyond it a number is a typing error or no float at
+#: all ("≥" and 400 nines), and no score or JSON may take it (issue 16 §7)
+MAX_VALUE = 1e15
+
+
 def _number(text: str) -> float:
     value = float(text.replace(",", ""))
-    if not math.isfinite(value):
-        raise NotationError("数值过大，无法读取，应写成如“≥200件”")
+    if not abs(value) <= MAX_VALUE:
+        raise NotationError("数值过大（超过 10 的 15 次方），无法读取，应写成如“≥200件”")
     return value
 
 

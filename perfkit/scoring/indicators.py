@@ -246,7 +246,7 @@ def _score(
     equal_zero = quant & (comparator == EQ) & (t == 0)
     higher = quant & ~lower & ~equal_zero
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         met_higher, met_lower = a >= t, a <= t
         linear = w * (1 - (a - t) / t)
         ratio_lower = w * t / a if rulebook.reverse == "ratio" else linear
@@ -258,6 +258,8 @@ def _score(
             np.nan,
         )
         ratio_higher = w * a / t
+    # a ratio of two readable numbers may still overflow (≤10^15 against 10^-300): no rate then
+    completion[~np.isfinite(completion)] = np.nan
     # a missed target that is 0 or negative: no ratio to it means anything
     nonpositive = t <= 0
     beyond = (rulebook.reverse == "linear") & (np.round(a, 9) >= np.round(2 * t, 9))
