@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +118,7 @@ def test_a_header_unit_that_is_not_an_amount_is_an_error(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("value", ["12万", "约100", "100-200", "95%", "100美元"])
+@pytest.mark.parametrize("value", ["12万件", "12十", "约100", "100-200", "95%", "100美元"])
 def test_unreadable_amounts_stay_errors(tmp_path, value):
     data = tables()
     data["budget"][2][7] = value
@@ -127,11 +128,58 @@ def test_unreadable_amounts_stay_errors(tmp_path, value):
     ]
 
 
+# (value, header, 万元 read, the magnitude written without 元): issue 16 §10. In a money column
+# 万 means 万元 whatever the header's unit: under 万元 "150万" is 150 万元, under 元 1,500,000 元
+# is 150 万元 too; 亿 and 千 likewise; 千万元 is a unit like 万元; traditional forms are simplified.
+MAGNITUDES = [
+    ("150万", "全年执行数", 150, "万"),
+    ("150 万", "全年执行数（万元）", 150, "万"),
+    ("150万", "全年执行数（元）", 150, "万"),
+    ("150万", "全年执行数（亿元）", 150, "万"),
+    ("1.2亿", "全年执行数", 12000, "亿"),
+    ("3千", "全年执行数", 0.3, "千"),  # 3,000 元
+    ("3千万元", "全年执行数", 3000, ""),
+    ("12.5萬元", "全年执行数", 12.5, ""),
+    ("1.2億元", "全年执行数（元）", 12000, ""),
+    ("33.6萬", "全年执行数", 33.6, "万"),
+]
+
+
+@pytest.mark.parametrize(("value", "header", "expected", "magnitude"), MAGNITUDES)
+def test_an_amount_with_a_magnitude_is_read_as_that_many_yuan(
+    tmp_path, value, header, expected, magnitude
+):
+    data = tables()
+    data["budget"][0][7] = header
+    scale = {"全年执行数（元）": Decimal(10000), "全年执行数（亿元）": Decimal("0.0001")}
+    for row in data["budget"][1:]:  # the other rows in the header's unit
+        row[7] = str(Decimal(row[7]) * scale.get(header, Decimal(1)))
+    data["budget"][2][7] = value
+    ds = _budget(tmp_path, data)
+    assert ds.budget["executed"].tolist()[1] == expected
+    assert ds.budget["executed"].tolist()[0] == 433.9  # the other rows as before
+    warned = [(p.code, p.row, p.column, p.value, p.unit_code, p.year) for p in ds.warnings]
+    if magnitude:
+        assert warned == [("bare_magnitude", 3, header, value, "A01", 2022)]
+        written = value.replace(" ", "").replace("萬", "万").removesuffix(magnitude)
+        assert ds.warnings[0].message.startswith(
+            f"全年执行数只写了“{magnitude}”，未写“元”：按 {written}{magnitude}元 读取"
+        )
+    else:
+        assert warned == []
+
+
+def test_a_header_in_traditional_characters_names_its_unit(tmp_path):
+    data = tables()
+    data["budget"][0][6] = "全年预算数（萬元）"
+    assert _budget(tmp_path, data).budget["adjusted_budget"].tolist() == [436.5, 48, 120]
+
+
 def test_the_message_names_the_headers_unit(tmp_path):
     data = _in_yuan(tables())
-    data["budget"][2][7] = "12万"
+    data["budget"][2][7] = "12万件"
     assert _problems(tmp_path, data) == [
-        "budget.csv，第3行，列「全年执行数（元）」：值“12万”：应为数字，单位元（按表头所注；"
+        "budget.csv，第3行，列「全年执行数（元）」：值“12万件”：应为数字，单位元（按表头所注；"
         "如 1200 或 1,200.50），或在数字后注明单位元、千元、万元或亿元（如 1200元、0.12万元）"
     ]
 

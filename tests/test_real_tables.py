@@ -12,6 +12,12 @@
   actual that copies its target ("≥90%");
 - ``hubei_project_mixed``: explicit units in the cells ("1,180,000元", "0.05亿元"), weights adding
   up to 80, an amount target in 亿元 against an actual in 万元, complaints at "0次".
+
+Round 2 (issue 16 §10):
+
+- ``henan_project_wan``: amounts written "150万" under headers in 万元 (万 means 万元 in a money
+  column), an amount in traditional characters ("12.5萬元"), units in traditional characters
+  ("120畝", "10個", "5噸"), a money target "≥150万" against an actual "148万元".
 """
 
 from __future__ import annotations
@@ -124,3 +130,45 @@ def test_the_report_lists_the_warnings_in_section_three():
     assert "自评质量方面" in html
     assert "「培训完成时限（12月底前）」年度指标值和实际完成值均未填写" in html
     assert "分值合计为 100 分，与评分规则" in html
+
+
+# --- round 2 (issue 16 §10) -------------------------------------------------------------------
+
+
+def test_henan_project_with_bare_wan_and_traditional_units():
+    unit = scored("henan_project_wan")
+    # "150万" under 全年预算数（万元） is 150 万元, "12.5萬元" is 12.5 万元: 162.5 and 150.5
+    assert (unit["initial_budget"], unit["adjusted_budget"], unit["executed"]) == (
+        162.5,
+        162.5,
+        150.5,
+    )
+    # 150.5 ÷ 162.5 = 92.615%: 10 × 0.92615 = 9.2615 → 9.26
+    assert unit["execution_score"] == 9.26
+    scores = [i["score"] for i in unit["indicators"]]
+    # 120畝 = 120亩 ≥ 100亩: 30; 10個 ≥ 8个: 15; 5噸 ≥ 4吨: 15; "≥150万" against 148万元 is
+    # 150万元: 20 × 148 ÷ 150 = 19.733 → 19.73; 93% ≥ 90%: 10
+    assert scores == [30, 15, 15, 19.73, 10]
+    # 30 + 15 + 15 + 19.73 + 10 = 89.73; 9.26 + 89.73 = 98.99 → 优
+    assert (unit["indicator_score"], unit["total"], unit["grade"]) == (89.73, 98.99, "优")
+    assert unit["indicators"][3]["rule_text"] == (
+        "年度指标值「≥150万」中的“万”视为万元；"
+        "实际完成值 148 < 年度指标值 150，得分 = 20 × 148 ÷ 150 = 19.73"
+    )
+    warnings = [f["message"] for f in unit["findings"] if f["kind"] == "data_warning"]
+    # each bare 万 in a money column is read as 万元 and said so; the traditional 萬元 is 万元
+    assert warnings == [
+        f"{column}只写了“万”，未写“元”：按 {n}万元 读取（金额中的“万”即万元）；"
+        f"请写明单位，如“{n}万元”。"
+        for column, n in (("年初预算数", 150), ("全年预算数", 150), ("全年执行数", 138))
+    ]
+
+
+def test_the_bare_wan_warning_names_the_cell():
+    result = run("validate", REAL / "henan_project_wan", "--format", "json")
+    found = [p for p in json.loads(result.stdout) if p["code"] == "bare_magnitude"]
+    assert [(p["file"], p["row"], p["column"], p["value"], p["severity"]) for p in found] == [
+        ("budget.csv", 2, "年初预算数（万元）", "150万", "warning"),
+        ("budget.csv", 2, "全年预算数（万元）", "150万", "warning"),
+        ("budget.csv", 2, "全年执行数（万元）", "138万", "warning"),
+    ]

@@ -133,6 +133,7 @@ CODES: dict[str, str] = {
     "actual_with_comparator": "an 实际完成值 written with a comparator",
     "unknown_unit": "a number read with a unit no reader would recognise",
     "reported_score_range": "a 得分 outside 0–分值",
+    "bare_magnitude": "an amount written with 万 (亿, 千) and no 元, read as 万元 (亿元, 千元)",
     "rate_without_percent": "a printed 执行率 without % under a header without %",
     "reported_execution_unreadable": "a printed 执行率 or 得分 that cannot be read",
     "formula_text": "a text cell a spreadsheet would take for a formula",

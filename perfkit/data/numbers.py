@@ -35,6 +35,7 @@ from perfkit.data.contract import (
     MAX_RATE,
     Column,
 )
+from perfkit.rules.units import BARE_MAGNITUDES, MAGNITUDES, MONEY, simplified
 
 POINTS_UNIT = "分"
 #: a rate without "%" (and no "%" in its header) above this is read as a percentage
@@ -56,28 +57,50 @@ def _number(text: str, unit: str) -> float:
     return float(folded.replace(",", "")) if _NUMBER.fullmatch(folded) else math.nan
 
 
+#: the magnitudes an amount's unit may carry before 元 ("3千万元", "1.2亿元"); alone, without
+#: 元, a bare magnitude of :data:`perfkit.rules.units.BARE_MAGNITUDES` ("150万") means that
+#: magnitude of 元 in a money column (issue 16 §10): it is read, and flagged
+_MAGNITUDE = "|".join(sorted(MAGNITUDES, key=len, reverse=True))
 _AMOUNT = re.compile(
     r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
-    r"\s*(?P<unit>" + "|".join(sorted(AMOUNT_UNITS, key=len, reverse=True)) + ")?"
+    rf"\s*(?P<magnitude>{_MAGNITUDE})?(?P<yuan>元)?"
 )
+#: 元 in 万元
+_YUAN = AMOUNT_UNITS[MONEY]
 
 
-def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
-    """An amount as 万元: "1200元" → 0.12, "1.2亿元" → 12000, "1200" under a 元 header → 0.12.
+def amount_reading(text: str, header_unit: str = AMOUNT_UNIT) -> tuple[float, str]:
+    """An amount as 万元, and the bare magnitude it was written with ("" when none).
 
+    "1200元" → (0.12, ""), "1.2亿元" → (12000, ""), "3千万元" → (3000, ""), "1200" under a 元
+    header → (0.12, ""); "150万" → (150, "万") whatever the header's unit: in a money column 万
+    means 万元 (a reader takes "150万" under a 万元 header as 150 万元, and under a 元 header
+    1,500,000 元 is the same amount). Traditional forms read as simplified ("150萬元" → 150).
     NaN when blank or not an amount (see the module's notation). Decimal arithmetic, so the
     result is the float nearest to the exact 万元 figure. A number too large for a float
     ("1e309", 5,000 digits, "1e9999999") is ±infinity: :func:`in_range` says it is no amount.
     """
-    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
+    folded = simplified(unicodedata.normalize("NFKC", text).replace("−", "-").strip())
     match = _AMOUNT.fullmatch(folded)
     if match is None:
-        return math.nan
-    factor = AMOUNT_UNITS[match["unit"] or header_unit]
+        return math.nan, ""
+    magnitude = match["magnitude"] or ""
+    bare = "" if match["yuan"] else magnitude
+    if bare and bare not in BARE_MAGNITUDES:
+        return math.nan, ""  # "150十": no amount
+    if match["yuan"] or magnitude:
+        factor = Decimal(MAGNITUDES.get(magnitude, 1)) * _YUAN
+    else:
+        factor = AMOUNT_UNITS[header_unit]
     number = Decimal(match["number"].replace(",", ""))
     if number.adjusted() > _HUGE:  # no arithmetic on it: the decimal context would overflow
-        return math.copysign(math.inf, number)
-    return float(number * factor)
+        return math.copysign(math.inf, number), bare
+    return float(number * factor), bare
+
+
+def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
+    """An amount as 万元 (:func:`amount_reading` without the magnitude)."""
+    return amount_reading(text, header_unit)[0]
 
 
 def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:

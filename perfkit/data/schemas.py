@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -58,6 +59,7 @@ from perfkit.data.numbers import (
     POINTS_UNIT,
     RATE_PERCENT_ABOVE,
     Values,
+    amount_reading,
     bound,
     in_range,
     parse_months,
@@ -67,6 +69,7 @@ from perfkit.data.numbers import (
     rate,
 )
 from perfkit.data.readers import RawTable
+from perfkit.rules.units import simplified
 
 #: number columns whose unreadable values are warnings (scoring does not need them)
 REPORTED_EXECUTION = tuple(c.key for t in TABLES for c in t.columns if c.advisory)
@@ -366,6 +369,7 @@ def check(raw: RawTable) -> list[Problem]:
             ]
     found += _duplicates(raw)
     found += [(pos, order[key], p) for pos, key, p in too_large(raw)]
+    found += [(pos, order[key], p) for pos, key, p in bare_magnitudes(raw)]
     found += [(pos, order[key], p) for pos, key, p in reported_execution(raw)]
     found.sort(key=lambda f: (f[0], f[1]))
     return [problem for _, _, problem in found]
@@ -449,8 +453,6 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
     if raw.table.name != "budget" or raw.status != "ok":
         return []
     found = []
-    year = raw.column("year") if "year" in raw.frame.columns else None
-    unit = raw.column("unit_code") if "unit_code" in raw.frame.columns else None
     for key in REPORTED_EXECUTION:
         if key not in raw.frame.columns:
             continue
@@ -475,20 +477,55 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
                 )
             else:
                 message = _REPORTED_MESSAGES[(key, code)]
-            years = _parse_year_text(year[pos]) if year is not None else None
-            problem = Problem(
-                raw.file,
-                message,
-                int(raw.rows[pos]),
-                raw.headers[key],
-                values[codes[pos]],
-                unit_code=(unit[pos] or None) if unit is not None else None,
-                project_code=project_of(raw, int(pos)),
-                severity=WARNING,
-                code=code,
-                year=years,
+            found.append((int(pos), key, _row_warning(raw, int(pos), key, message, code)))
+    return found
+
+
+def _row_warning(raw: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
+    """A warning about one cell of a budget or monthly row, with the row's 单位编码, 项目编码 and
+    year, so that it becomes a finding of that unit-year (or project)."""
+    unit = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
+    year = raw.column("year")[pos] if "year" in raw.frame.columns else ""
+    return Problem(
+        raw.file,
+        message,
+        int(raw.rows[pos]),
+        raw.headers[key],
+        raw.column(key)[pos],
+        unit_code=unit or None,
+        project_code=project_of(raw, pos),
+        severity=WARNING,
+        code=code,
+        year=_parse_year_text(year),
+    )
+
+
+def bare_magnitudes(raw: RawTable) -> list[tuple[int, str, Problem]]:
+    """Amounts written with a magnitude and no 元 ("150万", "1.2亿"): read as that magnitude of 元
+    (issue 16 §10: in a money column 万 means 万元, whatever the header's unit) and flagged with
+    the reading, a warning ``bare_magnitude``: (row position, key, problem)."""
+    if raw.status != "ok":
+        return []
+    found = []
+    for column in raw.table.columns:
+        if column.unit != AMOUNT_UNIT or column.key not in raw.frame.columns:
+            continue
+        values, codes = raw.values(column.key), raw.codes(column.key)
+        bare = {
+            i: (reading[0], reading[1])
+            for i, text in enumerate(values.tolist())
+            if text and (reading := amount_reading(text))[1]
+        }
+        for pos in np.flatnonzero(np.isin(codes, list(bare))):
+            magnitude = bare[codes[pos]][1]
+            folded = simplified(unicodedata.normalize("NFKC", values[codes[pos]])).strip()
+            written = folded.removesuffix(magnitude).strip()
+            message = (
+                f"{column.zh}只写了“{magnitude}”，未写“元”：按 {written}{magnitude}元 读取"
+                f"（金额中的“{magnitude}”即{magnitude}元）；请写明单位，如“{written}{magnitude}元”。"
             )
-            found.append((int(pos), key, problem))
+            warning = _row_warning(raw, int(pos), column.key, message, "bare_magnitude")
+            found.append((int(pos), column.key, warning))
     return found
 
 

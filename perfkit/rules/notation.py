@@ -10,7 +10,9 @@ look-alikes, compound units, qualifiers, phrases and dates: rules 1, 5 and 10–
 How a cell is read, in order (every decision below has a test in tests/test_notation.py):
 
 1. Normalisation. Full-width ASCII (``０-９ ． ％ ＞ ＜ ＝ ， （ ）``) becomes ASCII, U+2212 "−"
-   becomes "-", zero-width characters are dropped. Typesetting look-alikes (§7): the box-drawing
+   becomes "-", zero-width characters are dropped, the traditional forms of unit characters
+   and number words read as simplified (`units.TRADITIONAL`: "120畝" is 120亩, "3萬元" 3万元,
+   "230餘件" 230余件, "不低於95%" ≥95%). Typesetting look-alikes (§7): the box-drawing
    "═" is "="; an angle quote or bracket ``‹ 〈 ⟨`` / ``› 〉 ⟩`` is "<" / ">" only as the first
    character before an optional "=" and the number ("‹=5%", "〉95%"), never elsewhere, where it
    is a title mark ("〈规划〉"). Whitespace is dropped, except between two
@@ -53,8 +55,11 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    also in a compound's parts ("万元/公里" → "元/公里": 10000); exact metric equivalences
    (公里 = 千米 = km = 1000 米, 吨 = 1000 公斤, % = 10 ‰); None otherwise ("件"/"次",
    "%"/"个百分点"). No prefix before time (年 月 天), scores (分) or rates (%): "百年" is prose.
-   `known_unit` says whether a unit is one of these; an unknown unit is still read ("200件套")
-   and a validator may warn.
+   A bare magnitude ("150万", "1.2亿": `units.BARE_MAGNITUDES`) is a unit of its own, a number of
+   ten thousands …; compared with money ("≥150万元") it is that magnitude of 元 (`same_unit`,
+   `units.comparable`; issue 16 §10: in a money indicator 万 means 万元, and the scorer says so
+   in the reading). `known_unit` says whether a unit is one of these; an unknown unit is still
+   read ("200件套") and a validator may warn.
 6. No comparator written: a bare number, read as ≥ with implicit=True ("98%", "200件", "5").
    The same comparator written twice is fine ("不少于200件以上"); two different ones raise
    NotationError ("≥200件以下").
@@ -146,9 +151,11 @@ from perfkit.rules.dates import (
 from perfkit.rules.units import (
     KNOWN_UNITS,
     MAGNITUDES,
-    conversion,
+    comparable,
     known_unit,
+    simplified,
 )
+from perfkit.rules.units import conversion as conversion  # re-exported: notation.conversion
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
 
@@ -296,7 +303,7 @@ _SYMBOL_OUT = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
 def _normalise(text: str) -> str:
-    s = _SPACE_RE.sub("", text.translate(_TRANSLATE))
+    s = _SPACE_RE.sub("", simplified(text.translate(_TRANSLATE)))
     s = _ANGLE_RE.sub(lambda m: "<" if m.group(1) else ">", s)
     return _TRAIL_RE.sub("", s)
 
@@ -680,14 +687,15 @@ def format_target(t: Target) -> str:
 
 def same_unit(a: Target, b: Target) -> bool:
     """Whether a target and an actual can be compared by their units: exactly when
-    ``conversion(a.unit, b.unit) is not None`` (issue 2 §3; rule 5).
+    ``comparable(a.unit, b.unit) is not None`` (issue 2 §3; rule 5): they convert, or one is a
+    bare magnitude ("150万") and the other money ("万元"), then read as that magnitude of 元.
 
     The caller converts: a value of ``a`` in ``b``'s unit is ``a.value * conversion(a.unit,
     b.unit)`` ("5万元" against "50000元": 5 × 10000). A side with no unit written takes the
     other's unit: a bare "98" actual against a "≥95%" target counts as 98%. The qualifier is
     checked separately by `same_per`.
     """
-    return conversion(a.unit, b.unit) is not None
+    return comparable(a.unit, b.unit) is not None
 
 
 def same_per(a: Target, b: Target) -> bool:

@@ -2,7 +2,9 @@
 
 Which units a reader recognises (:func:`known_unit`), how two units convert (:func:`conversion`:
 magnitude prefixes 十 百 千 万 亿 … before a count, money, mass, length, area or volume unit, and
-exact metric equivalences). Everything is data here;
+exact metric equivalences), how a bare magnitude compares with money (:func:`money_reading`:
+"150万" against "万元" is 150 万元), and the traditional forms of unit characters that read as
+their simplified ones (:data:`TRADITIONAL`: 萬 is 万, 畝 is 亩). Everything is data here;
 :mod:`perfkit.rules.notation` reads a cell, this module says what its unit is.
 """
 
@@ -43,6 +45,28 @@ EQUIVALENT = {
     "公斤": (1000, "克"), "千克": (1000, "克"), "kg": (1000, "克"), "吨": (10**6, "克"),
     "平方公里": (10**6, "平方米"), "%": (10, "‰"), "个百分点": (1, "百分点"),
 }  # fmt: skip
+#: traditional forms of the characters of units, number suffixes and comparator words, and
+#: their simplified forms (published tables from Hong Kong and Taiwan style typesetting, and
+#: older forms: "120畝", "3萬元", "5噸", "10個", "230餘件", "30天以內", "不低於95%")
+TRADITIONAL: dict[str, str] = {
+    "萬": "万", "億": "亿", "畝": "亩", "噸": "吨", "個": "个", "項": "项", "場": "场",
+    "臺": "台", "檯": "台", "張": "张", "條": "条", "輛": "辆", "間": "间", "處": "处",
+    "戶": "户", "週": "周", "冊": "册", "棟": "栋", "隻": "只", "頭": "头", "屆": "届",
+    "輪": "轮", "節": "节", "課": "课", "學": "学", "時": "时", "點": "点", "裏": "里",
+    "裡": "里", "頃": "顷", "種": "种", "筆": "笔", "門": "门", "餘": "余",
+    "內": "内", "於": "于", "過": "过", "約": "约", "達": "达", "為": "为",
+}  # fmt: skip
+#: :data:`TRADITIONAL` for ``str.translate``
+TRADITIONAL_TABLE = str.maketrans(TRADITIONAL)
+#: bare magnitudes: a number written with a magnitude and no unit ("150万", "1.2亿", "3千")
+BARE_MAGNITUDES = frozenset(m for m in MAGNITUDES if m not in ("十", "百"))
+#: the base unit of money: a bare magnitude against a money unit is that magnitude of 元
+MONEY = "元"
+
+
+def simplified(text: str) -> str:
+    """``text`` with the traditional forms of :data:`TRADITIONAL` made simplified."""
+    return text.translate(TRADITIONAL_TABLE)
 
 
 def _simple(unit: str) -> tuple[int, str] | None:
@@ -50,6 +74,8 @@ def _simple(unit: str) -> tuple[int, str] | None:
     (1000000, "克"), "件" → (1, "件"); None when it is not a known unit."""
     if unit in EQUIVALENT:
         return EQUIVALENT[unit]
+    if unit in BARE_MAGNITUDES:
+        return MAGNITUDES[unit], ""  # "150万": a number of ten thousands of nothing named
     for magnitude, factor in sorted(MAGNITUDES.items(), key=lambda m: -len(m[0])):
         base = unit[len(magnitude) :] if unit.startswith(magnitude) else ""
         if base in PREFIXABLE and base not in MAGNITUDES:
@@ -69,9 +95,9 @@ def _factors(unit: str) -> list[list[str]] | None:
 def known_unit(unit: str) -> bool:
     """Whether a reader recognises the unit (rule 5): "" (none written), a unit of KNOWN_UNITS,
     a magnitude prefix (十 百 千 万 亿 …) before a count, money, mass, length, area or volume unit
-    ("万亩", "亿元", "千人次"), or a compound of such units
-    joined by "/" or "·" ("元/人·年", "万元/公里", "人次/年"). Unknown units are still read (a
-    validator may warn): "200件套"."""
+    ("万亩", "亿元", "千人次"), a bare magnitude ("150万": :data:`BARE_MAGNITUDES`), or a
+    compound of such units joined by "/" or "·" ("元/人·年", "万元/公里", "人次/年"). Unknown
+    units are still read (a validator may warn): "200件套"."""
     if unit == "" or unit in KNOWN_UNITS:
         return True
     parts = _factors(unit)
@@ -114,3 +140,30 @@ def conversion(from_unit: str, to_unit: str) -> float | None:
     if a is None or b is None or a[1] != b[1]:
         return None
     return float(a[0] / b[0])
+
+
+def money_reading(unit: str, other: str) -> str | None:
+    """The money unit a bare magnitude means when it is compared with money (issue 16 §10):
+    ``money_reading("万", "万元") == "万元"``, ``money_reading("亿", "元") == "亿元"``.
+
+    In a money column or against a money unit, "150万" is 150 万元: nobody writes 万 of
+    anything else beside an amount. None when ``unit`` is no bare magnitude or ``other`` is not
+    a simple unit of money (元, 千元, 万元, 亿元 …).
+    """
+    if unit not in BARE_MAGNITUDES or "/" in other or "·" in other:
+        return None
+    simple = _simple(other)
+    return unit + MONEY if simple is not None and simple[1] == MONEY else None
+
+
+def comparable(a: str, b: str) -> tuple[str, str] | None:
+    """The units ``a`` and ``b`` as a reader compares them, or None when they cannot be: the
+    units themselves when :func:`conversion` converts them, else with a bare magnitude read as
+    money against a money unit (:func:`money_reading`: ("万", "万元") → ("万元", "万元"))."""
+    if conversion(a, b) is not None:
+        return a, b
+    if (money := money_reading(a, b)) is not None and conversion(money, b) is not None:
+        return money, b
+    if (money := money_reading(b, a)) is not None and conversion(a, money) is not None:
+        return a, money
+    return None

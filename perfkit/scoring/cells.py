@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit.rules import notation, qualitative
+from perfkit.rules import notation, qualitative, units
 from perfkit.rules.notation import NotationError, Target
 from perfkit.rules.rulebook import Rulebook
 
@@ -152,6 +152,32 @@ def contains(names: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
     codes, uniques = pd.factorize(np.asarray(names, dtype=object))
     hit = np.array([any(w in plain(str(u)) for w in words) for u in uniques], dtype=bool)
     return hit[codes]
+
+
+def unit_readings(
+    from_units: np.ndarray, to_units: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the units as a reader compares them (:func:`perfkit.rules.units.comparable`: a
+    bare magnitude "万" against money "万元" is read as "万元", issue 16 §10) and the factor that
+    turns a value in the first into the second (NaN where they cannot be compared):
+    (factor, from units as read, to units as read). Each distinct pair is asked once."""
+    n = len(from_units)
+    if not n:
+        return np.zeros(0), np.asarray(from_units, dtype=object), np.asarray(to_units, object)
+    codes, uniques = distinct_pairs(from_units, to_units)
+    factors, froms, tos = [], [], []
+    for a, b in uniques:
+        read = units.comparable(str(a), str(b))
+        a_read, b_read = read or (str(a), str(b))
+        f = units.conversion(a_read, b_read) if read else None
+        factors.append(np.nan if f is None else float(f))
+        froms.append(a_read)
+        tos.append(b_read)
+    return (
+        np.array(factors, dtype=float)[codes],
+        np.array(froms, dtype=object)[codes],
+        np.array(tos, dtype=object)[codes],
+    )
 
 
 def unit_factor(from_units: np.ndarray, to_units: np.ndarray) -> np.ndarray:

@@ -42,6 +42,7 @@ from perfkit.scoring.cells import (
     contains,
     tiers,
     unit_factor,
+    unit_readings,
 )
 
 RESULT_COLUMNS = [
@@ -215,8 +216,12 @@ def _score(
     t = target.value
     quantitative = ~np.isnan(t) & ~np.isnan(actual.value) & (reason == 0) & ~deadline
     factor = np.ones(n)
+    actual_unit, target_unit = actual.unit.copy(), target.unit.copy()
     rows = np.flatnonzero(quantitative)
-    factor[rows] = unit_factor(actual.unit[rows], target.unit[rows])
+    # a bare magnitude against money is that magnitude of 元 ("150万" against "万元": issue 16)
+    factor[rows], actual_unit[rows], target_unit[rows] = unit_readings(
+        actual.unit[rows], target.unit[rows]
+    )
     # "人均2000元" and "每户2000元" differ; a side without a qualifier takes the other's
     other_per = (target.per != "") & (actual.per != "") & (target.per != actual.per)
     reason[quantitative & (np.isnan(factor) | other_per)] = 6
@@ -326,11 +331,13 @@ def _score(
         "zero": inferred["zero"] & quant,
         "deadline": dl["inferred"] & deadline,
         "year_filled": dl["filled"] & deadline,
+        "money_target": (target_unit != target.unit) & quant,
+        "money_actual": (actual_unit != actual.unit) & quant,
         "converted": converted & quant,
         "target_phrase": target.phrase & quant,
         "actual_phrase": actual.phrase & quant,
     }
-    reading = sentences.readings(inferred_readings, ctx, target, actual, a)
+    reading = sentences.readings(inferred_readings, ctx, target, actual, a, target_unit)
     fields = {
         "a": lambda: strings(a, num),
         "t": lambda: strings(t, num),
@@ -353,7 +360,7 @@ def _score(
         {
             "target_value": t,
             "actual_value": a,
-            "unit": np.where(target.unit != "", target.unit, actual.unit),
+            "unit": np.where(target.unit != "", target_unit, actual_unit),
             "comparator": COMPARATORS[shown],
             "approx": actual.approx,
             "completion": completion,

@@ -75,6 +75,8 @@ READINGS: dict[str, str] = {
     "zero": "未写比较符号，年度指标值为 0，视为应为 0（不应发生）",
     "deadline": "按时效指标，年度指标值视为完成时限",
     "year_filled": "未写年份，按 {year} 年计",
+    "money_target": "年度指标值「{traw}」中的“{tunit}”视为{tunit}元",
+    "money_actual": "实际完成值「{araw}」中的“{aunit}”视为{aunit}元",
     "converted": "实际完成值 {araw} 换算为 {aconv}{unit}",
     "target_phrase": "从年度指标值「{traw}」中读出 {tfmt}",
     "actual_phrase": "从实际完成值「{araw}」中读出 {afmt}",
@@ -95,9 +97,16 @@ def date_strings(year: np.ndarray, cells: Cells) -> np.ndarray:
 
 
 def readings(
-    masks: dict[str, np.ndarray], ctx: Context, target: Cells, actual: Cells, a: np.ndarray
+    masks: dict[str, np.ndarray],
+    ctx: Context,
+    target: Cells,
+    actual: Cells,
+    a: np.ndarray,
+    unit: np.ndarray,
 ) -> np.ndarray:
-    """Per row, the inferred readings in words, joined by "；" ("" where nothing was inferred)."""
+    """Per row, the inferred readings in words, joined by "；" ("" where nothing was inferred).
+    ``a`` is the actual in the target's unit, ``unit`` the target's unit as read (a bare
+    magnitude against money is money)."""
     out = np.full(len(a), "", dtype=object)
     for key, mask in masks.items():
         for i in np.flatnonzero(mask):
@@ -106,7 +115,9 @@ def readings(
                 araw=actual.raw[i],
                 traw=target.raw[i],
                 aconv=num(a[i]),
-                unit=target.unit[i],
+                unit=unit[i],
+                tunit=target.unit[i],
+                aunit=actual.unit[i],
                 tfmt=_formatted(target, i),
                 afmt=_formatted(actual, i),
             )
