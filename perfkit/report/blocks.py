@@ -61,7 +61,7 @@ _NONE_WORDS = frozenset(
 
 #: findings (perfkit.scoring.findings) grouped as section 三 groups them, in order
 FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("预算执行方面", ("low_execution", "time_progress_lag", "project_low_execution")),
+    ("预算执行方面", ("low_execution", "overspend", "time_progress_lag", "project_low_execution")),
     ("绩效目标设置方面", ("over_target",)),
     ("绩效目标完成方面", ("under_target", "missing_deviation_reason")),
     ("自评质量方面", ("score_mismatch", "project_budget_mismatch", "data_warning")),
@@ -71,6 +71,10 @@ DEFAULT_MEASURES = (
     (
         ("low_execution", "project_low_execution", "time_progress_lag"),
         "加强预算执行管理，对执行进度偏低的项目逐月跟踪、分析原因，按序时进度加快支出，提高资金使用效益",
+    ),
+    (
+        ("overspend",),
+        "严格按照批复的预算执行，确需超出预算支出的，按规定程序办理预算调整，杜绝超预算支出",
     ),
     (
         ("over_target", "under_target"),

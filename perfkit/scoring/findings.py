@@ -6,6 +6,8 @@ their thresholds read from the rulebook's ``[findings]``:
 
 - ``low_execution``: the unit, or a budget item (rows grouped by 项目), executed below
   ``low_execution`` (90%) of its 全年预算数 (Sichuan's forms ask for an explanation below 90%);
+- ``overspend``: the unit's (or project's) table, a budget item or a fund source whose 全年执行数
+  exceeds its 全年预算数 (issue 16 §10); the execution score stays capped;
 - ``time_progress_lag``: at the months ``time_progress_months``, cumulative execution behind
   序时进度 (m / 12) by more than ``time_progress_tolerance`` (domain.md §4);
 - ``under_target``: an indicator that missed its 年度指标值 (a qualitative one below the top tier);
@@ -47,6 +49,7 @@ KEYS = ["year", "unit_code", "project_code"]
 COLUMNS = [*KEYS, "kind", "subject", "message", "value", "code"]
 KINDS = (
     "low_execution",
+    "overspend",
     "project_low_execution",
     "project_budget_mismatch",
     "time_progress_lag",
@@ -59,6 +62,7 @@ KINDS = (
 #: each kind as a reader names it (the index's summary, Chinese tables in a notebook)
 KIND_LABELS: dict[str, str] = {
     "low_execution": "预算执行率偏低",
+    "overspend": "超预算支出",
     "project_low_execution": "项目预算执行率偏低",
     "project_budget_mismatch": "项目支出预算与所属项目不一致",
     "time_progress_lag": "支出进度滞后",
@@ -71,6 +75,7 @@ KIND_LABELS: dict[str, str] = {
 #: the same, short, for a chart's column labels
 KIND_SHORT: dict[str, str] = {
     "low_execution": "执行率偏低",
+    "overspend": "超预算",
     "project_low_execution": "项目执行率低",
     "project_budget_mismatch": "项目预算不符",
     "time_progress_lag": "进度滞后",
@@ -166,6 +171,79 @@ def _low_execution_rows(
     """The units, then the items, below the rulebook's threshold (NaN rates drop out)."""
     limit = rulebook.low_execution
     return [frame[np.round(frame["execution_rate"], 9) < limit] for frame in (units, items)]
+
+
+def _overspend_rows(
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    sources: pd.DataFrame | None,
+    rulebook: Rulebook,
+) -> list[pd.DataFrame]:
+    """The tables, then the items (项目), then the fund sources (资金来源) whose 全年执行数
+    exceeds their 全年预算数 by more than ``rulebook.overspend_tolerance`` (compared after
+    rounding to 6 decimals: an amount is never finer than 0.01 元). An item or a source whose
+    sums are the whole table's (a table of one item, one source) is the table's finding only."""
+    tolerance = rulebook.overspend_tolerance
+
+    def over(frame: pd.DataFrame) -> pd.DataFrame:
+        diff = frame["executed"].to_numpy(float) - frame["adjusted_budget"].to_numpy(float)
+        return frame[np.round(diff, 6) > tolerance]
+
+    tables = with_project(over(units))
+    found = [tables]
+    whole = tables[[*KEYS, "adjusted_budget", "executed"]].rename(
+        columns={"adjusted_budget": "_budget", "executed": "_executed"}
+    )
+    for frame, column in ((items, "item"), (sources, "fund_source")):
+        if frame is None or column not in frame.columns:
+            found.append(tables.iloc[:0].assign(**{column: ""}))
+            continue
+        rows = with_project(over(frame))
+        rows = rows[_text(rows, column) != ""]  # a blank source names nothing
+        joined = rows.merge(whole, on=KEYS, how="left")
+        same = np.isclose(joined["adjusted_budget"], joined["_budget"], rtol=0, atol=1e-9) & (
+            np.isclose(joined["executed"], joined["_executed"], rtol=0, atol=1e-9)
+        )
+        found.append(rows[~np.asarray(same)])
+    return found
+
+
+def overspend(
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    rulebook: Rulebook,
+    sources: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Spending above the budget (issue 16 §10): a table, a budget item or a fund source whose
+    全年执行数 exceeds its 全年预算数 (see :func:`_overspend_rows`). The execution score stays
+    capped at the weight (min(rate, 1), docs/scoring.md §1); the finding says what was spent.
+
+    "单位整体全年执行数 105.00 万元，超过全年预算数 100.00 万元，超支 5.00 万元（执行率 105.00%），
+    属超预算支出，预算执行率得分以满分为限。" (a project's own table: "项目整体…"; an item:
+    "公用经费全年执行数 …"; a source: "资金来源“上年结转”全年执行数 …") ``value``: executed −
+    budget (万元).
+    """
+    out = []
+    parts = _overspend_rows(units, items, sources, rulebook)
+    for rows, column in zip(parts, (None, "item", "fund_source"), strict=True):
+        if column is None:
+            project = _project_codes(rows) != ""
+            names = np.where(project, PROJECT_SUBJECT, UNIT_SUBJECT).astype(object)
+            tail = "，属超预算支出，预算执行率得分以满分为限。"
+        elif column == "item":
+            names, tail = _text(rows, column), "，属超预算支出。"
+        else:
+            names, tail = "资金来源“" + _text(rows, column) + "”", "，属超预算支出。"
+        executed = rows["executed"].to_numpy(float)
+        budget = rows["adjusted_budget"].to_numpy(float)
+        message = (
+            names + "全年执行数 " + fixed_strings(executed, 2) + " 万元，超过全年预算数 "
+            + fixed_strings(budget, 2) + " 万元，超支 " + fixed_strings(executed - budget, 2)
+            + " 万元（执行率 " + percent_strings(rows["execution_rate"].to_numpy(float)) + "）"
+            + tail
+        )  # fmt: skip
+        out.append(_frame(rows, "overspend", names, message, executed - budget))
+    return pd.concat(out, ignore_index=True)
 
 
 def _time_progress_rows(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -507,16 +585,19 @@ def find(
     progress: pd.DataFrame,
     rulebook: Rulebook,
     warnings: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
 
     ``indicators`` are scored indicators, ``units`` has year, unit_code (project_code),
     execution_rate,
     ``items`` is :func:`perfkit.scoring.metrics.execution_by` per item, ``progress`` is
-    :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
+    :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`,
+    ``sources`` :func:`perfkit.scoring.metrics.execution_by` per fund source.
     """
     parts = [
         low_execution(units, items, rulebook),
+        overspend(units, items, rulebook, sources),
         time_progress_lag(progress, rulebook),
         under_target(indicators, rulebook),
         over_target(indicators, rulebook),
@@ -548,6 +629,7 @@ def count(
     progress: pd.DataFrame,
     rulebook: Rulebook,
     warnings: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
 ) -> pd.Series:
     """How many findings :func:`find` gives per (year, unit_code, project_code), without
     writing them.
@@ -556,6 +638,7 @@ def count(
     """
     selected = [
         *_low_execution_rows(units, items, rulebook),
+        *_overspend_rows(units, items, sources, rulebook),
         _time_progress_rows(progress, rulebook),
         *_execution_mismatch_rows(units, rulebook),
     ]

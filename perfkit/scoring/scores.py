@@ -157,6 +157,8 @@ class _Part:
     #: the indicators' positions in the selected indicators table
     positions: np.ndarray
     items: pd.DataFrame
+    #: execution per fund source (资金来源), for the overspend findings
+    sources: pd.DataFrame
     rows: pd.DataFrame
     progress: pd.DataFrame
 
@@ -177,6 +179,7 @@ def _part(
         texts=texts,
         positions=positions,
         items=metrics.execution_by(budget, "item", keys=ENTITY),
+        sources=metrics.execution_by(budget, "fund_source", keys=ENTITY),
         rows=_units(ds, budget, scored, book),
         progress=metrics.time_progress(monthly, budget),
     )
@@ -220,7 +223,7 @@ def _score_dataset(
     is_project = warnings["project_code"].to_numpy(dtype=object) != ""
     part_warnings = [warnings[~is_project], warnings[is_project]]
     counts = [
-        findings.count(p.indicators, p.rows, p.items, p.progress, p.book, w)
+        findings.count(p.indicators, p.rows, p.items, p.progress, p.book, w, p.sources)
         for p, w in zip(parts, part_warnings, strict=False)
     ]
     counts.append(findings.count_project_checks(unit.rows, project_rows, unit.budget, book))
@@ -242,7 +245,7 @@ def _score_dataset(
 
     def all_findings() -> pd.DataFrame:
         found = [
-            findings.find(p.indicators, p.rows, p.items, p.progress, p.book, w)
+            findings.find(p.indicators, p.rows, p.items, p.progress, p.book, w, p.sources)
             for p, w in zip(parts, part_warnings, strict=False)
         ]
         found.append(findings.project_checks(unit.rows, project_rows, unit.budget, book))
