@@ -39,11 +39,21 @@ class Column:
     #: a number column whose negative values are not an error here (a 得分 outside 0–分值 is a
     #: cross-row warning, ``reported_score_range``)
     negative_ok: bool = False
+    #: a figure the unit printed (执行率, 得分) that perfkit compares with its own at the
+    #: precision it was printed (issue 16 §10): the unit of its last digit is kept beside it,
+    #: in the Dataset column ``_<key>_step`` (:func:`step_column`)
+    printed: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every header under which this column is accepted."""
         return (self.zh, self.key, *self.aliases)
+
+
+def step_column(key: str) -> str:
+    """The Dataset column that keeps the precision a printed figure was written at: the unit of
+    its last digit ("86%" → 0.01, "9.5" → 0.1), NaN when blank (``Column.printed``)."""
+    return f"_{key}_step"
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,7 @@ BUDGET = Table(
             unit="%",
             aliases=("预算执行率",),
             advisory=True,
+            printed=True,
         ),
         Column(
             "reported_execution_score",
@@ -149,6 +160,7 @@ BUDGET = Table(
             unit="分",
             aliases=("执行率得分",),
             advisory=True,
+            printed=True,
         ),
     ),
 )
@@ -174,6 +186,7 @@ INDICATORS = Table(
             allow_blank=True,
             unit="分",
             negative_ok=True,
+            printed=True,
         ),
         Column(
             "deviation_reason",

@@ -42,6 +42,9 @@ POINTS_UNIT = "分"
 RATE_PERCENT_ABOVE = 1.5
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
+#: the coarsest precision a printed 执行率 is compared at: whole percents
+_COARSEST_RATE = Decimal("0.01")
+_SCIENTIFIC = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")
 _YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
 _MONTH = re.compile(r"(0?[1-9]|1[0-2])(?:\.0+)?月?")
 
@@ -166,24 +169,52 @@ def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
     ("约95%", "-5%", "95-100%", a rate of :data:`~perfkit.data.contract.MAX_RATE` or more) is
     NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
     """
+    read, code, _ = _rate(text, header_percent)
+    return (math.nan if read is None else float(read)), code
+
+
+def rate_step(text: str, header_percent: bool = False) -> float:
+    """The precision a 执行率 was printed at, as a fraction: the unit of its last digit ("86%"
+    → 0.01, "95.83%" → 0.0001, "0.958" read as a fraction → 0.001), at most 1% (no table
+    prints a rate coarser than whole percents: "1" read as 100% and "0" are compared at 1%);
+    NaN when unreadable."""
+    return _rate(text, header_percent)[2]
+
+
+def _rate(text: str, header_percent: bool) -> tuple[Decimal | None, str, float]:
+    """(the fraction read or None, the warning code, the step printed) of :func:`rate`."""
     if not text:
-        return math.nan, ""
+        return None, "", math.nan
     folded = unicodedata.normalize("NFKC", text).strip().replace("百分比", "%")
     match = _RATE.fullmatch(folded)
     if match is None:
-        return math.nan, "reported_execution_unreadable"
+        return None, "reported_execution_unreadable", math.nan
     number = Decimal(match["number"])
+    step = Decimal(1).scaleb(number.as_tuple().exponent)
     if match["percent"] or header_percent:
-        read, code = number / 100, ""
+        read, code, step = number / 100, "", step / 100
     elif number == 0:
         read, code = Decimal(0), ""
     elif number > Decimal(str(RATE_PERCENT_ABOVE)):
-        read, code = number / 100, "rate_without_percent"
+        read, code, step = number / 100, "rate_without_percent", step / 100
     else:
         read, code = number, "rate_without_percent"
     if not read < MAX_RATE:  # 10,000% or more, or no float: no table's execution
-        return math.nan, "reported_execution_unreadable"
-    return float(read), code
+        return None, "reported_execution_unreadable", math.nan
+    return read, code, float(min(step, _COARSEST_RATE))
+
+
+def points_step(text: str) -> float:
+    """The precision a number of points (得分) was printed at: the unit of its last digit ("9"
+    → 1, "9.5分" → 0.1, "9.50" → 0.01), at most 1 point; NaN when blank or not a number."""
+    folded = unicodedata.normalize("NFKC", text).strip().removesuffix(POINTS_UNIT).strip()
+    folded = folded.replace(",", "")
+    if not folded or (not _NUMBER.fullmatch(folded) and not _SCIENTIFIC.fullmatch(folded)):
+        return math.nan
+    number = Decimal(folded)
+    if not number.is_finite():
+        return math.nan
+    return float(min(Decimal(1).scaleb(number.as_tuple().exponent), Decimal(1)))
 
 
 def parse_rates(values: Values, header_percent: bool = False) -> np.ndarray:

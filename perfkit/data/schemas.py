@@ -66,7 +66,9 @@ from perfkit.data.numbers import (
     parse_numbers,
     parse_years,
     parser,
+    points_step,
     rate,
+    rate_step,
 )
 from perfkit.data.readers import RawTable
 from perfkit.rules.units import simplified
@@ -120,6 +122,22 @@ def typed(raw: RawTable, key: str) -> np.ndarray:
             per_value[~in_range(per_value, bound(column))] = np.nan
         raw.cache[key] = per_value[raw.codes(key)]
     return raw.cache[key]
+
+
+def steps(raw: RawTable, key: str) -> np.ndarray:
+    """Per row, the precision a printed figure (``Column.printed``: 执行率, 得分) was written at,
+    as the unit of its last digit in the column's unit (a 执行率 as a fraction: "86%" → 0.01);
+    NaN when blank or unreadable (:func:`perfkit.data.numbers.rate_step`, ``points_step``)."""
+    cache = f"{key} step"
+    if cache not in raw.cache:
+        values = raw.values(key).tolist()
+        if raw.table.column(key).unit == "%":
+            percent = raw.units.get(key) == "%"
+            per_value = np.array([rate_step(v, percent) for v in values], dtype=float)
+        else:
+            per_value = np.array([points_step(v) for v in values], dtype=float)
+        raw.cache[cache] = per_value[raw.codes(key)]
+    return raw.cache[cache]
 
 
 # --- checks ------------------------------------------------------------------------------------

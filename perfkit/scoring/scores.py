@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.core import gcpause
+from perfkit.data.contract import step_column
 from perfkit.data.dataset import Dataset
 from perfkit.rules.rulebook import Rulebook, load_rulebook
 from perfkit.scoring import findings, metrics
@@ -29,6 +30,7 @@ from perfkit.scoring.indicators import (
     scored_indicators,
     with_texts,
 )
+from perfkit.scoring.project_checks import count_project_checks, project_checks
 from perfkit.scoring.texts import READINGS, TEXTS, UNVERIFIABLE
 from perfkit.scoring.totals import (
     NO_BUDGET,
@@ -226,7 +228,7 @@ def _score_dataset(
         findings.count(p.indicators, p.rows, p.items, p.progress, p.book, w, p.sources)
         for p, w in zip(parts, part_warnings, strict=False)
     ]
-    counts.append(findings.count_project_checks(unit.rows, project_rows, unit.budget, book))
+    counts.append(count_project_checks(unit.rows, project_rows, unit.budget, book))
     n = pd.concat(counts).groupby(level=list(range(len(ENTITY)))).sum()
 
     def with_counts(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -248,7 +250,7 @@ def _score_dataset(
             findings.find(p.indicators, p.rows, p.items, p.progress, p.book, w, p.sources)
             for p, w in zip(parts, part_warnings, strict=False)
         ]
-        found.append(findings.project_checks(unit.rows, project_rows, unit.budget, book))
+        found.append(project_checks(unit.rows, project_rows, unit.budget, book))
         found = [f for f in found if len(f)]
         if not found:
             return pd.DataFrame(columns=findings.COLUMNS)
@@ -310,16 +312,22 @@ def _units(
 def printed_execution(budget: pd.DataFrame) -> pd.DataFrame:
     """Per scored table (year, unit_code, project_code), the 执行率 and execution 得分 printed on
     it (the 年度资金总额 row of its 自评表; issue 8 §3): the first value given on any of its budget
-    rows, NaN when none is.
+    rows, NaN when none is, with the precision it was printed at (issue 16 §10).
 
-    Columns: year, unit_code, project_code, reported_execution_rate, reported_execution_score.
+    Columns: year, unit_code, project_code, reported_execution_rate, reported_execution_score,
+    and ``_reported_execution_rate_step``, ``_reported_execution_score_step`` (NaN when not
+    known).
     """
     budget = _with_project(budget)
-    columns = {"reported_rate": "reported_execution_rate"}
-    keep = [c for c in ("reported_rate", "reported_execution_score") if c in budget]
+    names = {
+        "reported_rate": "reported_execution_rate",
+        "reported_execution_score": "reported_execution_score",
+    }
+    names |= {step_column(k): step_column(v) for k, v in names.items()}
+    keep = [c for c in names if c in budget]
     out = budget[[*ENTITY, *keep]].groupby(ENTITY, sort=False).first().reset_index()
-    out = out.rename(columns=columns)
-    for column in ("reported_execution_rate", "reported_execution_score"):
+    out = out.rename(columns=names)
+    for column in names.values():
         if column not in out:
             out[column] = np.nan
     return out
