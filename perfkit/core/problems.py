@@ -134,6 +134,8 @@ CODES: dict[str, str] = {
     "unknown_unit": "a number read with a unit no reader would recognise",
     "reported_score_range": "a 得分 outside 0–分值",
     "bare_magnitude": "an amount written with 万 (亿, 千) and no 元, read as 万元 (亿元, 千元)",
+    "execution_as_indicator": "a table that scores 预算执行率 as one of its indicators inside 100",
+    "execution_weight_differs": "a printed 预算执行率 分值 other than the rulebook's",
     "rate_without_percent": "a printed 执行率 without % under a header without %",
     "reported_execution_unreadable": "a printed 执行率 or 得分 that cannot be read",
     "formula_text": "a text cell a spreadsheet would take for a formula",

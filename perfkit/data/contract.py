@@ -162,6 +162,18 @@ BUDGET = Table(
             advisory=True,
             printed=True,
         ),
+        # the 分值 the unit printed for 预算执行率 (issue 16 §10): its own choice, reported
+        # when it differs from the rulebook's execution weight, never used for scoring
+        Column(
+            "reported_execution_weight",
+            "分值",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="分",
+            aliases=("执行率分值",),
+            advisory=True,
+        ),
     ),
 )
 

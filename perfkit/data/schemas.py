@@ -455,6 +455,10 @@ _REPORTED_MESSAGES = {
         "无法识别执行率，应为百分数（如 95.5%）；该值不参与评分，仅用于与计算结果核对，"
         "已按空白处理。"
     ),
+    ("reported_execution_weight", "reported_execution_unreadable"): (
+        "无法识别分值，应为不小于 0 的数字（如 10 或 10分）；该值不参与评分，仅作记录，"
+        "已按空白处理。"
+    ),
     ("reported_execution_score", "reported_execution_unreadable"): (
         "无法识别得分，应为不小于 0 的数字（如 9.5 或 9.5分）；该值不参与评分，仅用于与计算结果"
         "核对，已按空白处理。"
@@ -495,11 +499,11 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
                 )
             else:
                 message = _REPORTED_MESSAGES[(key, code)]
-            found.append((int(pos), key, _row_warning(raw, int(pos), key, message, code)))
+            found.append((int(pos), key, row_warning(raw, int(pos), key, message, code)))
     return found
 
 
-def _row_warning(raw: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
+def row_warning(raw: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
     """A warning about one cell of a budget or monthly row, with the row's 单位编码, 项目编码 and
     year, so that it becomes a finding of that unit-year (or project)."""
     unit = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
@@ -542,7 +546,7 @@ def bare_magnitudes(raw: RawTable) -> list[tuple[int, str, Problem]]:
                 f"{column.zh}只写了“{magnitude}”，未写“元”：按 {written}{magnitude}元 读取"
                 f"（金额中的“{magnitude}”即{magnitude}元）；请写明单位，如“{written}{magnitude}元”。"
             )
-            warning = _row_warning(raw, int(pos), column.key, message, "bare_magnitude")
+            warning = row_warning(raw, int(pos), column.key, message, "bare_magnitude")
             found.append((int(pos), column.key, warning))
     return found
 

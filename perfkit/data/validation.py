@@ -11,6 +11,9 @@ the checks across rows and tables that scoring relies on:
   (项目编码) are that project's 项目支出绩效自评表, the rows without one the unit's 部门整体 table;
 - 财预〔2020〕10号: a unit's indicator weights (分值) of one year add up to the rulebook's indicator
   total (90 by default), within 0.005;
+- a table that lists 预算执行率 among indicators adding up to 100 is read in its own structure
+  (issue 16 §10, :mod:`perfkit.rules.structure`), a warning; a 分值 printed for 预算执行率 other
+  than the rulebook's is the unit's choice, a warning;
 - 预算执行率 = Σ全年执行数 / Σ全年预算数 needs Σ全年预算数 > 0 for every unit and year;
 - a unit-year with indicators has budget rows, and one with budget rows has indicators;
 - 年度指标值 and 实际完成值 can be read (:func:`perfkit.rules.notation.parse`), a target and
@@ -41,7 +44,8 @@ from perfkit.data.references import (
     project_references,
     unit_references,
 )
-from perfkit.data.rows import fmt, group_ids, per_unit_year, projects_of, unit_rows
+from perfkit.data.rows import fmt, group_ids, per_unit_year, projects_of, unit_rows, warning
+from perfkit.rules import structure
 from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook
 
 
@@ -58,6 +62,7 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
     problems += unit_references(raw, known)
     problems += project_references(raw, known)
     problems += _weights(indicators, rulebook)
+    problems += _execution_weights(budget, rulebook)
     problems += _zero_budgets(budget)
     problems += _unit_years(budget, indicators, known)
     problems += targets_and_actuals(indicators, rulebook)
@@ -103,37 +108,47 @@ def _file_problems(t: RawTable, workbook: bool) -> list[Problem]:
 
 
 def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
-    """财预〔2020〕10号: the indicators of a unit share the rulebook's indicator total (90).
+    """财预〔2020〕10号: the indicators of a unit share the rulebook's indicator total (90; a
+    project's table the total of the rulebook's ``[project]`` section).
 
     Real tables often add up to 80 or 100 (domain.md §7): a warning, and scoring rescales the
-    sum of the indicator scores to the total (or keeps it, ``indicators.rescale = false``). Only
-    weights that add up to 0 cannot be scored at all.
+    sum of the indicator scores to the total (or keeps it, ``indicators.rescale = false``). A
+    table that lists 预算执行率 among indicators adding up to 100 scores execution as that
+    indicator (issue 16 §10, :mod:`perfkit.rules.structure`): read in its own structure and
+    flagged (``execution_as_indicator``) instead. Only weights that add up to 0 cannot be
+    scored at all.
     """
     if not t.has("year", "unit_code", "weight"):
         return []
     groups = per_unit_year(t, "weight")
-    expected = rulebook.indicator_total
-    off = groups[~groups["invalid"] & ((groups["total"] - expected).abs() > WEIGHT_TOLERANCE)]
+    structured = _execution_indicators(t, rulebook)
     problems = []
-    for g in off.itertuples():
-        zero = abs(g.total) < 1e-9
+    for g in groups.itertuples():
+        book = rulebook.for_projects() if g.project else rulebook
         whose = f"项目 {g.project} " if g.project else "该单位"
+        if g.Index in structured:
+            problems.append(_execution_as_indicator(t, structured[g.Index], g, whose, book))
+            continue
+        expected = book.indicator_total
+        if g.invalid or abs(g.total - expected) <= WEIGHT_TOLERANCE:
+            continue
+        zero = abs(g.total) < 1e-9
         who = whose if g.project else ""
         if zero:
             message = (
                 f"{g.year} 年度{whose}全部指标的分值合计为 0，无法计算指标得分；"
-                f"应按评分规则“{rulebook.title}”填写各指标的分值（合计 {fmt(expected)} 分）。"
+                f"应按评分规则“{book.title}”填写各指标的分值（合计 {fmt(expected)} 分）。"
             )
-        elif rulebook.rescale:
+        elif book.rescale:
             message = (
                 f"{g.year} 年度{who}全部指标的分值合计为 {fmt(g.total)} 分，与评分规则"
-                f"“{rulebook.title}”的指标总分 {fmt(expected)} 分不一致；各指标按所填分值计分，"
+                f"“{book.title}”的指标总分 {fmt(expected)} 分不一致；各指标按所填分值计分，"
                 f"指标得分合计按 {fmt(expected)} ÷ {fmt(g.total)} 折算后计入总分。"
             )
         else:
             message = (
                 f"{g.year} 年度{who}全部指标的分值合计为 {fmt(g.total)} 分，与评分规则"
-                f"“{rulebook.title}”的指标总分 {fmt(expected)} 分不一致；按评分规则不折算，"
+                f"“{book.title}”的指标总分 {fmt(expected)} 分不一致；按评分规则不折算，"
                 "指标得分按所填分值合计计入总分。"
             )
         problems.append(
@@ -151,6 +166,65 @@ def _weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
             )
         )
     return problems
+
+
+def _execution_indicators(t: RawTable, rulebook: Rulebook) -> dict[int, int]:
+    """Per table (the group number of :func:`perfkit.data.rows.per_unit_year`) that scores
+    预算执行率 as one of its indicators (:func:`perfkit.rules.structure.execution_indicators`,
+    a project's table under the ``[project]`` rulebook), the row position of that indicator."""
+    if not t.has("level3"):
+        return {}
+    pos, year, unit = unit_rows(t)
+    project = projects_of(t, pos)
+    group, _ = group_ids(year, unit, project)
+    weight = schemas.typed(t, "weight")[pos].copy()
+    weight[weight < 0] = np.nan
+    names = t.column("level3")[pos]
+    found = np.zeros(len(pos), dtype=bool)
+    for own, book in ((project == "", rulebook), (project != "", rulebook.for_projects())):
+        rows = np.flatnonzero(own)
+        found[rows] = structure.execution_indicators(group[rows], names[rows], weight[rows], book)
+    return {int(group[i]): int(pos[i]) for i in np.flatnonzero(found)}
+
+
+def _execution_as_indicator(
+    t: RawTable, pos: int, g: object, whose: str, book: Rulebook
+) -> Problem:
+    """The warning of a table read in its own structure (issue 16 §10): 预算执行率 scored as
+    its indicator at ``pos``, no execution points added, no rescaling."""
+    weight = fmt(schemas.typed(t, "weight")[pos])
+    message = (
+        f"{g.year} 年度{whose}的指标表将预算执行率列为绩效指标（分值 {weight} 分），各指标分值合计"
+        f" {fmt(g.total)} 分：按表内结构计分——该指标按预算执行率的计分规则以其分值 {weight} 分"
+        f"计分，不另计预算执行率的 {fmt(book.execution_weight)} 分，指标得分不折算。"
+    )
+    return warning(t, pos, "level3", message, "execution_as_indicator")
+
+
+def _execution_weights(t: RawTable, rulebook: Rulebook) -> list[Problem]:
+    """The 分值 a table printed for 预算执行率 (budget column 分值, issue 16 §10) is the unit's
+    own choice when it differs from the rulebook's execution weight (a table printing 9): a
+    warning naming it (``execution_weight_differs``); execution is scored on the rulebook's
+    weight (a project's table: its ``[project]`` section's)."""
+    if not t.has("reported_execution_weight"):
+        return []
+    printed = schemas.typed(t, "reported_execution_weight")
+    projects = projects_of(t, np.arange(len(t.rows)))
+    found = []
+    for own, book in ((projects == "", rulebook), (projects != "", rulebook.for_projects())):
+        differs = own & ~np.isnan(printed) & (np.abs(printed - book.execution_weight) > 1e-9)
+        for pos in np.flatnonzero(differs):
+            message = (
+                f"自评表中预算执行率的分值为 {fmt(printed[pos])} 分，与评分规则“{book.title}”的 "
+                f"{fmt(book.execution_weight)} 分不同，视为单位自行确定的分值；预算执行率得分按评分"
+                f"规则的 {fmt(book.execution_weight)} 分计算，单位所填分值仅作记录。"
+            )
+            found.append(
+                schemas.row_warning(
+                    t, int(pos), "reported_execution_weight", message, "execution_weight_differs"
+                )
+            )
+    return found
 
 
 def _zero_budgets(t: RawTable) -> list[Problem]:

@@ -157,6 +157,9 @@ class Rulebook:
     project_budget_tolerance: float = 0.01
     #: spending above the budget by more than this (万元) is a finding (``overspend``)
     overspend_tolerance: float = 0.0
+    #: 三级指标 names that are the 预算执行率 itself: a table that lists one of them among
+    #: indicators adding up to 100 scores execution as an indicator (rules/structure.py)
+    execution_indicator_names: tuple[str, ...] = ()
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
     #: the rulebook for projects' 项目支出绩效自评表 when the file has a ``[project]`` section
@@ -488,6 +491,7 @@ def _build(r: _Reader) -> Rulebook:
         name: r.get(dr, "direction", name, list, [])
         for name in ("cost_levels", "deadline_levels", "lower_better_names")
     }
+    execution_names = r.get(ex, "execution", "indicator_names", list, [])
     fields = {
         "name": str(d.get("name", Path(r.origin).stem)),
         "title": str(d.get("title", d.get("name", ""))),
@@ -512,6 +516,7 @@ def _build(r: _Reader) -> Rulebook:
         "deadline_per_month": r.get(ind, "indicators", "deadline_per_month", float, 0.25),
         "project_budget_tolerance": r.get(fnd, "findings", "project_budget_tolerance", float, 0.01),
         "overspend_tolerance": r.get(fnd, "findings", "overspend_tolerance", float, 0.0),
+        "execution_indicator_names": tuple(str(k) for k in execution_names or ()),
     }
     try:
         months = tuple(int(m) for m in fields["time_progress_months"])

@@ -237,7 +237,9 @@ def _missed(indicators: pd.DataFrame) -> np.ndarray:
     missed = ~indicators["met"].to_numpy(bool)
     rows = np.flatnonzero(missed)  # only these need a look at their rule
     rule = indicators["rule"].to_numpy(dtype=object)[rows]
-    missed[rows[(rule == "unverifiable_reported") | (rule == "unverifiable_zero")]] = False
+    unscored = (rule == "unverifiable_reported") | (rule == "unverifiable_zero")
+    # an execution indicator is scored by the execution rule: low_execution speaks for it
+    missed[rows[unscored | (rule == "execution_indicator")]] = False
     return missed
 
 

@@ -21,7 +21,7 @@ from perfkit.core import gcpause
 from perfkit.data.contract import step_column
 from perfkit.data.dataset import Dataset
 from perfkit.rules.rulebook import Rulebook, load_rulebook
-from perfkit.scoring import findings, metrics
+from perfkit.scoring import findings, metrics, structure
 from perfkit.scoring.cells import COMPARATORS, Context, plain, read_cell, unit_factor
 from perfkit.scoring.indicators import (
     RESULT_COLUMNS,
@@ -174,6 +174,8 @@ def _part(
     book: Rulebook,
 ) -> _Part:
     scored, texts = scored_indicators(indicators, book)
+    # a table that scores 预算执行率 as one of its indicators (issue 16 §10)
+    scored, texts, own_structure = structure.apply(scored, texts, budget, book)
     return _Part(
         book=book,
         budget=budget,
@@ -182,7 +184,7 @@ def _part(
         positions=positions,
         items=metrics.execution_by(budget, "item", keys=ENTITY),
         sources=metrics.execution_by(budget, "fund_source", keys=ENTITY),
-        rows=_units(ds, budget, scored, book),
+        rows=_units(ds, budget, scored, book, own_structure),
         progress=metrics.time_progress(monthly, budget),
     )
 
@@ -279,10 +281,15 @@ def _project_rows(ds: Dataset, rows: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _units(
-    ds: Dataset, budget: pd.DataFrame, indicators: pd.DataFrame, book: Rulebook
+    ds: Dataset,
+    budget: pd.DataFrame,
+    indicators: pd.DataFrame,
+    book: Rulebook,
+    own_structure: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per scored table: (year, unit_code, project_code), project_code "" for the unit's
-    部门整体 table."""
+    部门整体 table. The tables of ``own_structure`` score execution as one of their indicators
+    (:mod:`perfkit.scoring.structure`): no execution points beside it, the sum not rescaled."""
     sums = indicators.groupby(ENTITY)[["weight", "score"]].sum().reset_index()
     sums = sums.rename(columns={"weight": "indicator_weight", "score": "indicator_score"})
     # every table with budget rows or indicators, sorted by year, unit code and project code
@@ -290,17 +297,21 @@ def _units(
     for col in ("adjusted_budget", "executed", "indicator_weight"):
         out[col] = out[col].fillna(0.0)
     out = out.merge(printed_execution(budget), on=ENTITY, how="left")
-    score, text = indicator_totals(
-        out["indicator_score"].fillna(0.0).to_numpy(float),
-        out["indicator_weight"].to_numpy(float),
-        book,
-    )
+    sums = out["indicator_score"].fillna(0.0).to_numpy(float)
+    score, text = indicator_totals(sums, out["indicator_weight"].to_numpy(float), book)
     out["indicator_score"] = score
     out["indicator_rule_text"] = text
     out["execution_score"] = execution_score(out["execution_rate"], book)
     out["execution_rule_text"] = execution_texts(
         out["execution_rate"], out["execution_score"], book
     )
+    own = structure.structured(out, own_structure if own_structure is not None else out.iloc[:0])
+    if own.any():
+        out.loc[own, "indicator_score"] = book.total_rounding.apply(sums[own])
+        out.loc[own, "execution_score"] = 0.0
+        execution, indicator = structure.table_texts(out[own], own_structure, book)
+        out.loc[own, "execution_rule_text"] = execution
+        out.loc[own, "indicator_rule_text"] = indicator
     out["total"] = book.total_rounding.apply(out["execution_score"] + out["indicator_score"])
     out["grade"] = grade(out["total"], book)
     names = dict(zip(ds.units["unit_code"].tolist(), ds.units["unit_name"].tolist(), strict=False))
