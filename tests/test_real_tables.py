@@ -27,6 +27,7 @@ Round 2 (issue 16 §10):
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -326,3 +327,23 @@ def test_a_printed_execution_weight_is_reported_as_the_units_choice(tmp_path):
     )
     # scored as before: 10 × 95.8333% = 9.58
     assert scored_at(folder)["execution_score"] == 9.58
+
+
+def _text_of(html: str) -> str:
+    """What a reader sees of a block: the text without tags, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_appendix_of_a_table_in_its_own_structure_adds_up():
+    ds = perfkit.load(REAL / "hubei_execution_indicator")
+    detail = perfkit.unit_detail(ds, 2021, "HB02")
+    shown = _text_of(report.appendix_table(detail))
+    # the funding block: 分值 0 and 得分 0 (execution is the 20-point indicator), the total out
+    # of the table's own 100 points, and no word of a rescaling that did not happen
+    assert "年度资金总额 200.00 200.00 186.00 0 93.00% 0.00" in shown
+    assert "总分 100 98.60 自评等级：优" in shown
+    assert "折算" not in shown
+    # a table of 100 points without an execution indicator is rescaled, and says so
+    sichuan = perfkit.load(REAL / "sichuan_department")
+    shown = _text_of(report.appendix_table(perfkit.unit_detail(sichuan, 2023, "SC01")))
+    assert "（指标得分已按指标总分折算）" in shown and "总分 100 98.25" in shown

@@ -415,7 +415,7 @@ def score_parts(detail: UnitDetail) -> pd.DataFrame:
     head = pd.DataFrame(
         {
             "part": ["预算执行"],
-            "weight": [detail.rulebook.execution_weight],
+            "weight": [detail.summary.get("execution_weight", detail.rulebook.execution_weight)],
             "score": [float(detail.summary["execution_score"])],
         }
     )
@@ -434,7 +434,7 @@ def execution_view(detail: UnitDetail) -> dict[str, Any]:
     quarters = quarters.dropna(subset=["cumulative_rate"])
     return {
         **_figures(s, "adjusted_budget", "executed", "execution_rate"),
-        "weight": book.execution_weight,
+        "weight": s.get("execution_weight", book.execution_weight),
         "score": s["execution_score"],
         "rule_text": text(s.get("execution_rule_text", "")),
         "limit": book.low_execution * 100,
@@ -652,13 +652,16 @@ def appendix_body(
         }
         for cells, r in zip(level_cells(ind), ind.to_dict("records"), strict=True)
     ]
-    rescaled = bool(s.get("indicator_rule_text")) and book.rescale
-    # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so
+    was_rescaled = bool(s.get("indicator_rule_text")) and book.rescale
+    rescaled = bool(s.get("indicator_rescaled", was_rescaled))
+    # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so; a
+    # table scoring 预算执行率 as an indicator has no execution points beside it (issue 16 §10)
     indicator_weight = book.indicator_total if rescaled else float(s["indicator_weight"])
+    execution_weight = float(s.get("execution_weight", book.execution_weight))
     return {
         "funding": {
             "total": _figures(s, *_BUDGET),
-            "execution_weight": book.execution_weight,
+            "execution_weight": execution_weight,
             "execution_score": s["execution_score"],
             "groups": [
                 {"label": label, "rows": _budget_rows(detail, column)} for column, label in groups
@@ -666,7 +669,7 @@ def appendix_body(
         },
         "goals": goals_view(detail, "")["rows"],
         "rows": rows,
-        "total_weight": book.execution_weight + indicator_weight,
+        "total_weight": execution_weight + indicator_weight,
         "total": s["total"],
         "grade": text(s["grade"]),
         "rescaled": rescaled,

@@ -20,7 +20,7 @@ import pandas as pd
 from perfkit.core import gcpause
 from perfkit.data.contract import step_column
 from perfkit.data.dataset import Dataset
-from perfkit.rules.rulebook import Rulebook, load_rulebook
+from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook, load_rulebook
 from perfkit.scoring import findings, metrics, structure
 from perfkit.scoring.cells import COMPARATORS, Context, plain, read_cell, unit_factor
 from perfkit.scoring.indicators import (
@@ -53,9 +53,10 @@ ENTITY = metrics.ENTITY
 TOTAL_DECIMALS = 2
 UNIT_COLUMNS = [
     "year", "unit_code", "unit_name", "initial_budget", "adjusted_budget", "executed",
-    "execution_rate", "execution_score", "execution_rule_text", "reported_execution_rate",
-    "reported_execution_score", "indicator_weight",
-    "indicator_score", "indicator_rule_text", "total", "grade", "n_findings",
+    "execution_rate", "execution_weight", "execution_score", "execution_rule_text",
+    "reported_execution_rate", "reported_execution_score", "indicator_weight",
+    "indicator_score", "indicator_rule_text", "indicator_rescaled", "total", "grade",
+    "n_findings",
 ]  # fmt: skip
 #: one row per project (issue 11): the unit columns with the project's code and name
 PROJECT_COLUMNS = [*UNIT_COLUMNS[:3], "project_code", "project_name", *UNIT_COLUMNS[3:]]
@@ -298,7 +299,8 @@ def _units(
         out[col] = out[col].fillna(0.0)
     out = out.merge(printed_execution(budget), on=ENTITY, how="left")
     sums = out["indicator_score"].fillna(0.0).to_numpy(float)
-    score, text = indicator_totals(sums, out["indicator_weight"].to_numpy(float), book)
+    weights = out["indicator_weight"].to_numpy(float)
+    score, text = indicator_totals(sums, weights, book)
     out["indicator_score"] = score
     out["indicator_rule_text"] = text
     out["execution_score"] = execution_score(out["execution_rate"], book)
@@ -306,6 +308,11 @@ def _units(
         out["execution_rate"], out["execution_score"], book
     )
     own = structure.structured(out, own_structure if own_structure is not None else out.iloc[:0])
+    # the points execution was scored on, and whether the indicator sum was rescaled (the
+    # report's 附表 prints both): 0 and no for a table read in its own structure
+    out["execution_weight"] = np.where(own, 0.0, book.execution_weight)
+    off = (np.abs(weights - book.indicator_total) > WEIGHT_TOLERANCE) & (weights > 0)
+    out["indicator_rescaled"] = off & book.rescale & ~own
     if own.any():
         out.loc[own, "indicator_score"] = book.total_rounding.apply(sums[own])
         out.loc[own, "execution_score"] = 0.0
