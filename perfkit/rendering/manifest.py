@@ -167,7 +167,7 @@ class Manifest:
             self._journal = os.open(
                 self.out / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
             )
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
         os.write(self._journal, line.encode("utf-8"))
 
     # -- the end of a run
@@ -180,7 +180,8 @@ class Manifest:
             "reports": {k: asdict(e) for k, e in sorted(self.entries.items())},
         }
         atomic.write_text(
-            self.out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+            self.out / MANIFEST,
+            json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
         )
         self.close()
         with contextlib.suppress(FileNotFoundError):

@@ -648,7 +648,7 @@ class _Context:
             job.title,
             self.data_fingerprint(job),
             hashlib.sha256(job.notebook_text.encode()).hexdigest(),
-            json.dumps(job.status, ensure_ascii=False, sort_keys=True),
+            json.dumps(job.status, ensure_ascii=False, sort_keys=True, allow_nan=False),
         ):
             h.update(f"\x1e{part}".encode())
         return h.hexdigest()
@@ -971,7 +971,9 @@ def _write_status_file(job: Job) -> None:
     if path is None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(path, json.dumps(job.status, ensure_ascii=False, indent=2) + "\n")
+    atomic.write_text(
+        path, json.dumps(job.status, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def _print(state: _State, html: str) -> tuple[bytes | None, str]:
 def _status_file(state: _State, job: Job) -> Path:
     """The job's status entries as the status file its notebook reads (in the scratch folder)."""
     path = state.scratch / "status.json"
-    path.write_text(json.dumps(job.status, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(job.status, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     return path
 
 
