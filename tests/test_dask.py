@@ -187,7 +187,7 @@ def _assert_whole(out: Path) -> None:
     for name, html in _pages(out).items():
         assert html.rstrip().endswith("</html>"), f"{name} is truncated"
         assert htmlexport.assert_self_contained(html) == [], name
-    for nb in (out / YEAR / "notebooks").rglob("[!.]*.ipynb"):
+    for nb in (out / "_internal" / YEAR).rglob("[!.]*.ipynb"):
         nbformat.read(nb, as_version=4)
     assert not [p for p in out.rglob("*") if ".perfkit-tmp" in p.name]
 
@@ -314,21 +314,26 @@ def test_failing_report_and_dying_worker_fail_alone(cluster: Cluster, tmp_path: 
     assert run.returncode == 1, f"{run.stdout}\n{run.stderr}\n{cluster.log()}"
     assert "Traceback" not in run.stderr
     assert "2022年度：共 3 个单位，成功 1 份，失败 2 份。" in run.stdout
-    assert "SZ002 苏州市公共阅读服务中心：ValueError: 测试用错误：<b>预算数据" in run.stdout
+    assert (
+        "SZ002 苏州市公共阅读服务中心：生成笔记本的第 2 个代码单元时出错：测试用错误：<b>预算"
+        in run.stdout
+    )
+    assert "ValueError" not in run.stdout
     assert f"SZ003 苏州市卫生监测评价中心：{executors.KILLED}" in run.stdout
     # SZ003 ran on two workers, each killed by it
     assert len({p["worker"] for p in _probes(probes)["SZ003"]}) == 2
     year = out / YEAR
     failed = (year / "SZ002.html").read_text(encoding="utf-8")
     assert "本报告未能生成" in failed
-    assert "ValueError: 测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in failed
-    audit = nbformat.read(year / "notebooks" / "SZ002.ipynb", as_version=4)
+    assert "测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in failed and "ValueError" not in failed
+    records = out / "_internal" / YEAR
+    audit = nbformat.read(records / "SZ002.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in audit.cells for o in c.get("outputs", []))
     lost = (year / "SZ003.html").read_text(encoding="utf-8")
     assert "本报告未能生成" in lost and "多次意外退出" in lost
-    assert not (year / "notebooks" / "SZ003.ipynb").exists()
+    assert not (records / "SZ003.ipynb").exists()
     assert "苏州市智慧审判保障中心" in (year / "SZ001.html").read_text(encoding="utf-8")
-    status = json.loads((year / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((records / "status.json").read_text(encoding="utf-8"))
     assert [(s["unit_code"], s["status"]) for s in status] == [
         ("SZ001", "ok"), ("SZ002", "failed"), ("SZ003", "failed"),
     ]  # fmt: skip

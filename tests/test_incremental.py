@@ -8,6 +8,7 @@ manifest is folded at the end of a run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -81,7 +82,9 @@ def test_first_run_renders_everything_and_folds_the_manifest(first):
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(manifest["reports"]) == ["2022/SZ002", "2022/SZ004", "2022/index"]
     entry = manifest["reports"]["2022/SZ002"]
-    assert entry["files"] == ["2022/SZ002.html", "2022/notebooks/SZ002.ipynb"]
+    assert entry["files"] == ["2022/SZ002.html", "_internal/2022/SZ002.ipynb"]
+    for rel in entry["files"]:  # each file with the digest of what was written
+        assert entry["digests"][rel] == hashlib.sha256((out / rel).read_bytes()).hexdigest()
     assert len(entry["fingerprint"]) == 64 and entry["status"] == "ok"
     assert not (out / JOURNAL).exists()
     assert "本次生成 3 份（报告与汇总页），未变化而跳过 0 份，删除 0 份" in result.summary()
@@ -129,12 +132,12 @@ def test_the_sequence_of_runs(first, data):
     gone = render(data, out=out, units=["SZ004"], jobs=2, progress=False, level="unit")
     assert gone.exit_code == 0
     assert gone.removed_reports == ["2022/SZ002"]
-    assert sorted(gone.removed) == ["2022/SZ002.html", "2022/notebooks/SZ002.ipynb"]
+    assert sorted(gone.removed) == ["2022/SZ002.html", "_internal/2022/SZ002.ipynb"]
     assert not (year / "SZ002.html").exists()
-    assert not (year / "notebooks" / "SZ002.ipynb").exists()
+    assert not (out / "_internal" / "2022" / "SZ002.ipynb").exists()
     assert user_file.read_text(encoding="utf-8") == "分析人员自己的文件"
     assert user_page.read_text(encoding="utf-8") == "<html>不是 perfkit 写的</html>"
-    assert "删除 1 份（单位或项目已不在数据中）" in gone.summary()
+    assert "删除 1 份（单位或项目已不在数据中，共删除 2 个文件）" in gone.summary()
     assert "已删除：2022/SZ002" in gone.summary()
     # the index lists what is in the data now: it was rendered again, without SZ002
     assert "2022/index" in _rendered(gone)

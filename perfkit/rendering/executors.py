@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from perfkit.core.problems import UsageError
-from perfkit.rendering import worker
+from perfkit.rendering import failures, worker
 from perfkit.rendering.jobs import Built, Job
 
 #: the message of a report whose worker died (killed, out of memory) and was not retried
@@ -151,7 +151,10 @@ KILLED = (
     "本报告未能生成。"
 )
 #: the message of a report whose Dask task was cancelled (the scheduler restarted or went away)
-CANCELLED = "Dask 任务被取消（调度器重启或与调度器的连接中断），本报告未能生成。"
+CANCELLED = (
+    "Dask 任务被取消（调度器重启或与调度器的连接中断），本报告未能生成。"
+    "请在集群恢复后重新运行：只会重新生成未完成的报告。"
+)
 #: seconds to wait for a scheduler to answer, and for a cluster to have a worker
 CONNECT_TIMEOUT = 10
 WORKERS_TIMEOUT = 30
@@ -399,8 +402,9 @@ def _built(remote: Any) -> Built:
         return Built("failed", KILLED)
     except (CancelledError, asyncio.CancelledError):
         return Built("failed", CANCELLED)
-    except BaseException as err:
-        return Built("failed", f"{type(err).__name__}: {err}")
+    except BaseException as err:  # a bug, or a connection lost in a way Dask did not name
+        failure = failures.internal_error(err)
+        return Built("failed", failure.message, detail=failure.detail)
 
 
 def _task_key(job: Job) -> str:
