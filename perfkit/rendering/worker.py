@@ -243,7 +243,7 @@ def _build(job: Job, done: Any) -> Built:
         parameters["status"] = str(_status_file(state, job))
     executed, notebook, failure = _execute(state, job, nb_in, parameters)
     if executed is None or failure is not None:
-        failure = failure or Failure("笔记本未能执行完成（原因不明），本报告未能生成。")
+        failure = failure or Failure("笔记本未能执行完成，原因不明。")
         return done("failed", failure.message, notebook=notebook, detail=failure.detail)
     try:
         name = job.project or job.code
@@ -342,6 +342,12 @@ def _execute(
             json.loads(read or "")
         text = read
     out.unlink(missing_ok=True)
+    partial = getattr(stopped, "perfkit_notebook", None)  # as far as it ran (warm engine)
+    if text is None and partial is not None:
+        import nbformat
+
+        with contextlib.suppress(Exception):
+            text = nbformat.writes(partial)
     where = failures.failed_cell(text)
     if raised is not None:
         failure = failures.cell_error(where, raised.ename, raised.evalue, raised.traceback)
