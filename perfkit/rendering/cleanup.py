@@ -100,11 +100,10 @@ def migrate(out: Path, manifest: Manifest, result: RenderResult) -> None:
                 files.append(rel)
         if moved:
             manifest.written(key, dataclasses.replace(entry, files=sorted(files), digests=digests))
-    left = sorted(
-        layout.rel(out, p)
-        for p in out.glob(f"*/{layout.OLD_NOTEBOOKS}")
-        if p.parent.name.isdigit() and (p.is_dir() or p.is_symlink())
-    )
+    old = [p for p in out.glob(f"*/{layout.OLD_NOTEBOOKS}") if p.parent.name.isdigit()]
+    for folder in old:
+        _remove_empty_folders(folder)
+    left = sorted(layout.rel(out, p) for p in old if p.is_dir() or p.is_symlink())
     if left:
         result.notices.append(
             f"{'、'.join(f'{f}/' for f in left)} 是旧版 perfkit 放在年度文件夹中的执行记录文件夹，"
@@ -112,6 +111,18 @@ def migrate(out: Path, manifest: Manifest, result: RenderResult) -> None:
             f"这个文件夹含有本机路径，不要公开：请核对后把它移出年度文件夹（新的执行记录在 "
             f"{layout.INTERNAL}/ 中）。"
         )
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove ``folder`` and the folders in it that hold no file (never a symbolic link)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()),
+                      key=lambda p: len(p.parts), reverse=True):  # fmt: skip
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _new_place(rel: str) -> str | None:

@@ -120,7 +120,7 @@ def cell_error(
     if ename in PERFKIT_ERRORS or for_people(evalue):
         return Failure(f"生成{what}时出错：{_clip(evalue)}", detail)
     return Failure(
-        f"生成{what}时出现程序内部错误，本报告未能生成。可能是数据中有 perfkit 未能处理的内容："
+        f"生成{what}时出现程序内部错误。可能是数据中有 perfkit 未能处理的内容："
         f"请先运行 perfkit validate 检查数据；数据无误时，{ADVICE}",
         detail,
     )
@@ -135,22 +135,21 @@ def kernel_error(err: BaseException, where: tuple[str, int] | None, timeout: int
     if name == "DeadKernelError":
         return Failure(
             f"运行报告的 Python 内核在生成{what}时意外退出（可能是内存不足或被终止），"
-            "本报告未能生成。请重新运行；仍然失败时，请检查本机内存。",
+            "请重新运行；仍然失败时，请检查本机内存。",
             detail,
         )
     if name in ("CellTimeoutError", "TimeoutError"):
         return Failure(
-            f"生成{what}超过 {timeout // 60} 分钟仍未完成，已停止，本报告未能生成"
-            "（可能是数据量过大或程序卡住）。",
+            f"生成{what}超过 {timeout // 60} 分钟仍未完成，已停止（可能是数据量过大或程序卡住）。",
             detail,
         )
     if where is None:
         return Failure(
-            "无法启动运行报告的 Python 内核，本报告未能生成。请确认 perfkit 安装完整"
+            "无法启动运行报告的 Python 内核。请确认 perfkit 安装完整"
             f"（Jupyter 的 python3 内核可用）；{ADVICE}",
             detail,
         )
-    return Failure(f"生成{what}时运行中断，本报告未能生成。{ADVICE}", detail)
+    return Failure(f"生成{what}时运行中断。{ADVICE}", detail)
 
 
 def export_error(err: BaseException) -> Failure:
@@ -158,18 +157,18 @@ def export_error(err: BaseException) -> Failure:
     if isinstance(err, ImportError | FileNotFoundError) and "noto" in str(err).lower():
         return Failure(
             "找不到嵌入报告的中文字体（Noto Sans CJK SC，随 perfkit 安装的 noto-cjk-sans-otc），"
-            "本报告未能导出为 HTML 页面。请重新安装 perfkit。",
+            "报告未能导出为 HTML 页面。请重新安装 perfkit。",
             technical(err),
         )
     return Failure(
-        f"报告已计算完成，但导出为 HTML 页面时出现程序内部错误，本报告未能生成。{ADVICE}",
+        f"报告已计算完成，但导出为 HTML 页面时出现程序内部错误。{ADVICE}",
         technical(err),
     )
 
 
 def internal_error(err: BaseException) -> Failure:
     """An error of perfkit's own code around the notebook (the worker, the client)."""
-    return Failure(f"生成本报告时出现程序内部错误，本报告未能生成。{ADVICE}", technical(err))
+    return Failure(f"生成本报告时出现程序内部错误。{ADVICE}", technical(err))
 
 
 def redact(text: str, roots: list[str] | tuple[str, ...] = ()) -> str:

@@ -32,8 +32,8 @@ from perfkit.rendering.runlog import RunLog
 from perfkit.rendering.worker import code_problem
 
 #: added to the reason of a report that failed while an earlier page of it is kept
-KEPT = "本次未能重新生成，已保留上次生成的报告（内容为上次生成时的数据）。"
-UNKNOWN = "本报告未能生成（原因不明）。"
+KEPT = "已保留上次生成的报告（内容为上次生成时的数据）。"
+UNKNOWN = "原因不明。"
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Writer:
                 return self._failed(job, built)
             return self._written(job, built)
         except OSError as err:  # a full disk, a folder it may not write: this report fails
-            message = f"无法写入本报告的文件（{crashlog.os_reason(err)}），本报告未能生成。"
+            message = f"无法写入本报告的文件（{crashlog.os_reason(err)}）。"
             self._log(job, message, crashlog.technical(err))
             return self._result(job, "failed", message, seconds=built.seconds)
 
