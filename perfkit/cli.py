@@ -60,7 +60,7 @@ class _Group(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
-        command = [*ctx._protected_args, *ctx.args][:2]
+        command = [*getattr(ctx, "_protected_args", []), *ctx.args][:2]
         try:
             return super().invoke(ctx)
         except InvalidInput as err:  # bad data, a bad rulebook: every problem, listed

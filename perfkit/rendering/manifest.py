@@ -223,6 +223,8 @@ class Manifest:
         for e in self.entries.values():
             unsafe |= {f for f in e.files if not safe(f)}
             e.files = [f for f in e.files if safe(f)]
+            e.digests = {f: d for f, d in e.digests.items() if f in e.files}
+            e.pending = {f: d for f, d in e.pending.items() if f in e.files}
         if unsafe:
             shown = "、".join(sorted(unsafe)[:10]) + (
                 f" 等 {len(unsafe)} 个" if len(unsafe) > 10 else ""

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from perfkit.core import crashlog
-from perfkit.core.problems import UsageError
+from perfkit.core.problems import PerfkitError, UsageError
 from perfkit.rendering import cleanup, executors, worker
 from perfkit.rendering import pdf as pdfprint
 from perfkit.rendering.context import Context, environment
@@ -183,9 +183,10 @@ def render(
             run(writer, unit_jobs, project_jobs, finals, jobs, dask, progress)
             finished = True
         except Exception as err:
-            with_log = log.crash(err)
-            if with_log is not None:
-                crashlog.remember(err, with_log)
+            if not isinstance(err, PerfkitError):  # not the user's: keep the traceback
+                with_log = log.crash(err)
+                if with_log is not None:
+                    crashlog.remember(err, with_log)
             raise
         finally:
             # folded even when interrupted (the journal alone would do: it is read next time)
