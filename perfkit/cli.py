@@ -14,6 +14,7 @@ import sys
 import click
 
 from perfkit.core.problems import InvalidInput, PerfkitError, UsageError
+from perfkit.core.text import for_terminal
 
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
 #: the command stopped on an error that is neither the input's nor the usage's (issue 16 §2)
@@ -64,10 +65,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidInput as err:  # bad data, a bad rulebook: every problem, listed
-            click.echo(err.report(), err=True)
+            click.echo(for_terminal(err.report()), err=True)
             ctx.exit(EXIT_INVALID)
         except PerfkitError as err:  # bad usage, a locked output folder …
-            click.echo(f"错误：{err}", err=True)
+            click.echo(for_terminal(f"错误：{err}"), err=True)
             ctx.exit(EXIT_INVALID)
         except KeyboardInterrupt:  # Ctrl-C: before click's own "Aborted!" (exit code 1)
             click.echo("\n已中断。", err=True)
@@ -75,7 +76,7 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # click's own: usage errors (exit code 2), ctx.exit
         except Exception as err:  # anything else: a sentence here, the traceback in a log
-            click.echo(unexpected(command, err), err=True)
+            click.echo(for_terminal(unexpected(command, err)), err=True)
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -177,15 +178,14 @@ def validate(data: str, rules: str | None, fmt: str) -> None:
     n_units = len(ds.units)
     click.echo(f"数据有效：{n_units} 个单位，年度 {'、'.join(map(str, ds.years)) or '无'}。")
     if ds.warnings:
-        click.echo(report(ds.warnings))
+        click.echo(for_terminal(report(ds.warnings)))
 
 
 def _validate_json(data: str, rules: str | None) -> None:
     """Every problem (a rulebook's too) as a JSON object with the keys of
     :data:`perfkit.core.problems.JSON_KEYS`; exit 2 when any is an error."""
-    import json
-
     from perfkit.core.problems import as_json
+    from perfkit.core.text import json_text
     from perfkit.data.loading import load
 
     try:
@@ -193,7 +193,7 @@ def _validate_json(data: str, rules: str | None) -> None:
     except InvalidInput as err:
         problems = err.problems
     out = [as_json(p) for p in problems]
-    click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    click.echo(json_text(out, indent=1))
     if any(not p.is_warning for p in problems):
         raise SystemExit(EXIT_INVALID)
 
@@ -243,7 +243,8 @@ def score(
         )
     scores = score_dataset(ds, rulebook, years=[year] if year else None, units=list(units) or None)
     out = {"table": results.to_table, "json": results.to_json, "csv": results.to_csv}[fmt]
-    click.echo(out(scores, level))
+    text = out(scores, level)
+    click.echo(for_terminal(text) if fmt == "table" else text)
 
 
 @cli.command("demo-data")
@@ -281,7 +282,7 @@ def demo_data(out: str, n_units: int, seed: int, indicators: int, year: int, pro
         projects_per_unit=projects,
     )
     more = f"，每个单位 {projects} 个项目" if projects else ""
-    click.echo(f"已生成 {n_units} 个单位的虚构数据{more}：{out}")
+    click.echo(for_terminal(f"已生成 {n_units} 个单位的虚构数据{more}：{out}"))
 
 
 @cli.command()
@@ -376,7 +377,7 @@ def render(
         force=force,
         dask=dask,
     )
-    click.echo(result.summary())
+    click.echo(for_terminal(result.summary()))
     ctx.exit(result.exit_code)
 
 

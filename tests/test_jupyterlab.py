@@ -11,7 +11,8 @@ is opened in a browser that sees **no Chinese system font** (the fontconfig of
   Light and Dark themes (each block is a sheet of paper in any theme);
 - the title is drawn in the embedded Noto Sans CJK SC (CDP ``CSS.getPlatformFontsForNode``);
 - nothing is requested outside 127.0.0.1;
-- saving leaves the notebook on disk as it was (perfkit's pre-save hook).
+- saving leaves the notebook on disk as it was (perfkit's pre-save hook), and the server's log
+  says so in Chinese.
 
 Screenshots of both themes are kept in the test's temporary folder, and copied to
 ``$PERFKIT_SHOTS`` when set.
@@ -288,3 +289,9 @@ def test_saving_leaves_the_notebook_file_as_it_was(notebook_page):
         if "jp-mod-dirty" not in current:
             break
     assert path.read_bytes() == before
+    # the user is told, in the server's log, that the save left the outputs out (issue 16 §9)
+    log = (work / "server.log").read_text(encoding="utf-8")
+    assert (
+        "notebooks/unit_report.ipynb 是 perfkit 自带的笔记本：保存时只保存代码，不保存运行结果"
+        in log
+    )

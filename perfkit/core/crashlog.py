@@ -9,7 +9,8 @@ render writes its log into the output folder's operator folder
 
 A log file is appended to with one ``write`` per record on a file opened for appending, like the
 render journal: a process killed half-way leaves a log whose every complete record is true. Any
-text can be logged (unencodable characters are escaped), so a log is always valid UTF-8.
+text can be logged: control and forbidden characters are written as escapes
+(:func:`perfkit.core.text.shown`), so a log is always valid UTF-8 and safe to read in a terminal.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
+
+from perfkit.core.text import shown
 
 #: where command logs go (absolute path): overrides the default folder
 ENV_VAR = "PERFKIT_LOG_DIR"
@@ -67,11 +70,13 @@ def new_path(folder: Path, prefix: str) -> Path:
 
 
 def append(path: Path, text: str) -> None:
-    """Append ``text`` to the log at ``path`` in one write (creating it and its folder)."""
+    """Append ``text`` to the log at ``path`` in one write (creating it and its folder); every
+    control or forbidden character but the line breaks is written as its escape (a log holds
+    what a user typed, and is read in a terminal)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
-        os.write(fd, text.encode("utf-8", "backslashreplace"))
+        os.write(fd, "\n".join(shown(line) for line in text.split("\n")).encode("utf-8"))
     finally:
         os.close(fd)
 

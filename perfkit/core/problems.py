@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from perfkit.core.text import shown
+
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
 WARNING: Severity = "warning"
@@ -51,28 +53,36 @@ class Problem:
         return self.severity == WARNING
 
     def __str__(self) -> str:
-        where = [self.file]
+        """The problem as one line of a listing; every text from the user is quoted with
+        :func:`perfkit.core.text.shown` (control characters as escapes such as ``\\x01``)."""
+        file = shown(self.file)
+        where = [file]
         if self.cell:
-            where[0] = f"{self.file} {self.cell}"
+            where[0] = f"{file} {shown(self.cell)}"
         else:
             if self.row is not None:
                 where.append(f"第{self.row}行")
             if self.column:
                 # a rulebook's problems name a key of its TOML file, not a column
                 label = "键" if self.code.startswith("rulebook_") else "列"
-                where.append(f"{label}「{self.column}」")
-        who = []
-        if self.unit_code:
-            who.append(f"单位编码 {self.unit_code}")
-        if self.project_code:
-            who.append(f"项目编码 {self.project_code}")
-        if self.level3:
-            who.append(f"三级指标「{self.level3}」")
+                where.append(f"{label}「{shown(self.column)}」")
         head = "，".join(where)
-        if who:
-            head += f"（{'，'.join(who)}）"
-        value = f"值“{self.value}”：" if self.value is not None else ""
-        return f"{head}：{value}{self.message}"
+        if who := _who(self.unit_code, self.project_code, self.level3):
+            head += f"（{who}）"
+        value = f"值“{shown(self.value)}”：" if self.value is not None else ""
+        return f"{head}：{value}{shown(self.message)}"
+
+
+def _who(unit_code: str | None, project_code: str | None, level3: str | None) -> str:
+    """ "单位编码 X，项目编码 Y，三级指标「Z」" for the parts known, quoted with ``shown``."""
+    who = []
+    if unit_code:
+        who.append(f"单位编码 {shown(unit_code)}")
+    if project_code:
+        who.append(f"项目编码 {shown(project_code)}")
+    if level3:
+        who.append(f"三级指标「{shown(level3)}」")
+    return "，".join(who)
 
 
 #: every problem code perfkit gives, with what it means (docs/data-contract.md §9 lists them in
@@ -84,6 +94,7 @@ CODES: dict[str, str] = {
     "duplicate_file": "two files hold the same table (budget.csv and 预算执行.csv)",
     "duplicate_sheet": "two sheets hold the same table",
     "unreadable_file": "a file or sheet that cannot be read (encoding, damaged workbook)",
+    "workbook_too_large": "a workbook that would decompress beyond perfkit's limits (zip bomb)",
     "unsupported_format": "a .xls, .et or .ods file",
     "empty_file": "a file or sheet without any content",
     "empty_table": "a required table with a header and no rows",
@@ -135,6 +146,7 @@ CODES: dict[str, str] = {
     "rate_without_percent": "a printed 执行率 without % under a header without %",
     "reported_execution_unreadable": "a printed 执行率 or 得分 that cannot be read",
     "formula_text": "a text cell a spreadsheet would take for a formula",
+    "forbidden_characters": "text with control characters or non-characters, removed on reading",
     # forms (perfkit forms collect)
     "form_unreadable": "a form that cannot be opened",
     "form_not_found": "a workbook without a 自评表 sheet",
@@ -207,27 +219,25 @@ class _Run:
         p = self.first
         if len(self.rows) == 1:
             return str(p)
-        where = [p.file, f"第{self.rows[0]}–{self.rows[-1]}行"]
+        where = [shown(p.file), f"第{self.rows[0]}–{self.rows[-1]}行"]
         if p.column:
-            where.append(f"列「{p.column}」")
-        who = []
-        if len(self.units) == 1 and p.unit_code:
-            who.append(f"单位编码 {p.unit_code}")
-        if len(self.projects) == 1 and p.project_code:
-            who.append(f"项目编码 {p.project_code}")
-        if len(self.level3s) == 1 and p.level3:
-            who.append(f"三级指标「{p.level3}」")
-        head = "，".join(where) + (f"（{'，'.join(who)}）" if who else "")
-        distinct = [v for v in dict.fromkeys(self.values) if v is not None]
+            where.append(f"列「{shown(p.column)}」")
+        who = _who(
+            p.unit_code if len(self.units) == 1 else None,
+            p.project_code if len(self.projects) == 1 else None,
+            p.level3 if len(self.level3s) == 1 else None,
+        )
+        head = "，".join(where) + (f"（{who}）" if who else "")
+        distinct = [shown(v) for v in dict.fromkeys(self.values) if v is not None]
         if not distinct:
             value = ""
         elif len(distinct) == 1:
             value = f"值“{distinct[0]}”：" if len(self.values) == 1 else f"值均为“{distinct[0]}”："
         else:
-            shown = "、".join(f"“{v}”" for v in distinct[:QUOTED_VALUES])
+            quoted = "、".join(f"“{v}”" for v in distinct[:QUOTED_VALUES])
             more = f"等 {len(self.values)} 个" if len(distinct) > QUOTED_VALUES else ""
-            value = f"值{shown}{more}："
-        return f"{head}：{value}{p.message}"
+            value = f"值{quoted}{more}："
+        return f"{head}：{value}{shown(p.message)}"
 
 
 def _runs(problems: list[Problem]) -> list[_Run]:

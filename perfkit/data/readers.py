@@ -31,7 +31,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from perfkit.core import ziplimits
 from perfkit.core.problems import Problem, UsageError
+from perfkit.core.text import clean, from_cell, has_forbidden
 from perfkit.data.contract import (
     AMOUNT_UNITS,
     NARRATIVE_DIR,
@@ -44,7 +46,12 @@ from perfkit.data.contract import (
     Table,
 )
 from perfkit.data.narratives import parse_narrative
-from perfkit.data.textcells import unescape_csv_cell
+from perfkit.data.textcells import (
+    forbidden_problem,
+    forbidden_problems,
+    strip_forbidden,
+    unescape_csv_cell,
+)
 
 #: stripped from every header and value: ASCII white space, no-break space, full-width space, BOM
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
@@ -289,6 +296,11 @@ def _grid(cells: list[list[str]]) -> pd.DataFrame:
 def _read_workbook(path: Path) -> RawDataset:
     from openpyxl import load_workbook
 
+    if (too_large := ziplimits.check(path, ziplimits.DATASET)) is not None:
+        raw = RawDataset(path, {})
+        raw.problems.append(Problem(path.name, too_large, code="workbook_too_large"))
+        raw.tables = {t.name: _absent(t, path.name, "unreadable") for t in TABLES}
+        return raw
     data = path.read_bytes()
     raw = RawDataset(path, {}, fingerprint=fingerprint({path.name: data}))
     try:
@@ -368,7 +380,7 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
     if isinstance(value, date | time):
         return value.isoformat()
-    return str(value)
+    return from_cell(str(value))  # Excel's "_x0001_" is the character U+0001
 
 
 def _sheet_grid(ws: Any) -> pd.DataFrame:
@@ -406,6 +418,9 @@ def _sheet_metadata(ws: Any, file: str, problems: list[Problem]) -> tuple[bool, 
             fictional = bool(flag)
         elif key in ("name", "名称"):
             name = cell_text(value).strip(WHITESPACE)
+            if has_forbidden(name):
+                problems.append(forbidden_problem(file, name, cell=f"B{row}"))
+                name = clean(name).strip(WHITESPACE)
     return fictional, name
 
 
@@ -439,7 +454,11 @@ def _folder_metadata(data: bytes, problems: list[Problem]) -> tuple[bool, str]:
             )
         )
         fictional = False
-    return fictional, str(meta.get("name", ""))
+    name = str(meta.get("name", ""))
+    if has_forbidden(name):
+        problems.append(forbidden_problem(METADATA_FILE, name, column="name"))
+        name = clean(name)
+    return fictional, name
 
 
 # --- from a grid of cells to a table -------------------------------------------------------
@@ -512,6 +531,9 @@ def _from_grid(
     columns = [_stripped(grid[c]) for c in grid.columns]
     if csv_cells:
         columns = [_unescaped(codes, values) for codes, values in columns]
+    # the text policy (perfkit.core.text): forbidden characters out, each cell that had one kept
+    policed = [strip_forbidden(codes, values, WHITESPACE) for codes, values in columns]
+    columns = [(codes, values) for codes, values, _ in policed]
     blanks = [int(np.flatnonzero(values == "")[0]) for _, values in columns]
     filled = np.zeros(len(grid), dtype=bool)
     for (codes, _), blank in zip(columns, blanks, strict=True):
@@ -561,6 +583,9 @@ def _from_grid(
     missing = tuple(c.key for c in table.columns if c.required and c.key not in found)
     status: Status = "ok" if len(positions) else "header_only"
     raw = RawTable(table, file, frame, positions + 1, headers, missing, status, header + 1, units)
+    dirty = {key: d for key, j in found.items() if (d := policed[j][2]) is not None}
+    if dirty:
+        problems += forbidden_problems(raw, dirty, header)
     return raw, problems
 
 
@@ -659,6 +684,8 @@ def _read_narrative_files(
                 )
             )
             continue
+        if has_forbidden(text):
+            text = _police_narrative(rel, text, parts, problems)
         if len(parts) == 3:  # a project's: <年度>/<单位编码>/<项目编码>.md
             narrative = RawNarrative(rel, parts[0], parts[1], parse_narrative(text))
             narrative.project_code = path.stem
@@ -666,6 +693,20 @@ def _read_narrative_files(
             narrative = RawNarrative(rel, parts[0], path.stem, parse_narrative(text))
         narratives.append(narrative)
     return narratives
+
+
+def _police_narrative(rel: str, text: str, parts: tuple[str, ...], problems: list[Problem]) -> str:
+    """A narrative file's text without the text policy's characters; a warning quoting the
+    first line that held one."""
+    lines = enumerate(text.split("\n"), start=1)
+    line, original = next((i, t.rstrip("\r")) for i, t in lines if has_forbidden(t))
+    year = int(parts[0]) if parts[0].isdigit() and len(parts[0]) == 4 else None
+    project = Path(parts[2]).stem if len(parts) == 3 else None
+    unit = parts[1] if len(parts) == 3 else Path(parts[1]).stem
+    problems.append(
+        forbidden_problem(rel, original, row=line, unit_code=unit, project_code=project, year=year)
+    )
+    return clean(text)
 
 
 def _narratives_from_sheet(raw: RawTable, problems: list[Problem]) -> list[RawNarrative]:

@@ -1,4 +1,13 @@
-"""Text cells that look like spreadsheet formulas (CSV injection): detect, escape, unescape.
+"""Text cells as perfkit takes them: characters it does not keep, and text that looks like a
+spreadsheet formula (CSV injection).
+
+**Characters perfkit does not keep** (:mod:`perfkit.core.text`, the policy): the readers take
+them out of every cell on reading (:func:`strip_forbidden`) and each cell that had one becomes a
+warning (code ``forbidden_characters``, :func:`forbidden_problems`; a narrative's or a dataset
+name's: :func:`forbidden_problem`) that quotes the value as it was, escaped (``"名称\\x01"``).
+CSV files perfkit writes hold none of them (:func:`escape_frame`).
+
+**Formulas**: detect, escape, unescape.
 
 A spreadsheet evaluates a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and some strip a
 leading tab or carriage return first), so a unit name such as ``=HYPERLINK("http://x","点击")``
@@ -29,11 +38,13 @@ So ``=SUM(A1)``, ``=1+1``, ``@cmd``, ``-项目说明`` and ``+86 512 6522`` are 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from perfkit.core.problems import WARNING, Problem
+from perfkit.core.text import clean, escape, forbidden_in, has_forbidden
 
 if TYPE_CHECKING:
     from perfkit.data.readers import RawTable
@@ -85,13 +96,98 @@ def unescape_csv_cell(text: str) -> str:
 
 
 def escape_frame(frame):  # type: ignore[no-untyped-def]
-    """A copy of a DataFrame with every ``str`` cell escaped (what perfkit writes as CSV)."""
+    """A copy of a DataFrame as perfkit writes it into a CSV file: every ``str`` cell without the
+    characters of the text policy (:func:`perfkit.core.text.clean`), then escaped."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or str(out[col].dtype).startswith(("str", "string")):
-            out[col] = [escape_csv_cell(v) if isinstance(v, str) else v for v in out[col]]
-    out.columns = [escape_csv_cell(c) if isinstance(c, str) else c for c in out.columns]
+            out[col] = [escape_csv_cell(clean(v)) if isinstance(v, str) else v for v in out[col]]
+    out.columns = [escape_csv_cell(clean(c)) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+# --- characters perfkit does not keep ----------------------------------------------------------
+
+
+class Dirty(NamedTuple):
+    """A column's cells as they were before :func:`strip_forbidden`: per grid row the code of its
+    original text in ``values``, and which of those texts held a forbidden character."""
+
+    codes: np.ndarray
+    values: np.ndarray
+    forbidden: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """Per grid row, whether its cell held a forbidden character."""
+        return self.forbidden[self.codes]
+
+    def original(self, row: int) -> str:
+        return str(self.values[self.codes[row]])
+
+
+def strip_forbidden(
+    codes: np.ndarray, values: np.ndarray, whitespace: str
+) -> tuple[np.ndarray, np.ndarray, Dirty | None]:
+    """A column of cells (codes into distinct stripped texts, "" among them) without the
+    characters of the text policy, stripped of ``whitespace`` again, with what it was
+    (:class:`Dirty`; None when no cell had one, the usual case: one search over the texts)."""
+    listed = values.tolist()
+    if not has_forbidden(" ".join(listed)):  # joined by a printable space: one C-speed check
+        return codes, values, None
+    forbidden = np.array([has_forbidden(v) for v in listed], dtype=bool)
+    texts = [
+        clean(v).strip(whitespace) if bad else v for v, bad in zip(listed, forbidden, strict=True)
+    ]
+    remap, distinct = pd.factorize(np.array(texts, dtype=object))
+    return remap[codes], distinct.astype(object), Dirty(codes, values, forbidden)
+
+
+def forbidden_message(original: str) -> str:
+    """The warning's sentence: which characters, and what perfkit did with them."""
+    chars = "、".join(escape(c) for c in forbidden_in(original))
+    return (
+        f"文字中有看不见的控制字符或非字符（{chars}）：perfkit 读取时已去掉，按其余文字处理；"
+        "写出的文件中也不含这些字符。"
+    )
+
+
+def forbidden_problem(file: str, original: str, **where: object) -> Problem:
+    """The ``forbidden_characters`` warning about one text (a narrative, a dataset's name …):
+    ``where`` gives its row, column, cell, unit and year as :class:`Problem` takes them."""
+    return Problem(
+        file,
+        forbidden_message(original),
+        value=original,
+        severity=WARNING,
+        code="forbidden_characters",
+        **where,  # type: ignore[arg-type]
+    )
+
+
+def forbidden_problems(raw: RawTable, dirty: dict[str, Dirty], header: int) -> list[Problem]:
+    """A ``forbidden_characters`` warning for each cell of ``raw`` whose text held a character
+    of the text policy: ``dirty`` per canonical key (:func:`strip_forbidden` of its column),
+    ``header`` the grid row of the header. The value quoted is the cell as it was."""
+    problems = []
+    context = _context(raw)
+    for key, d in dirty.items():
+        if d.forbidden[d.codes[header]]:
+            original = d.original(header)
+            problems.append(
+                forbidden_problem(raw.file, original, row=header + 1, column=raw.headers[key])
+            )
+        grid_rows = raw.rows - 1  # Excel row → grid row (the grid's first row is Excel row 1)
+        for pos in np.flatnonzero(d.rows()[grid_rows]):
+            problems.append(
+                forbidden_problem(
+                    raw.file,
+                    d.original(int(grid_rows[pos])),
+                    row=int(raw.rows[pos]),
+                    column=raw.headers[key],
+                    **context(int(pos)),
+                )
+            )
+    return problems
 
 
 def formula_problems(raw: RawTable) -> list[Problem]:
@@ -126,9 +222,13 @@ def formula_problems(raw: RawTable) -> list[Problem]:
 
 
 def _context(raw: RawTable):  # type: ignore[no-untyped-def]
-    """Per row position: its 单位编码, 三级指标 (indicators only) and 年度, where known."""
+    """Per row position: its 单位编码, 项目编码 (not in projects, whose code is the row's own),
+    三级指标 (indicators only) and 年度, where known."""
     columns = raw.frame.columns
     code = raw.column("unit_code") if "unit_code" in columns else None
+    project = None
+    if "project_code" in columns and raw.table.name != "projects":
+        project = raw.column("project_code")
     level3 = raw.column("level3") if "level3" in columns else None
     year = raw.column("year") if "year" in columns else None
 
@@ -136,6 +236,8 @@ def _context(raw: RawTable):  # type: ignore[no-untyped-def]
         out: dict[str, object] = {}
         if code is not None and code[pos]:
             out["unit_code"] = code[pos]
+        if project is not None and project[pos]:
+            out["project_code"] = project[pos]
         if level3 is not None and level3[pos]:
             out["level3"] = level3[pos]
         if year is not None:

@@ -7,6 +7,11 @@ again), ``narratives/<年度>/<单位编码>.md`` and a ``dataset.toml`` that sa
 workbook holds one sheet per table under its Chinese name, a 叙述 sheet for the narratives and a
 ``dataset`` sheet with the same metadata. Both are written to a temporary place beside the target
 and renamed into place, so a reader never sees half a dataset.
+
+Every text is written under the text policy (:mod:`perfkit.core.text`): the characters perfkit
+does not keep (control characters, non-characters, lone surrogates) are left out, the same way in
+every file, so that whatever text came in, the files read back in perfkit, Excel and any strict
+XML or TOML parser.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from perfkit import __version__
 from perfkit.core.atomic import TMP_SUFFIX, atomic_path
 from perfkit.core.problems import UsageError
+from perfkit.core.text import clean, to_cell
 from perfkit.data.contract import (
     NARRATIVE_DIR,
     NARRATIVE_SECTIONS,
@@ -80,7 +86,7 @@ def format_number(value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return clean(value).strip()
     number = float(value)
     if math.isnan(number):
         return ""
@@ -100,26 +106,28 @@ def format_rate(value: Any) -> str:
 
 
 def format_text(value: Any) -> str:
-    """A text cell: None and NaN become "", everything else is stripped ``str``."""
+    """A text cell: None and NaN become "", everything else is stripped ``str`` without the
+    characters of the text policy (:func:`perfkit.core.text.clean`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if value is pd.NA or value is pd.NaT:
         return ""
-    return str(value).strip()
+    return clean(str(value)).strip()
 
 
 def narrative_markdown(narrative: Narrative | str) -> str:
-    """The Markdown of a narrative: its source when kept, else rebuilt from its sections."""
+    """The Markdown of a narrative: its source when kept, else rebuilt from its sections; without
+    the characters of the text policy."""
     if isinstance(narrative, str):
-        return narrative
+        return clean(narrative)
     if narrative.source:
-        return narrative.source
+        return clean(narrative.source)
     parts = [narrative.preamble.strip()] if narrative.preamble.strip() else []
     for key, headings in NARRATIVE_SECTIONS.items():
         body = getattr(narrative, key).strip()
         if body:
             parts.append(f"## {headings[0]}\n\n{body}")
-    return "\n\n".join(parts) + "\n" if parts else ""
+    return clean("\n\n".join(parts) + "\n") if parts else ""
 
 
 def as_tables(data: Dataset | Tables) -> Tables:
@@ -188,7 +196,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = clean(str(value)).replace("\\", "\\\\").replace('"', '\\"')
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
 
 
@@ -209,7 +218,7 @@ def _write_folder(tables: Tables, folder: Path) -> None:
         if project and project[0]:  # a project's: narratives/<年度>/<单位编码>/<项目编码>.md
             path = folder / NARRATIVE_DIR / str(int(year)) / code / f"{project[0]}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(markdown, encoding="utf-8")
+        path.write_text(clean(markdown), encoding="utf-8")
     lines = ["# 由 perfkit 写出的数据集（数据契约见 docs/data-contract.md）"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in metadata(tables).items()]
     (folder / METADATA_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -224,10 +233,11 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 def put(cell: Cell, value: Any) -> Cell:
     """Set a cell; text stays text even when it starts with "=" ("=0次" is a target, not a formula).
 
-    Control characters that XML cannot hold are dropped.
+    Text is written under the text policy (:func:`perfkit.core.text.to_cell`): what XML 1.0, and
+    so a workbook, cannot hold is left out, and a literal ``_x0001_`` is escaped as Excel does.
     """
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = value = to_cell(value)
         if value.startswith("="):
             cell.data_type = "s"
     else:

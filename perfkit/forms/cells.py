@@ -3,7 +3,9 @@
 A filled-in form holds numbers typed as numbers or as text, percentages as 0.95 shown through a
 "%" number format or typed as "95%", thousands separators, full-width digits and stray spaces.
 These functions turn a cell into the text the contract expects; what they cannot read is passed
-on unchanged so that the validation names it.
+on unchanged so that the validation names it. Text loses the characters of the text policy
+(:mod:`perfkit.core.text`), as in every reader; the form reader warns about the cells that had
+one (:mod:`perfkit.forms.read`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from perfkit.core.text import clean as policed
+from perfkit.core.text import from_cell
 from perfkit.data.writers import format_number
 
 #: spaces Excel users type or paste: ideographic space, no-break space, zero-width space
@@ -23,8 +27,9 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 
 def clean(text: str) -> str:
-    """Strip ordinary and CJK/no-break spaces at both ends."""
-    return text.strip().strip(_SPACES).strip()
+    """Without the characters of the text policy, and without ordinary and CJK/no-break spaces at
+    both ends."""
+    return policed(text).strip().strip(_SPACES).strip()
 
 
 def percent_format(number_format: str | None) -> str:
@@ -60,7 +65,7 @@ def text_value(value: Any, number_format: str | None = None) -> str:
         return value.isoformat()
     if isinstance(value, dt.time):
         return value.isoformat()
-    return clean(str(value))
+    return clean(from_cell(str(value)))
 
 
 def amount_text(value: Any, number_format: str | None = None) -> str:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit.core.problems import InvalidInput, Problem, UsageError
+from perfkit.core.problems import InvalidInput, Problem, UsageError, errors
+from perfkit.core.text import shown
 from perfkit.data.contract import TABLES, TABLES_BY_NAME
 from perfkit.data.dataset import Dataset
 from perfkit.data.loading import load
@@ -81,7 +82,7 @@ class CollectResult:
         if self.skipped:
             lines.append(f"以下 {len(self.skipped)} 份自评表有问题，未收入：")
             for file, problems in self.skipped.items():
-                lines.append(f"  {file}：")
+                lines.append(f"  {shown(file)}：")
                 lines += [f"    - {p}" for p in problems]
         return "\n".join(lines)
 
@@ -373,7 +374,7 @@ def collect_forms(
     live = {f.file: f for f in forms}
     while True:
         for form in list(live.values()):
-            if form.problems and (form.blocked or skip_invalid):
+            if errors(form.problems) and (form.blocked or skip_invalid):
                 skipped.setdefault(form.file, []).extend(form.problems)
                 del live[form.file]
         cand = _Candidate(fictional=bool(base_ds and base_ds.fictional))
@@ -401,7 +402,8 @@ def collect_forms(
     collected_projects = sorted(
         (int(f.year or 0), f.unit_code, f.project_code) for f in live.values() if f.is_project
     )
-    warnings = sorted(ds.warnings, key=_reading_order)
+    read = [p for f in live.values() for p in f.problems if p.is_warning]  # forbidden_characters
+    warnings = sorted([*read, *ds.warnings], key=_reading_order)
     return CollectResult(
         written, [p.name for p in paths], collected, skipped, warnings, collected_projects
     )

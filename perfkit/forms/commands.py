@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from perfkit.core.text import for_terminal
+
 #: exit code when some forms were skipped (perfkit/cli.py: "1 some units failed")
 EXIT_SKIPPED = 1
 
@@ -58,17 +60,21 @@ def make_command(
     n_units = len(paths) - n_projects
     if n_projects:
         click.echo(
-            f"已生成 {n_units} 份部门整体支出绩效自评表、{n_projects} 份项目支出绩效自评表，"
-            f"保存在 {out}。"
+            for_terminal(
+                f"已生成 {n_units} 份部门整体支出绩效自评表、{n_projects} 份项目支出绩效自评表，"
+                f"保存在 {out}。"
+            )
         )
     else:
-        click.echo(f"已生成 {len(paths)} 份自评表，保存在 {out}。")
+        click.echo(for_terminal(f"已生成 {len(paths)} 份自评表，保存在 {out}。"))
     if level != "project":
         only = projects_only_units(ds, year, chosen)
         if only:
             click.echo(
-                f"以下单位在 {year} 年度只有项目的数据，没有部门整体的数据，未生成部门整体自评表："
-                f"{'、'.join(only)}。"
+                for_terminal(
+                    f"以下单位在 {year} 年度只有项目的数据，没有部门整体的数据，"
+                    f"未生成部门整体自评表：{'、'.join(only)}。"
+                )
             )
 
 
@@ -95,7 +101,7 @@ def collect_command(
     from perfkit.forms.collect import collect_forms
 
     result = collect_forms(folder, out, base=base, skip_invalid=skip_invalid, rulebook=rules)
-    click.echo(result.report())
+    click.echo(for_terminal(result.report()))
     if result.skipped:
         ctx.exit(EXIT_SKIPPED)
 
@@ -109,4 +115,4 @@ def export_command(data: Path, out: Path, rules: str | None) -> None:
     """把数据集在 CSV 目录和单个 .xlsx 工作簿之间转换（先完整校验）。"""
     from perfkit.data.writers import export
 
-    click.echo(f"已写出 {export(data, out, rules)}。")
+    click.echo(for_terminal(f"已写出 {export(data, out, rules)}。"))

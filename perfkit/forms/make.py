@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfkit import __version__
 from perfkit.core.problems import UsageError
+from perfkit.core.text import clean
 from perfkit.data.dataset import Dataset
 from perfkit.data.writers import format_text, narrative_markdown, put
 from perfkit.forms import instructions
@@ -167,7 +168,8 @@ def _is_qualitative(target: str) -> bool:
 def _list_validation(choices: Iterable[str], title: str) -> DataValidation:
     """A drop-down that takes other text after a warning: provinces name things differently."""
     formula, total = [], 0
-    for choice in dict.fromkeys(c for c in choices if c and "," not in c and '"' not in c):
+    cleaned = (clean(c) for c in choices)
+    for choice in dict.fromkeys(c for c in cleaned if c and "," not in c and '"' not in c):
         total += len(choice) + 1
         if total > 250:  # Excel's limit for an inline list is 255 characters
             break

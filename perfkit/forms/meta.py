@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perfkit.core.text import from_cell, to_cell
 from perfkit.data.contract import TABLES_BY_NAME
 from perfkit.data.writers import text_frame
 from perfkit.forms.cells import text_value
@@ -61,7 +62,7 @@ def write_meta(
     ws = wb.create_sheet(META_SHEET)
     ws.append([META_MARKER, "此工作表由 perfkit 生成，供回收自评表使用，请勿修改。"])
     for key, value in info.items():
-        ws.append([key, value])
+        ws.append([to_cell(key), to_cell(value)])
     for name in tables:
         table = TABLES_BY_NAME[name]
         text = text_frame(frames.get(name), table)
@@ -69,9 +70,10 @@ def write_meta(
         ws.append([f"[{name}]"])
         ws.append(list(text.columns))
         for record in text.itertuples(index=False):
-            ws.append([value if value != "" else None for value in record])
+            ws.append([to_cell(value) if value != "" else None for value in record])
     ws.append([])
     ws.append([f"[{_NARRATIVE}]"])
+    narrative = to_cell(narrative)
     for start in range(0, len(narrative), _CHUNK):
         ws.append([narrative[start : start + _CHUNK]])
     for row in ws.iter_rows():
@@ -124,5 +126,5 @@ def read_meta(ws: Worksheet) -> Meta:
             meta.tables.setdefault(section, []).append(
                 MetaRow(dict(zip(header, padded, strict=False)), r)
             )
-    meta.narrative = "".join(chunks)
+    meta.narrative = from_cell("".join(chunks))  # an escape may straddle two chunks
     return meta

@@ -20,8 +20,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perfkit.core import ziplimits
 from perfkit.core.problems import Problem
+from perfkit.core.text import from_cell, has_forbidden
 from perfkit.data.contract import GOALS, INDICATORS, Table
+from perfkit.data.textcells import forbidden_problem
 from perfkit.forms import layout as L
 from perfkit.forms.cells import amount, amount_text, text_value
 from perfkit.forms.meta import Meta, find_meta_sheet, read_meta
@@ -200,8 +203,13 @@ def open_workbook(path: Path) -> Workbook | str:
 
 
 def read_form(path: Path) -> Form:
-    """Read one workbook; structural problems are in ``form.problems``."""
+    """Read one workbook; structural problems are in ``form.problems``. A workbook that would
+    decompress beyond :data:`perfkit.core.ziplimits.FORM` is refused before it is opened."""
     form = Form(path)
+    if (too_large := ziplimits.check(path, ziplimits.FORM)) is not None:
+        form.problem("workbook_too_large", too_large)
+        form.blocked = True
+        return form
     wb = open_workbook(path)
     if isinstance(wb, str):
         form.problem("form_unreadable", wb)
@@ -328,6 +336,7 @@ def _read_goals(form: Form, grid: _Grid) -> None:
             continue
         cells = {k: grid.address(r, c) for k, c in cols.items()}
         form.goals.append(Record(values, Origin(form.file, cells, cells["expected"])))
+        _forbidden(form, grid, r, cols)
 
 
 def _read_indicators(form: Form, grid: _Grid) -> None:
@@ -361,7 +370,30 @@ def _read_indicators(form: Form, grid: _Grid) -> None:
         if any(values.values()):
             cells = {k: grid.address(r, c) for k, c in cols.items()}
             form.indicators.append(Record(values, Origin(form.file, cells, cells["level3"])))
+            _forbidden(form, grid, r, cols, values.get("level3") or None)
         r += 1
+
+
+def _forbidden(
+    form: Form, grid: _Grid, row: int, cols: dict[str, int], level3: str | None = None
+) -> None:
+    """A ``forbidden_characters`` warning for each text cell of ``row`` that held a character of
+    the text policy (the values read have lost them: :func:`perfkit.forms.cells.clean`)."""
+    for col in cols.values():
+        value = grid.raw(row, col)[0]
+        value = from_cell(value) if isinstance(value, str) else None  # as Excel shows it
+        if value is not None and has_forbidden(value):
+            form.problems.append(
+                forbidden_problem(
+                    form.file,
+                    value,
+                    cell=grid.address(row, col),
+                    unit_code=form.unit_code or None,
+                    project_code=form.project_code or None,
+                    level3=level3,
+                    year=form.year,
+                )
+            )
 
 
 def check_funding(form: Form, budget: pd.DataFrame) -> None:

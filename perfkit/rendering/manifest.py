@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from perfkit.core import atomic, crashlog
+from perfkit.core.text import json_text
 from perfkit.rendering import layout
 
 MANIFEST = f"{layout.INTERNAL}/manifest.json"
@@ -398,8 +399,8 @@ class Manifest:
             path = self.out / JOURNAL
             path.parent.mkdir(parents=True, exist_ok=True)
             self._journal = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        os.write(self._journal, line.encode("utf-8", "backslashreplace"))
+        line = json_text(record) + "\n"  # strict JSON on one line, whatever the text holds
+        os.write(self._journal, line.encode("utf-8"))
 
     # -- the end of a run
 
@@ -415,8 +416,7 @@ class Manifest:
             "note": "perfkit render 的记录：各报告的指纹、所写文件及其内容摘要。请勿手工修改。",
             "reports": {k: asdict(e) for k, e in sorted(self.entries.items())},
         }
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        atomic.write_bytes(self.out / MANIFEST, text.encode("utf-8", "backslashreplace"))
+        atomic.write_text(self.out / MANIFEST, json_text(data, indent=1) + "\n")
         self.close()
         for name in (JOURNAL, OLD_MANIFEST, OLD_JOURNAL):
             with contextlib.suppress(FileNotFoundError):

@@ -10,10 +10,10 @@ operator folder (:func:`perfkit.rendering.layout.status_path`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from perfkit.core import atomic
+from perfkit.core.text import json_text
 from perfkit.rendering import failures, layout
 from perfkit.rendering.jobs import Job
 from perfkit.rendering.manifest import Entry, Manifest
@@ -57,7 +57,7 @@ def year_status(
 
 def text(job: Job) -> str:
     """The job's status as the status file holds it."""
-    return json.dumps(job.status, ensure_ascii=False, indent=2) + "\n"
+    return json_text(job.status, indent=2) + "\n"
 
 
 def write_file(out: Path, job: Job) -> Path | None:

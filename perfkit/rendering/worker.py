@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfkit.core.crashlog import os_reason, technical
 from perfkit.core.problems import UsageError
+from perfkit.core.text import json_text
 from perfkit.data.contract import RESERVED_NAMES_TEXT, project_code_problem, unit_code_problem
 from perfkit.rendering import failures, htmlexport
 from perfkit.rendering import pdf as pdfprint
@@ -281,7 +282,7 @@ def _print(state: _State, html: str) -> tuple[bytes | None, str, str]:
 def _status_file(state: _State, job: Job) -> Path:
     """The job's status entries as the status file its notebook reads (in the scratch folder)."""
     path = state.scratch / "status.json"
-    path.write_text(json.dumps(job.status, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json_text(job.status), encoding="utf-8")
     return path
 
 

@@ -172,7 +172,7 @@ class Writer:
         if path is None or not path.is_file():
             return [], {}
         rel = layout.rel(self.out, path)
-        return [rel], {rel: digest(status.text(job).encode("utf-8", "backslashreplace"))}
+        return [rel], {rel: digest(status.text(job).encode("utf-8"))}
 
     def _error_page(self, job: Job, message: str, with_notebook: bool) -> str:
         """The page written in place of a report that failed with no earlier page of it."""

@@ -15,7 +15,9 @@ Every page and every block of a report is a template under ``perfkit/report/temp
 Python hands each template a view model (:mod:`perfkit.report.blocks`): numbers, texts, rows,
 row spans. Templates print them through the filters of :mod:`perfkit.report.filters`. Every
 value is escaped by the environment; the only value marked safe is a narrative's sanitised HTML
-(:func:`narrative`).
+(:func:`narrative`). Every value printed, marked safe or not, is first put under the text policy
+(:func:`perfkit.core.text.clean`, the environment's ``finalize``): no control character or
+non-character reaches a page.
 
 A user's templates: a folder holding files of the same names (``blocks/problems_section.html.j2``
 …), searched before the package's. It is given as ``perfkit render --templates DIR`` (the
@@ -35,6 +37,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from perfkit.core.text import clean, has_forbidden
 from perfkit.report import filters, markdown
 
 #: the environment variable naming the user's template folders (os.pathsep-separated)
@@ -60,6 +63,15 @@ def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...
     return tuple(str(Path(p).expanduser().resolve()) for p in value.split(os.pathsep) if p)
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value under the text policy: forbidden characters left out, a value marked
+    safe still marked safe (issue 16 §6)."""
+    if isinstance(value, str) and has_forbidden(value):
+        cleaned = clean(value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 @functools.lru_cache(maxsize=8)
 def environment(user: tuple[str, ...] = ()) -> Environment:
     """The Jinja2 environment for the given user folders (built once per set of folders)."""
@@ -70,6 +82,7 @@ def environment(user: tuple[str, ...] = ()) -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         keep_trailing_newline=False,
+        finalize=_finalize,
     )
     env.filters.update(filters.FILTERS)
     return env

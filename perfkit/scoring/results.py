@@ -7,13 +7,13 @@ and ``project_name`` (issue 11).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import pandas as pd
 
 from perfkit.core.formatting import round_half_up
+from perfkit.core.text import json_text
 from perfkit.data.textcells import escape_frame
 from perfkit.scoring.scores import Scores
 
@@ -145,7 +145,7 @@ def to_records(scores: Scores, level: str = "unit") -> list[dict[str, Any]]:
 
 
 def to_json(scores: Scores, level: str = "unit") -> str:
-    return json.dumps(to_records(scores, level), ensure_ascii=False, indent=2)
+    return json_text(to_records(scores, level), indent=2)
 
 
 def unit_table(scores: Scores, level: str = "unit") -> pd.DataFrame:
