@@ -17,7 +17,7 @@ import pytest
 
 from perfkit.rendering.manifest import JOURNAL, MANIFEST
 from perfkit.rendering.pipeline import render
-from tests.csvdata import read_rows, write_rows
+from tests.csvdata import drop_unit, read_rows, write_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -47,17 +47,6 @@ def _mtimes(folder: Path) -> dict[str, int]:
         for p in folder.rglob("*")
         if p.is_file() and not p.name.startswith(".")
     }
-
-
-def _drop_unit(folder: Path, code: str) -> None:
-    """Remove every row of a unit from the dataset folder (and its narrative)."""
-    for path in folder.glob("*.csv"):
-        header, rows = read_rows(path)
-        if "单位编码" in header:
-            i = header.index("单位编码")
-            write_rows(path, header, [r for r in rows if r[i] != code])
-    shutil.rmtree(folder / "narratives" / "2022" / code, ignore_errors=True)
-    (folder / "narratives" / "2022" / f"{code}.md").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +117,7 @@ def test_the_sequence_of_runs(first, data):
     assert (year / "SZ002.html").is_file()
 
     # 4. SZ002 left the data: its report and notebook are deleted, the user's files stay
-    _drop_unit(data, "SZ002")
+    drop_unit(data, "SZ002")
     gone = render(data, out=out, units=["SZ004"], jobs=2, progress=False, level="unit")
     assert gone.exit_code == 0
     assert gone.removed_reports == ["2022/SZ002"]

@@ -28,7 +28,7 @@ import pytest
 
 from perfkit.rendering.manifest import MANIFEST, OLD_MANIFEST
 from perfkit.rendering.pipeline import render
-from tests.csvdata import read_rows, write_rows
+from tests.csvdata import drop_unit, read_rows, write_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -180,21 +180,12 @@ def test_subfolders_that_are_symbolic_links_work(tmp_path):
     assert (disk / YEAR / "SZ004.html").is_file()
     assert (disk / "_internal" / YEAR / "SZ004.ipynb").is_file()
     assert "本次生成 0 份" in _ok(_cli(data, out, units=("SZ003", "SZ004")))
-    _drop_unit(data, "SZ004")
+    drop_unit(data, "SZ004")
     summary = _ok(_cli(data, out))
     assert "删除 1 份（单位或项目已不在数据中，共删除 2 个文件）" in summary
     assert not (disk / YEAR / "SZ004.html").exists()
     assert not (disk / "_internal" / YEAR / "SZ004.ipynb").exists()
     assert (out / YEAR).is_symlink() and (out / "_internal").is_symlink()  # links left as made
-
-
-def _drop_unit(folder: Path, code: str) -> None:
-    """Remove every row of a unit from the dataset folder."""
-    for path in folder.glob("*.csv"):
-        header, rows = read_rows(path)
-        if "单位编码" in header:
-            i = header.index("单位编码")
-            write_rows(path, header, [r for r in rows if r[i] != code])
 
 
 def _change_indicator(folder: Path, code: str) -> None:
@@ -233,7 +224,7 @@ def test_rendering_again_without_pdf_keeps_the_pdfs_and_counts_every_removal(tmp
     assert "以前加 --pdf 时生成的" not in summary
 
     # 3. SZ004 leaves the data: its page, PDF and notebook go, and are counted
-    _drop_unit(data, "SZ004")
+    drop_unit(data, "SZ004")
     summary = _ok(_cli(data, out))
     assert "删除 1 份（单位或项目已不在数据中，共删除 3 个文件）" in summary
     assert "已删除：2022/SZ004" in summary
