@@ -1,4 +1,6 @@
-"""The ``perfkit`` command line. Exit codes: 0 ok, 1 some units failed, 2 invalid input or usage.
+"""The ``perfkit`` command line. Exit codes: 0 ok, 1 some units failed, 2 invalid input or usage,
+3 the command could not finish for another reason (a bug, a full disk, a file it may not write:
+one Chinese sentence on the terminal, the traceback in a log file whose path it prints).
 
 Each sub-command is a thin shell over a library function; nothing is computed here.
 """
@@ -15,8 +17,21 @@ from perfkit.core.problems import InvalidInput, PerfkitError, UsageError
 from perfkit.core.text import for_terminal
 
 EXIT_OK, EXIT_UNITS_FAILED, EXIT_INVALID = 0, 1, 2
+#: the command stopped on an error that is neither the input's nor the usage's (issue 16 §2):
+#: the command failed, as a render whose reports failed does (the contract has three codes)
+EXIT_INTERNAL = EXIT_UNITS_FAILED
 #: Ctrl-C, as a shell reports a command stopped by SIGINT
 EXIT_INTERRUPTED = 130
+#: what each command does, as the message of an unexpected error says it ("未能{…}")
+WHAT = {
+    "validate": "检查数据集",
+    "score": "计算得分",
+    "render": "生成报告",
+    "demo-data": "生成虚构数据集",
+    "forms make": "生成 Excel 自评表",
+    "forms collect": "汇总填好的 Excel 自评表",
+    "export": "导出数据集",
+}
 
 
 #: sub-commands that live beside the code they drive: name → (module, attribute). They are
@@ -47,6 +62,7 @@ class _Group(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
+        command = [*getattr(ctx, "_protected_args", []), *ctx.args][:2]
         try:
             return super().invoke(ctx)
         except InvalidInput as err:  # bad data, a bad rulebook: every problem, listed
@@ -58,6 +74,33 @@ class _Group(click.Group):
         except KeyboardInterrupt:  # Ctrl-C: before click's own "Aborted!" (exit code 1)
             click.echo("\n已中断。", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own: usage errors (exit code 2), ctx.exit
+        except Exception as err:  # anything else: a sentence here, the traceback in a log
+            click.echo(for_terminal(unexpected(command, err)), err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def unexpected(command: list[str], err: Exception) -> str:
+    """The message of an error no one foresaw: what could not be done, why in a few words, and
+    the log file that keeps the traceback (written now, unless the command wrote one)."""
+    from perfkit.core import crashlog
+
+    name = " ".join(command) if " ".join(command) in WHAT else (command[:1] or ["perfkit"])[0]
+    what = WHAT.get(name, f"运行 perfkit {name}")
+    if isinstance(err, MemoryError):
+        reason = "内存不足"
+    elif isinstance(err, OSError):
+        reason = crashlog.os_reason(err) or "读写文件时出错"
+    else:
+        reason = "perfkit 内部出错"
+    log = crashlog.logged(err) or crashlog.write(f"未能{what}：{reason}", err)
+    where = (
+        f"技术细节（错误追踪）已写入日志 {log}；如需帮助，请把这个文件交给技术支持人员。"
+        if log
+        else "技术细节也未能写入日志（日志文件夹无法写入）。"
+    )
+    return f"错误：未能{what}：{reason}。{where}"
 
 
 @click.group(

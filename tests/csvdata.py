@@ -203,3 +203,16 @@ def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def drop_unit(folder: Path, code: str, year: int = 2022) -> None:
+    """Remove every row of a unit from a dataset folder, and its narratives of ``year``."""
+    import shutil
+
+    for path in folder.glob("*.csv"):
+        header, rows = read_rows(path)
+        if "单位编码" in header:
+            i = header.index("单位编码")
+            write_rows(path, header, [r for r in rows if r[i] != code])
+    shutil.rmtree(folder / "narratives" / str(year) / code, ignore_errors=True)
+    (folder / "narratives" / str(year) / f"{code}.md").unlink(missing_ok=True)

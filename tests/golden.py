@@ -170,7 +170,8 @@ ERROR_INPUT = {
     "unit_name": "苏州市<b>智慧</b>审判保障中心<script>alert(1)</script>",
     "year": 2022,
     "error": "ValueError: 数据有误 <script>alert(1)</script>\n第二行",
-    "notebook_href": "notebooks/SZ001.ipynb",
+    "notebook": "_internal/2022/SZ001.ipynb",
+    "log": "_internal/logs/render-20230301-093000-4242.log",
 }
 FALLBACK_ENTRIES = [
     {"unit_code": "SZ001", "unit_name": "苏州市智慧审判保障中心", "href": "SZ001.html",

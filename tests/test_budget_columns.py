@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +118,7 @@ def test_a_header_unit_that_is_not_an_amount_is_an_error(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("value", ["12万", "约100", "100-200", "95%", "100美元"])
+@pytest.mark.parametrize("value", ["12万件", "12十", "约100", "100-200", "95%", "100美元"])
 def test_unreadable_amounts_stay_errors(tmp_path, value):
     data = tables()
     data["budget"][2][7] = value
@@ -127,11 +128,58 @@ def test_unreadable_amounts_stay_errors(tmp_path, value):
     ]
 
 
+# (value, header, 万元 read, the magnitude written without 元): issue 16 §10. In a money column
+# 万 means 万元 whatever the header's unit: under 万元 "150万" is 150 万元, under 元 1,500,000 元
+# is 150 万元 too; 亿 and 千 likewise; 千万元 is a unit like 万元; traditional forms are simplified.
+MAGNITUDES = [
+    ("150万", "全年执行数", 150, "万"),
+    ("150 万", "全年执行数（万元）", 150, "万"),
+    ("150万", "全年执行数（元）", 150, "万"),
+    ("150万", "全年执行数（亿元）", 150, "万"),
+    ("1.2亿", "全年执行数", 12000, "亿"),
+    ("3千", "全年执行数", 0.3, "千"),  # 3,000 元
+    ("3千万元", "全年执行数", 3000, ""),
+    ("12.5萬元", "全年执行数", 12.5, ""),
+    ("1.2億元", "全年执行数（元）", 12000, ""),
+    ("33.6萬", "全年执行数", 33.6, "万"),
+]
+
+
+@pytest.mark.parametrize(("value", "header", "expected", "magnitude"), MAGNITUDES)
+def test_an_amount_with_a_magnitude_is_read_as_that_many_yuan(
+    tmp_path, value, header, expected, magnitude
+):
+    data = tables()
+    data["budget"][0][7] = header
+    scale = {"全年执行数（元）": Decimal(10000), "全年执行数（亿元）": Decimal("0.0001")}
+    for row in data["budget"][1:]:  # the other rows in the header's unit
+        row[7] = str(Decimal(row[7]) * scale.get(header, Decimal(1)))
+    data["budget"][2][7] = value
+    ds = _budget(tmp_path, data)
+    assert ds.budget["executed"].tolist()[1] == expected
+    assert ds.budget["executed"].tolist()[0] == 433.9  # the other rows as before
+    warned = [(p.code, p.row, p.column, p.value, p.unit_code, p.year) for p in ds.warnings]
+    if magnitude:
+        assert warned == [("bare_magnitude", 3, header, value, "A01", 2022)]
+        written = value.replace(" ", "").replace("萬", "万").removesuffix(magnitude)
+        assert ds.warnings[0].message.startswith(
+            f"全年执行数只写了“{magnitude}”，未写“元”：按 {written}{magnitude}元 读取"
+        )
+    else:
+        assert warned == []
+
+
+def test_a_header_in_traditional_characters_names_its_unit(tmp_path):
+    data = tables()
+    data["budget"][0][6] = "全年预算数（萬元）"
+    assert _budget(tmp_path, data).budget["adjusted_budget"].tolist() == [436.5, 48, 120]
+
+
 def test_the_message_names_the_headers_unit(tmp_path):
     data = _in_yuan(tables())
-    data["budget"][2][7] = "12万"
+    data["budget"][2][7] = "12万件"
     assert _problems(tmp_path, data) == [
-        "budget.csv，第3行，列「全年执行数（元）」：值“12万”：应为数字，单位元（按表头所注；"
+        "budget.csv，第3行，列「全年执行数（元）」：值“12万件”：应为数字，单位元（按表头所注；"
         "如 1200 或 1,200.50），或在数字后注明单位元、千元、万元或亿元（如 1200元、0.12万元）"
     ]
 
@@ -282,3 +330,89 @@ def test_invalid_input_is_still_raised_for_errors(tmp_path):
     data["budget"][1][6] = "约100"
     with pytest.raises(InvalidInput):
         _budget(tmp_path, data)
+
+
+# --- printed figures compared at the precision printed (issue 16 §10) -------------------------
+
+
+def _precision(rate_a01: str, rate_b02: str, score_b02: str, b02_executed: str = "86.2"):
+    """A01: 人员经费 100 / 95.86 and 公用经费 0 / 0: 95.86%; B02: 100 / ``b02_executed``. The
+    printed rate of each unit on its first row, B02's printed 得分 beside it."""
+    data = tables()
+    data["budget"][1][5:8] = ["100", "100", "95.86"]
+    data["budget"][2][5:8] = ["0", "0", "0"]
+    data["budget"][3][5:8] = ["100", "100", b02_executed]
+    return _printed(data, [rate_a01, "", rate_b02], ["", "", score_b02])
+
+
+def _mismatches(tmp_path, data, rules="mof2020") -> list[str]:
+    found = score_dataset(_budget(tmp_path, data), rules).findings
+    return found.loc[found["kind"] == "score_mismatch", "message"].tolist()
+
+
+def test_printed_rates_and_scores_at_their_precision_are_no_mismatch(tmp_path):
+    # "0.958" (a fraction, 3 decimals) for 95.86%: 95.86% truncated to 0.001 is 0.958;
+    # "86%" for 86.20%: 86.2% rounds to 86%; "8.6" for 10 × 86.2% = 8.62, which rounds to 8.6
+    data = _precision("0.958", "86%", "8.6")
+    assert _mismatches(tmp_path, data) == []
+
+
+def test_a_printed_rate_beyond_its_precision_says_which_precision(tmp_path):
+    # B02 85.40%: "86%" stands for 85.5%–86.5% rounded or 86%–87% truncated: 85.40% is neither,
+    # 0.60 points apart, less than the printed 1%: the message says the precision used
+    data = _precision("95.86%", "86%", "", b02_executed="85.4")
+    assert _mismatches(tmp_path, data) == [
+        "预算执行率自评为 86%，按全年执行数 ÷ 全年预算数计算为 85.40%，相差 0.60 个百分点"
+        "（按自评表所填精度 1% 比较，仍不一致）。"
+    ]
+
+
+def test_a_printed_rate_with_more_decimals_is_compared_at_them(tmp_path):
+    # "86.0%" stands for 85.95%–86.05% (or 86.0%–86.1% truncated): 86.20% is 0.20 points off,
+    # more than the printed 0.1%, so no precision is mentioned
+    data = _precision("95.86%", "86.0%", "")
+    assert _mismatches(tmp_path, data) == [
+        "预算执行率自评为 86.0%，按全年执行数 ÷ 全年预算数计算为 86.20%，相差 0.20 个百分点。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        # mof2020 rounds half up: 8.62 rounds to 9, not to the printed 8
+        (
+            "mof2020",
+            [
+                "预算执行率得分自评 8 分，按评分规则计算为 8.62 分，相差 0.62 分"
+                "（按自评表所填精度 1 分比较，仍不一致）。"
+            ],
+        ),
+        # a rulebook that truncates computes 8 itself: no mismatch
+        ("mof2020-whole-truncate", []),
+    ],
+)
+def test_a_printed_score_is_compared_as_the_rulebook_rounds(tmp_path, rules, expected):
+    data = _precision("95.86%", "86.2%", "8")
+    assert _mismatches(tmp_path, data, rules) == expected
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("29", []),  # 30 × 96 ÷ 100 = 28.8 rounds to 29: as printed
+        ("28.8", []),
+        (
+            "28",
+            [
+                "「按时完成率」自评得分 28 分，按评分规则计算为 28.80 分，相差 0.80 分"
+                "（按自评表所填精度 1 分比较，仍不一致）。"
+            ],
+        ),
+        ("28.5", ["「按时完成率」自评得分 28.5 分，按评分规则计算为 28.80 分，相差 0.30 分。"]),
+    ],
+)
+def test_an_indicators_printed_score_is_compared_at_its_precision(tmp_path, reported, expected):
+    data = tables()
+    data["indicators"][5][6] = "96%"  # =100% is scored as ≥: 30 × 96 ÷ 100 = 28.8
+    data["indicators"][5][8] = reported
+    assert _mismatches(tmp_path, data) == expected

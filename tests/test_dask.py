@@ -174,7 +174,7 @@ def _files(out: Path) -> list[str]:
 
 
 def _manifest(out: Path) -> dict:
-    return json.loads((out / ".perfkit-manifest.json").read_text(encoding="utf-8"))
+    return json.loads((out / "_internal" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def _reports(manifest: dict) -> list[str]:
@@ -187,7 +187,7 @@ def _assert_whole(out: Path) -> None:
     for name, html in _pages(out).items():
         assert html.rstrip().endswith("</html>"), f"{name} is truncated"
         assert htmlexport.assert_self_contained(html) == [], name
-    for nb in (out / YEAR / "notebooks").rglob("[!.]*.ipynb"):
+    for nb in (out / "_internal" / YEAR).rglob("[!.]*.ipynb"):
         nbformat.read(nb, as_version=4)
     assert not [p for p in out.rglob("*") if ".perfkit-tmp" in p.name]
 
@@ -314,21 +314,26 @@ def test_failing_report_and_dying_worker_fail_alone(cluster: Cluster, tmp_path: 
     assert run.returncode == 1, f"{run.stdout}\n{run.stderr}\n{cluster.log()}"
     assert "Traceback" not in run.stderr
     assert "2022年度：共 3 个单位，成功 1 份，失败 2 份。" in run.stdout
-    assert "SZ002 苏州市公共阅读服务中心：ValueError: 测试用错误：<b>预算数据" in run.stdout
+    assert (
+        "SZ002 苏州市公共阅读服务中心：生成笔记本的第 2 个代码单元时出错：测试用错误：<b>预算"
+        in run.stdout
+    )
+    assert "ValueError" not in run.stdout
     assert f"SZ003 苏州市卫生监测评价中心：{executors.KILLED}" in run.stdout
     # SZ003 ran on two workers, each killed by it
     assert len({p["worker"] for p in _probes(probes)["SZ003"]}) == 2
     year = out / YEAR
     failed = (year / "SZ002.html").read_text(encoding="utf-8")
     assert "本报告未能生成" in failed
-    assert "ValueError: 测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in failed
-    audit = nbformat.read(year / "notebooks" / "SZ002.ipynb", as_version=4)
+    assert "测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in failed and "ValueError" not in failed
+    records = out / "_internal" / YEAR
+    audit = nbformat.read(records / "SZ002.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in audit.cells for o in c.get("outputs", []))
     lost = (year / "SZ003.html").read_text(encoding="utf-8")
     assert "本报告未能生成" in lost and "多次意外退出" in lost
-    assert not (year / "notebooks" / "SZ003.ipynb").exists()
+    assert not (records / "SZ003.ipynb").exists()
     assert "苏州市智慧审判保障中心" in (year / "SZ001.html").read_text(encoding="utf-8")
-    status = json.loads((year / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((records / "status.json").read_text(encoding="utf-8"))
     assert [(s["unit_code"], s["status"]) for s in status] == [
         ("SZ001", "ok"), ("SZ002", "failed"), ("SZ003", "failed"),
     ]  # fmt: skip
@@ -570,3 +575,80 @@ def test_each_run_gets_its_own_templates_on_a_running_cluster(
         pages[name] = (out / YEAR / "SZ003.html").read_text(encoding="utf-8")
     assert mine in pages["with"] and default not in pages["with"]
     assert default in pages["without"] and mine not in pages["without"]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 16 §5: losing the cluster loses nothing
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """Every page of the year and every executed notebook, by its path in the output folder."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted([*(out / YEAR).rglob("*.html"), *(out / "_internal").rglob("*.ipynb")])
+        if not p.name.startswith(".")
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dask")
+def test_a_scheduler_killed_during_a_forced_rerender_loses_no_good_page(tmp_path: Path) -> None:
+    """A cluster of its own renders four units; a --force render is under way when its
+    scheduler is killed (SIGKILL): every report that could not be rendered again keeps the page
+    and the audit notebook the first run wrote, the summary and the index say which and why
+    (exit code 1), and the next run renders them."""
+    if not DASK.exists():
+        pytest.skip("no dask command in this environment")
+    probes = tmp_path / "probes"
+    notebook = _probe_notebook(tmp_path / "nb", probes, pause=4)
+    out = tmp_path / "reports"
+    units = ("SZ001", "SZ002", "SZ003", "SZ004")
+    selection = ["--level", "unit", "--notebook", str(notebook), *_units(*units)]
+    (tmp_path / "cluster").mkdir()
+    own = Cluster(tmp_path / "cluster")
+    try:
+        own.start()
+        first = _render(str(SAMPLE), "--out", str(out), "--dask", own.address, *selection)
+        assert first.returncode == 0, f"{first.stdout}\n{first.stderr}\n{own.log()}"
+        good = _published(out)
+        assert len(good) == 10  # 4 pages and the index, their 5 notebooks
+        shutil.rmtree(probes)
+        probes.mkdir()
+        run = subprocess.Popen(
+            [str(PYTHON), "-c", "from perfkit.cli import main; main()", "render", str(SAMPLE),
+             "--out", str(out), "--dask", own.address, "--force", "--no-progress", *selection],
+            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_for_probe(probes, run)
+            os.killpg(own.procs[0].pid, signal.SIGKILL)  # the scheduler
+            stdout, stderr = run.communicate(timeout=DEADLINE)
+        finally:
+            if run.poll() is None:
+                _stop(run)
+    finally:
+        own.stop()
+    assert run.returncode == 1, f"{stdout}\n{stderr}"
+    assert "Traceback" not in stderr
+    after = _published(out)
+    assert sorted(after) == sorted(good)  # no page, no notebook lost
+    kept = [u for u in units if after[f"{YEAR}/{u}.html"] == good[f"{YEAR}/{u}.html"]]
+    assert kept, "the scheduler died after every report came back: nothing was tested"
+    for name, html in after.items():
+        if name.endswith(".html"):
+            assert "本报告未能生成" not in html.decode("utf-8"), name  # never an error page
+    for code in kept:
+        assert after[f"_internal/{YEAR}/{code}.ipynb"] == good[f"_internal/{YEAR}/{code}.ipynb"]
+        line = next(line for line in stdout.splitlines() if f"2022年度 {code} " in line)
+        assert "Dask 任务被取消" in line and line.endswith(
+            "已保留上次生成的报告（内容为上次生成时的数据）。"
+        )
+    manifest = _manifest(out)["reports"]
+    assert all(manifest[f"{YEAR}/{code}"]["status"] == "failed" for code in kept)
+    # the next run (here on this machine) renders what failed, and only that
+    again = _render(str(SAMPLE), "--out", str(out), "--jobs", "2", *selection)
+    assert again.returncode == 0, f"{again.stdout}\n{again.stderr}"
+    assert "成功 4 份，失败 0 份" in again.stdout
+    for code in kept:
+        assert _published(out)[f"{YEAR}/{code}.html"] != good[f"{YEAR}/{code}.html"]

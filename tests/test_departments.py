@@ -440,7 +440,7 @@ def test_render_writes_department_pages_and_renders_again_only_the_changed_one(t
     year = out / str(YEAR)
     for dep in deps.values():
         assert (year / dep.href).is_file()
-        assert (year / "notebooks" / "departments" / f"{dep.id}.ipynb").is_file()
+        assert (out / "_internal" / str(YEAR) / "departments" / f"{dep.id}.ipynb").is_file()
     index = (year / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{dep.href}"' in index for dep in deps.values())
     page = (year / deps["乙局"].href).read_text(encoding="utf-8")

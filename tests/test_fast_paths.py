@@ -85,10 +85,10 @@ def test_gc_pause_restores_the_collector(enabled):
     ],
 )
 def test_distinct_pairs_agree_with_factorizing_tuples(a, b):
-    """``scores._distinct_pairs`` numbers (a, b) pairs as ``pd.factorize`` of the tuples does."""
-    from perfkit.scoring.scores import _distinct_pairs
+    """``cells.distinct_pairs`` numbers (a, b) pairs as ``pd.factorize`` of the tuples does."""
+    from perfkit.scoring.cells import distinct_pairs
 
-    codes, pairs = _distinct_pairs(np.array(a, dtype=object), np.array(b, dtype=object))
+    codes, pairs = distinct_pairs(np.array(a, dtype=object), np.array(b, dtype=object))
     expected_codes, expected = pd.factorize(pd.Series(list(zip(a, b, strict=True)), dtype=object))
     assert codes.tolist() == expected_codes.tolist()
     assert pairs == list(expected)

@@ -123,9 +123,10 @@ def _assert_nothing_half_written(out: Path, names: dict[str, str]) -> None:
         assert htmlexport.assert_self_contained(text) == [], html.name
         if html.stem in names:
             assert names[html.stem] in text, f"{html.name} is not {html.stem}'s report"
-    for notebook in (year / "notebooks").glob("[!.]*.ipynb"):
+    records = out / "_internal" / YEAR
+    for notebook in records.glob("[!.]*.ipynb"):
         nbformat.read(notebook, as_version=4)  # raises on a truncated file
-    status = year / "notebooks" / "status.json"
+    status = records / "status.json"
     if status.exists():
         json.loads(status.read_text(encoding="utf-8"))
     # a killed run may leave hidden temporaries (papermill's keep their .ipynb suffix); never
@@ -177,7 +178,7 @@ def test_render_killed_during_a_unit_then_during_the_index_leaves_whole_files_an
     assert not (year / "index.html").exists()
 
     # 2. a new run, killed once every unit is done and the index is being built
-    status = year / "notebooks" / "status.json"
+    status = out / "_internal" / YEAR / "status.json"
     run = _start(SAMPLE, out, units)
     _wait_for(status.exists, run, "the index started")
     _kill(run)
@@ -235,7 +236,8 @@ def _written_by(out: Path) -> set[str]:
     """Which dataset each report, the index and each executed notebook came from."""
     year = out / YEAR
     found = set()
-    for path in [*year.glob("[!.]*.html"), *(year / "notebooks").glob("[!.]*.ipynb")]:
+    records = out / "_internal" / YEAR
+    for path in [*year.glob("[!.]*.html"), *records.glob("[!.]*.ipynb")]:
         text = path.read_text(encoding="utf-8")
         found.add("other" if OTHER in text else "sample")
     return found

@@ -267,10 +267,12 @@ def test_order_and_counts():
         budget=[
             budget_row("U2", adjusted=100, executed=50),
             budget_row("U1", adjusted=100, executed=80),
+            budget_row("U3", adjusted=100, executed=110),
         ],
         indicators=[
             indicator_row("U2", "a", "≥10件", "20件", 90, reported=80),
             indicator_row("U1", "a", "≥10件", "5件", 90),
+            indicator_row("U3", "a", "≥10件", "10件", 90),
         ],
         monthly=[monthly_row("U1", 3, 1)],
     )
@@ -292,11 +294,13 @@ def test_order_and_counts():
         ("U2", "over_target"),  # 20 / 10 = 200%
         ("U2", "score_mismatch"),  # 80 vs 90
         ("U2", "data_warning"),
+        ("U3", "overspend"),  # 110 > 100 (the unit's table only: one item, one source)
     ]
     # every kind but the two only a project view gives (tests/test_projects.py)
     assert set(found["kind"]) == set(KINDS) - {"project_low_execution", "project_budget_mismatch"}
-    assert found["message"].iloc[-1] == "分值有误。"
-    assert scores.units.set_index("unit_code")["n_findings"].to_dict() == {"U1": 5, "U2": 5}
+    assert found["message"].iloc[-2] == "分值有误。"
+    counts = scores.units.set_index("unit_code")["n_findings"].to_dict()
+    assert counts == {"U1": 5, "U2": 5, "U3": 1}
 
 
 def test_thresholds_come_from_the_rulebook(tmp_path):
@@ -324,3 +328,73 @@ def test_every_kind_has_its_chinese_names_and_a_group():
     assert set(KIND_LABELS) == set(KINDS) == set(KIND_SHORT)
     assert {k for _, kinds in FINDING_GROUPS for k in kinds} == set(KINDS)
     assert {k for kinds, _ in DEFAULT_MEASURES for k in kinds} == set(KINDS)
+
+
+# --- overspend (issue 16 §10) -----------------------------------------------------------------
+
+
+def test_overspend_of_the_unit_an_item_and_a_fund_source():
+    # 人员经费 财政拨款 100 / 100; 公用经费 财政拨款 20 / 26 and 上年结转 10 / 6:
+    # the item 公用经费 30 / 32, the source 财政拨款 120 / 126, the unit 130 / 132
+    ds = make_dataset(
+        budget=[
+            budget_row("U1", "人员经费", adjusted=100, executed=100),
+            budget_row("U1", "公用经费", adjusted=20, executed=26),
+            budget_row("U1", "公用经费", adjusted=10, executed=6, fund_source="上年结转"),
+        ],
+        indicators=[MET],
+    )
+    scores = score_dataset(ds)
+    # 132 ÷ 130 = 101.54%: the score stays capped at the weight
+    assert scores.units["execution_score"].tolist() == [10.0]
+    found = of(scores.findings, "overspend")
+    assert found["message"].tolist() == [
+        "单位整体全年执行数 132.00 万元，超过全年预算数 130.00 万元，超支 2.00 万元"
+        "（执行率 101.54%），属超预算支出，预算执行率得分以满分为限。",
+        "公用经费全年执行数 32.00 万元，超过全年预算数 30.00 万元，超支 2.00 万元"
+        "（执行率 106.67%），属超预算支出。",
+        "资金来源“财政拨款”全年执行数 126.00 万元，超过全年预算数 120.00 万元，超支 6.00 万元"
+        "（执行率 105.00%），属超预算支出。",
+    ]
+    assert found["subject"].tolist() == ["单位整体", "公用经费", "资金来源“财政拨款”"]
+    assert found["value"].round(9).tolist() == [2.0, 2.0, 6.0]
+    assert scores.units["n_findings"].tolist() == [3]
+
+
+@pytest.mark.parametrize(("executed", "expected"), [(100.0, 0), (100.01, 1)])
+def test_overspend_boundary(executed, expected):
+    # exactly the budget is no overspend; one 分 (0.01 万元) above is; a table of one item and
+    # one source is the table's finding only
+    found = findings(budget=[budget_row("U1", adjusted=100, executed=executed)])
+    assert len(of(found, "overspend")) == expected
+
+
+def test_overspend_of_a_project_is_the_projects_finding():
+    project = {"unit_code": "U1", "project_code": "P1", "project_name": "农田建设"}
+    ds = make_dataset(
+        budget=[
+            budget_row("U1", adjusted=100, executed=95),
+            {**budget_row("U1", "农田建设", adjusted=50, executed=55), "project_code": "P1"},
+        ],
+        indicators=[MET, {**MET, "project_code": "P1"}],
+        projects=[project],
+    )
+    scores = score_dataset(ds)
+    found = of(scores.findings, "overspend")
+    assert found[["unit_code", "project_code", "subject"]].values.tolist() == [
+        ["U1", "P1", "项目整体"]
+    ]
+    assert found["message"].tolist() == [
+        "项目整体全年执行数 55.00 万元，超过全年预算数 50.00 万元，超支 5.00 万元"
+        "（执行率 110.00%），属超预算支出，预算执行率得分以满分为限。"
+    ]
+    assert scores.projects["execution_score"].tolist() == [10.0]
+
+
+def test_the_overspend_tolerance_is_the_rulebooks(tmp_path):
+    path = tmp_path / "lenient.toml"
+    path.write_text('extends = "mof2020"\n[findings]\noverspend_tolerance = 5\n', "utf-8")
+    found = findings(budget=[budget_row("U1", adjusted=100, executed=105)], rules=path)
+    assert of(found, "overspend").empty  # 5.00 above is not more than 5
+    found = findings(budget=[budget_row("U1", adjusted=100, executed=105.01)], rules=path)
+    assert len(of(found, "overspend")) == 1

@@ -8,6 +8,7 @@ manifest is folded at the end of a run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from perfkit.rendering.manifest import JOURNAL, MANIFEST
 from perfkit.rendering.pipeline import render
-from tests.csvdata import read_rows, write_rows
+from tests.csvdata import drop_unit, read_rows, write_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -48,17 +49,6 @@ def _mtimes(folder: Path) -> dict[str, int]:
     }
 
 
-def _drop_unit(folder: Path, code: str) -> None:
-    """Remove every row of a unit from the dataset folder (and its narrative)."""
-    for path in folder.glob("*.csv"):
-        header, rows = read_rows(path)
-        if "单位编码" in header:
-            i = header.index("单位编码")
-            write_rows(path, header, [r for r in rows if r[i] != code])
-    shutil.rmtree(folder / "narratives" / "2022" / code, ignore_errors=True)
-    (folder / "narratives" / "2022" / f"{code}.md").unlink(missing_ok=True)
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("incremental") / "data"
@@ -81,7 +71,9 @@ def test_first_run_renders_everything_and_folds_the_manifest(first):
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(manifest["reports"]) == ["2022/SZ002", "2022/SZ004", "2022/index"]
     entry = manifest["reports"]["2022/SZ002"]
-    assert entry["files"] == ["2022/SZ002.html", "2022/notebooks/SZ002.ipynb"]
+    assert entry["files"] == ["2022/SZ002.html", "_internal/2022/SZ002.ipynb"]
+    for rel in entry["files"]:  # each file with the digest of what was written
+        assert entry["digests"][rel] == hashlib.sha256((out / rel).read_bytes()).hexdigest()
     assert len(entry["fingerprint"]) == 64 and entry["status"] == "ok"
     assert not (out / JOURNAL).exists()
     assert "本次生成 3 份（报告与汇总页），未变化而跳过 0 份，删除 0 份" in result.summary()
@@ -125,16 +117,16 @@ def test_the_sequence_of_runs(first, data):
     assert (year / "SZ002.html").is_file()
 
     # 4. SZ002 left the data: its report and notebook are deleted, the user's files stay
-    _drop_unit(data, "SZ002")
+    drop_unit(data, "SZ002")
     gone = render(data, out=out, units=["SZ004"], jobs=2, progress=False, level="unit")
     assert gone.exit_code == 0
     assert gone.removed_reports == ["2022/SZ002"]
-    assert sorted(gone.removed) == ["2022/SZ002.html", "2022/notebooks/SZ002.ipynb"]
+    assert sorted(gone.removed) == ["2022/SZ002.html", "_internal/2022/SZ002.ipynb"]
     assert not (year / "SZ002.html").exists()
-    assert not (year / "notebooks" / "SZ002.ipynb").exists()
+    assert not (out / "_internal" / "2022" / "SZ002.ipynb").exists()
     assert user_file.read_text(encoding="utf-8") == "分析人员自己的文件"
     assert user_page.read_text(encoding="utf-8") == "<html>不是 perfkit 写的</html>"
-    assert "删除 1 份（单位或项目已不在数据中）" in gone.summary()
+    assert "删除 1 份（单位或项目已不在数据中，共删除 2 个文件）" in gone.summary()
     assert "已删除：2022/SZ002" in gone.summary()
     # the index lists what is in the data now: it was rendered again, without SZ002
     assert "2022/index" in _rendered(gone)

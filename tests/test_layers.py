@@ -20,8 +20,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "perfkit"
 #: layer of each subpackage or top-level module; higher layers may import lower ones
 LAYERS = {
@@ -161,12 +159,6 @@ def test_the_circle_finder_finds_circles_and_the_graph_holds_every_kind_of_impor
                      "perfkit.core.problems", "perfkit.core.atomic"}  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the other helpers' splits of perfkit/rendering/pipeline.py, "
-    "perfkit/scoring/scores.py, perfkit/rules/notation.py and perfkit/data/validation.py "
-    "are on their branches (issue 16 item 11)",
-)
 def test_every_file_can_be_read_whole():
     long = {
         str(path.relative_to(PACKAGE.parent)): n

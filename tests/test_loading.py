@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfkit.core.problems import InvalidInput, UsageError
-from perfkit.data.contract import TABLES
+from perfkit.data.contract import TABLES, step_column
 from perfkit.data.loading import load
 from perfkit.rules.rulebook import load_rulebook
 
@@ -32,7 +32,11 @@ def test_types_rows_and_metadata(tmp_path: Path) -> None:
     assert ds.headers["indicators"]["weight"] == "分值"
 
     b = ds.budget
-    assert list(b.columns) == [c.key for c in TABLES[1].columns] + ["_row"]
+    # each printed 执行率 and 得分 keeps the precision it was printed at beside it (issue 16 §10)
+    columns = [
+        k for c in TABLES[1].columns for k in (c.key, *([step_column(c.key)] if c.printed else []))
+    ]
+    assert list(b.columns) == [*columns, "_row"]
     assert b["year"].dtype == np.int64 and b["year"].tolist() == [2022, 2022, 2022]
     assert b["adjusted_budget"].dtype == np.float64
     assert b["adjusted_budget"].tolist() == [436.5, 48.0, 120.0]

@@ -477,3 +477,48 @@ def test_a_date_number_takes_the_general_path():
     # "2022.12" is a date (rule 12), not the number 2022.12; "2022.13" has no month 13
     assert parse("2022.13") == Target("2022.13", ">=", 2022.13, "", implicit=True)
     assert parse("≥2022.12万元").value == 2022.12
+
+
+# --- issue 16 §10: traditional characters and bare magnitudes -------------------------------
+
+TRADITIONAL = [
+    # (written, the same written in simplified characters): read identically (rule 1)
+    ("120畝", "120亩"),
+    ("≥3萬元", "≥3万元"),
+    ("5噸", "5吨"),
+    ("10個", "10个"),
+    ("230餘件", "230余件"),
+    ("不低於95%", "不低于95%"),
+    ("30天以內", "30天以内"),
+    ("≤1.2億元", "≤1.2亿元"),
+    ("12臺", "12台"),
+    ("3.5小時", "3.5小时"),
+]
+
+
+@pytest.mark.parametrize(("written", "simplified"), TRADITIONAL)
+def test_traditional_characters_read_as_simplified(written, simplified):
+    t, s = parse(written), parse(simplified)
+    assert (t.comparator, t.value, t.unit, t.approx, t.implicit) == (
+        s.comparator,
+        s.value,
+        s.unit,
+        s.approx,
+        s.implicit,
+    )
+    assert t.raw == written  # kept as written
+
+
+def test_a_bare_magnitude_is_a_known_unit_that_compares_with_money_only():
+    # "150万" is 150 in the unit 万: ten thousands of something not named
+    assert parse("≥150万") == Target("≥150万", ">=", 150.0, "万")
+    assert known_unit("万") and known_unit("亿") and known_unit("千万")
+    assert not known_unit("十")  # "5十" is no number a table writes
+    # against money it is that magnitude of 元 (issue 16 §10); against a count it is not
+    assert same_unit(parse("≥150万"), parse("148万元"))
+    assert same_unit(parse("≥1.5亿元"), parse("14800万"))
+    assert not same_unit(parse("≥150万"), parse("148人"))
+    assert not same_unit(parse("≥150万"), parse("148万人"))
+    assert same_unit(parse("≥1.5亿"), parse("14800万"))  # both bare: 亿 is 10,000 万
+    assert conversion("亿", "万") == 10000.0
+    assert conversion("万", "万元") is None  # conversion alone never guesses money

@@ -29,6 +29,8 @@ def test_shipped_presets():
         "mof2020",
         "mof2020-linear-reverse",
         "mof2020-truncate",
+        "mof2020-whole",
+        "mof2020-whole-truncate",
     ]
     for name in presets():
         book = load_rulebook(name)
@@ -257,3 +259,38 @@ def test_truncate_preset_prints_scores_as_the_provinces_do():
     assert unit["execution_rule_text"] == "预算执行率 97.80%，得分 = 10 × 97.80% = 9"
     # the same under mof2020 (四舍五入 to 2 decimals): 9.78 + 1.95 + 88 = 99.73
     assert score_dataset(ds, "mof2020").units.iloc[0]["total"] == 99.73
+
+
+# --- whole points (issue 16 §10) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [
+        # a: 20 × 130 ÷ 150 = 17.333… → 17 either way; b: 10 × 8 ÷ 12 = 6.666… → 7 half up,
+        # 6 truncated; c: tier B 70% × 5 = 3.5 → 4 half up, 3 truncated; d: met, weight 2.5 as
+        # written; e: met 52.5. Execution 10 × 97.8% = 9.78 → 10 half up, 9 truncated.
+        ("mof2020-whole", ([17, 7, 4, 2.5, 52.5], 10, 83, 93, "优")),
+        ("mof2020-whole-truncate", ([17, 6, 3, 2.5, 52.5], 9, 81, 90, "优")),
+    ],
+)
+def test_whole_point_presets_score_every_indicator_in_whole_points(preset, expected):
+    ds = make_dataset(
+        budget=[budget_row("U1", adjusted=100, executed=97.8)],
+        indicators=[
+            indicator_row("U1", "a", "≥150件", "130件", 20),
+            indicator_row("U1", "b", "≤8天", "12天", 10),
+            indicator_row("U1", "c", "达成年度指标", "基本达成", 5),
+            indicator_row("U1", "d", "≥1件", "1件", 2.5),
+            indicator_row("U1", "e", "≥1件", "1件", 52.5),
+        ],
+    )
+    scores, (indicators, execution, indicator_score, total, grade) = (
+        score_dataset(ds, preset),
+        expected,
+    )
+    assert scores.indicators["score"].tolist() == indicators
+    unit = scores.units.iloc[0]
+    # indicators 17 + 7 + 4 + 2.5 + 52.5 = 83 (half up); 17 + 6 + 3 + 2.5 + 52.5 = 81
+    assert (unit["execution_score"], unit["indicator_score"]) == (execution, indicator_score)
+    assert (unit["total"], unit["grade"]) == (total, grade)

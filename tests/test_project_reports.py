@@ -192,6 +192,7 @@ def rendered(tmp_path_factory):
 @pytest.mark.slow
 def test_render_writes_project_reports_where_documented(rendered):
     year, result = rendered
+    records = year.parent / "_internal" / year.name
     assert result.exit_code == 1  # SZ001/P02 failed
     assert [(r.unit_code, r.status) for r in result.units] == [("SZ001", "ok")]
     assert [(r.unit_code, r.project_code, r.status) for r in result.projects] == [
@@ -200,17 +201,19 @@ def test_render_writes_project_reports_where_documented(rendered):
     ]  # fmt: skip
     for p in ("P01", "P02", "P03", "P04", "P05"):
         assert (year / "SZ013" / f"{p}.html").is_file()
-        assert (year / "notebooks" / "SZ013" / f"{p}.ipynb").is_file()
+        assert (records / "SZ013" / f"{p}.ipynb").is_file()
     assert not (year / "SZ013.html").exists()  # projects only: no 部门整体 report
-    assert (year / "projects.html").is_file() and (year / "notebooks" / "projects.ipynb").is_file()
+    assert (year / "projects.html").is_file() and (records / "projects.ipynb").is_file()
     assert [r.status for r in (*result.indexes, *result.project_pages)] == ["ok", "ok"]
     summary = result.summary()
     assert (
         "2022年度：共 1 个单位，成功 1 份，失败 0 份；共 7 个项目，成功 6 份，失败 1 份。"
         in summary
     )
-    assert "SZ001/P02 网络安全等级保护测评（苏州市智慧审判保障中心）：ValueError" in summary
-    status = json.loads((year / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    assert (
+        "SZ001/P02 网络安全等级保护测评（苏州市智慧审判保障中心）：生成笔记本的第 2 个" in summary
+    )
+    status = json.loads((records / "status.json").read_text(encoding="utf-8"))
     assert {e.get("project_code", "") + ":" + e["href"] for e in status} >= {
         ":SZ001.html",
         "P01:SZ001/P01.html",
@@ -226,8 +229,8 @@ def test_failed_project_gets_an_error_page(rendered):
     assert "本报告未能生成" in html
     assert "&lt;b&gt;项目数据不完整&lt;/b&gt;" in html
     assert "项目编码：P02" in html
-    assert 'href="../notebooks/SZ001/P02.ipynb"' in html
-    assert (year / "notebooks" / "SZ001" / "P02.ipynb").is_file()
+    assert "<code>_internal/2022/SZ001/P02.ipynb</code>" in html  # named, not linked
+    assert (year.parent / "_internal" / "2022" / "SZ001" / "P02.ipynb").is_file()
 
 
 @pytest.mark.slow

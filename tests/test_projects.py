@@ -570,6 +570,35 @@ def test_a_rulebooks_project_section(tmp_path):
     assert d.rulebook.execution_weight == 20
 
 
+def test_a_projects_weights_are_checked_against_the_project_rulebooks_total(tmp_path):
+    """[project.indicators] total = 80: a project's weights of 80 add up, 90 do not (the unit's
+    table keeps the rulebook's 90)."""
+    rules = tmp_path / "proj.toml"
+    rules.write_text(
+        'extends = "mof2020"\n[project.execution]\nweight = 20\n[project.indicators]\ntotal = 80\n',
+        "utf-8",
+    )
+    book = load_rulebook(rules)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    files = {
+        "units.csv": UNITS,
+        "projects.csv": PROJECTS,
+        "budget.csv": "年度,单位编码,项目编码,项目,全年预算数,全年执行数\n"
+        "2022,U1,,基本支出,100,90\n2022,U1,P1,项目一,50,50\n2022,U1,P2,项目二,50,50\n",
+        "indicators.csv": "年度,单位编码,项目编码,一级指标,二级指标,三级指标,年度指标值,"
+        "实际完成值,分值\n"
+        "2022,U1,,产出指标,数量指标,a,≥1件,1件,90\n"
+        "2022,U1,P1,产出指标,数量指标,b,≥1件,1件,80\n"
+        "2022,U1,P2,产出指标,数量指标,c,≥1件,1件,90\n",
+        "goals.csv": "年度,单位编码,项目编码,预期目标,实际完成情况\n2022,U1,,x,y\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    found = [(p.code, p.project_code) for p in validate(read_dataset(folder), book)]
+    assert found == [("weights_total", "P2")]
+
+
 def test_a_bad_project_section_names_its_keys(tmp_path):
     rules = tmp_path / "bad.toml"
     rules.write_text(

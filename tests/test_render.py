@@ -193,9 +193,14 @@ def test_error_page_escapes_the_reason_and_is_self_contained():
         "某<单位>",
         2022,
         error,
-        "notebooks/SZ009.ipynb",
+        "_internal/2022/SZ009.ipynb",
+        log="_internal/logs/render-20230301-020001-42.log",
     )
     assert "本报告未能生成" in html
+    # where the detail is, named as text: the operator folder is not published, so no link
+    assert "<code>_internal/2022/SZ009.ipynb</code>" in html
+    assert "<code>_internal/logs/render-20230301-020001-42.log</code>" in html
+    assert "href=" not in html
     assert "ValueError: 单位名称含有 &lt;script&gt;alert(1)&lt;/script&gt; &amp; 其他" in html
     assert "某&lt;单位&gt;" in html
     assert "<script" not in html
@@ -362,15 +367,20 @@ def test_render_writes_every_file_where_documented(rendered):
     year = out / "2022"
     assert result.exit_code == 0, result.summary()
     assert [(r.unit_code, r.status) for r in result.units] == [("SZ001", "ok"), ("SZ002", "ok")]
+    records = out / "_internal" / "2022"
     for code in ("SZ001", "SZ002"):
         assert (year / f"{code}.html").is_file()
-        nb = nbformat.read(year / "notebooks" / f"{code}.ipynb", as_version=4)
+        nb = nbformat.read(records / f"{code}.ipynb", as_version=4)
         assert nb.metadata["title"] == f"{NAMES[code]} {TITLE}"
         assert nb.metadata["papermill"]["parameters"]["unit_code"] == code
         assert nb.metadata["papermill"]["parameters"]["data"] == str(SAMPLE.resolve())
     assert (year / "index.html").is_file()
-    assert (year / "notebooks" / "index.ipynb").is_file()
-    status = json.loads((year / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    assert (records / "index.ipynb").is_file()
+    # the publish folder holds the pages (and PDFs) only
+    assert sorted(p.suffix for p in year.rglob("*") if p.is_file()) in (
+        [".html"] * 3, [".html"] * 3 + [".pdf"] * 2,
+    )  # fmt: skip
+    status = json.loads((records / "status.json").read_text(encoding="utf-8"))
     assert status == [
         {"unit_code": c, "unit_name": NAMES[c], "href": f"{c}.html", "status": "ok", "error": ""}
         for c in ("SZ001", "SZ002")
@@ -514,21 +524,30 @@ def test_failing_unit_gets_an_error_page_and_the_others_render(failing):
         ("SZ001", "ok"), ("SZ002", "failed"), ("SZ003", "ok"),
     ]  # fmt: skip
     failed = result.units[1]
-    assert failed.error == "ValueError: 测试用错误：<b>预算数据不完整</b>"
+    # the part that failed (the probe: the notebook's second code cell) and the message,
+    # written for people; never the exception's name
+    assert failed.error == "生成笔记本的第 2 个代码单元时出错：测试用错误：<b>预算数据不完整</b>"
     page = (year / "SZ002.html").read_text(encoding="utf-8")
     assert "本报告未能生成" in page
     assert NAMES["SZ002"] in page
-    assert "ValueError: 测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in page
-    assert "<b>预算数据不完整" not in page
+    assert (
+        "生成笔记本的第 2 个代码单元时出错：测试用错误：&lt;b&gt;预算数据不完整&lt;/b&gt;" in page
+    )
+    assert "<b>预算数据不完整" not in page and "ValueError" not in page
     assert htmlexport.assert_self_contained(page) == []
+    # the page names where the detail is: the log and the executed notebook, in _internal/
+    log = result.log.relative_to(out).as_posix()
+    assert log.startswith("_internal/logs/render-") and f"<code>{log}</code>" in page
+    assert "<code>_internal/2022/SZ002.ipynb</code>" in page
+    assert "ValueError: 测试用错误：<b>预算数据不完整</b>" in result.log.read_text(encoding="utf-8")
     # the executed notebook is kept for audit, with papermill's error
-    audit = nbformat.read(year / "notebooks" / "SZ002.ipynb", as_version=4)
+    audit = nbformat.read(out / "_internal" / "2022" / "SZ002.ipynb", as_version=4)
     errors = [o for c in audit.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors[0].ename == "ValueError"
     for code in ("SZ001", "SZ003"):
         html = (year / f"{code}.html").read_text(encoding="utf-8")
         assert HEADINGS[0] in html and NAMES[code] in html
-    status = json.loads((year / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((out / "_internal" / "2022" / "status.json").read_text(encoding="utf-8"))
     assert [(s["unit_code"], s["status"]) for s in status] == [
         ("SZ001", "ok"), ("SZ002", "failed"), ("SZ003", "ok"),
     ]  # fmt: skip
@@ -538,7 +557,9 @@ def test_failing_unit_gets_an_error_page_and_the_others_render(failing):
     assert 'href="SZ002.html"' not in index  # and does not link the missing report
     summary = result.summary()
     assert "成功 2 份，失败 1 份" in summary
-    assert "SZ002 苏州市公共阅读服务中心：ValueError: 测试用错误" in summary
+    assert "SZ002 苏州市公共阅读服务中心：生成笔记本的第 2 个代码单元时出错：测试用错误" in summary
+    assert "ValueError" not in summary
+    assert f"本次运行的日志（含错误的技术细节）：{result.log}" in summary
 
 
 @pytest.mark.slow
@@ -707,8 +728,10 @@ def test_a_pdf_that_fails_leaves_the_page_rendered(tmp_path, monkeypatch):
     assert "共 1 个单位，成功 1 份，失败 0 份" in summary
     assert "HTML 报告已生成，但 PDF 未能生成：" in summary and "SZ002" in summary
     # the index lists the report as written
-    status = json.loads((out / "2022" / "notebooks" / "status.json").read_text(encoding="utf-8"))
+    status = json.loads((out / "_internal" / "2022" / "status.json").read_text(encoding="utf-8"))
     assert [(e["unit_code"], e["status"]) for e in status] == [("SZ002", "ok")]
+    # Chromium's own words (and paths) are in the log, not in the message
+    assert "no display" not in unit.pdf_error and "no display" in result.log.read_text("utf-8")
     # the next run tries the PDF again (the page is not taken as up to date)
     again = render(SAMPLE, out=out, units=["SZ002"], jobs=1, pdf=True, progress=False,
                    level="unit")  # fmt: skip

@@ -311,9 +311,10 @@ def test_printed_execution_rate_and_score_are_checked():
         budget=[budget_row("U1", adjusted=100, executed=80) | printed],
     ).findings
     mismatch = found[found["kind"] == "score_mismatch"]
-    # computed: 80 ÷ 100 = 80.00%, 10 × 80% = 8.00; printed 100% and 10
+    # computed: 80 ÷ 100 = 80.00%, 10 × 80% = 8.00; printed 100% and 10 (the rate is the cell
+    # "1.0", a fraction: shown as printed, at whole percents, issue 16 §10)
     assert mismatch["message"].tolist() == [
-        "预算执行率自评为 100.00%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。",
+        "预算执行率自评为 100%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。",
         "预算执行率得分自评 10 分，按评分规则计算为 8.00 分，相差 2.00 分。",
     ]
     assert mismatch["subject"].tolist() == ["预算执行率", "预算执行率得分"]

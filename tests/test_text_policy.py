@@ -383,7 +383,7 @@ def test_an_error_page_holds_none_of_them():
         unit_name=spoil("市智慧审判保障中心", ALL),
         year=2022,
         error=spoil("ValueError: 无法读取“≥150件”", ALL),
-        notebook_href=None,
+        notebook=None,
     )
     assert not BAD.search(page)
     page.encode("utf-8")  # no lone surrogate

@@ -120,12 +120,15 @@ def test_not_a_number(tmp_path: Path) -> None:
     )
 
 
-def test_an_amount_in_wan_without_yuan_is_an_error(tmp_path: Path) -> None:
-    # "4200000元" is read as 420 万元 now (tests/test_units.py); "420万" names no unit
+def test_an_amount_in_wan_without_yuan_is_read_as_wan_yuan_and_flagged(tmp_path: Path) -> None:
+    # issue 16 §10: "420万" in a money column is 420 万元 (a reader takes it so), flagged
     data = tables()
     data["budget"][1][5] = "420万"
     text = only(problems_of(tmp_path, data))
-    assert text.startswith("budget.csv，第2行，列「年初预算数」：值“420万”：应为数字，单位万元")
+    assert text == (
+        "budget.csv，第2行，列「年初预算数」（单位编码 A01）：值“420万”：年初预算数只写了“万”，"
+        "未写“元”：按 420万元 读取（金额中的“万”即万元）；请写明单位，如“420万元”。"
+    )
 
 
 def test_negative_amount(tmp_path: Path) -> None:

@@ -39,11 +39,21 @@ class Column:
     #: a number column whose negative values are not an error here (a 得分 outside 0–分值 is a
     #: cross-row warning, ``reported_score_range``)
     negative_ok: bool = False
+    #: a figure the unit printed (执行率, 得分) that perfkit compares with its own at the
+    #: precision it was printed (issue 16 §10): the unit of its last digit is kept beside it,
+    #: in the Dataset column ``_<key>_step`` (:func:`step_column`)
+    printed: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every header under which this column is accepted."""
         return (self.zh, self.key, *self.aliases)
+
+
+def step_column(key: str) -> str:
+    """The Dataset column that keeps the precision a printed figure was written at: the unit of
+    its last digit ("86%" → 0.01, "9.5" → 0.1), NaN when blank (``Column.printed``)."""
+    return f"_{key}_step"
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,20 @@ AMOUNT_UNITS: dict[str, Decimal] = {
 }
 #: the unit amounts are kept in
 AMOUNT_UNIT = "万元"
+
+#: the bounds of a number in a cell (issue 16 §7): a value at or above one of them is an error
+#: naming the cell (``too_large``), as is a value beyond what a float holds ("1e309", a number
+#: of 5,000 digits), so that no infinity or absurd figure reaches a score, a report or JSON.
+#: An amount of one row of one unit is below 10^8 万元 = 1 万亿元: the whole 中央本级 general
+#: public budget spends about 3.6 万亿元 a year (财政部《2022年财政收支情况》), and a single
+#: unit's table, even a ministry's, is orders of magnitude below it: a figure at the bound is a
+#: typing error.
+MAX_AMOUNT = Decimal(10**8)
+#: 分值 and 得分: a whole table is worth 100 points, so 1,000 points in one cell is no score
+MAX_POINTS = 1000
+#: a printed 执行率 as a fraction: 100 (10,000%) is no table's execution; beyond it (or not a
+#: finite number) the printed figure is unreadable (a warning: it is never used for scoring)
+MAX_RATE = 100
 
 YEAR = Column("year", "年度", "year")
 UNIT_CODE = Column("unit_code", "单位编码", "code")
@@ -125,6 +149,7 @@ BUDGET = Table(
             unit="%",
             aliases=("预算执行率",),
             advisory=True,
+            printed=True,
         ),
         Column(
             "reported_execution_score",
@@ -134,6 +159,19 @@ BUDGET = Table(
             allow_blank=True,
             unit="分",
             aliases=("执行率得分",),
+            advisory=True,
+            printed=True,
+        ),
+        # the 分值 the unit printed for 预算执行率 (issue 16 §10): its own choice, reported
+        # when it differs from the rulebook's execution weight, never used for scoring
+        Column(
+            "reported_execution_weight",
+            "分值",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="分",
+            aliases=("执行率分值",),
             advisory=True,
         ),
     ),
@@ -160,6 +198,7 @@ INDICATORS = Table(
             allow_blank=True,
             unit="分",
             negative_ok=True,
+            printed=True,
         ),
         Column(
             "deviation_reason",

@@ -3,7 +3,8 @@
 Nothing is coerced until every problem of the input is known: :func:`load` raises
 :class:`~perfkit.core.problems.InvalidInput` with all of them, and only a valid dataset becomes a
 :class:`~perfkit.data.dataset.Dataset` (years and months int, amounts and points float, a blank 得分
-NaN, texts str, ``_row`` the Excel row of each record).
+NaN, texts str, ``_row`` the Excel row of each record, and ``_<key>_step`` beside a printed 执行率
+or 得分: the precision it was written at).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from perfkit.core import gcpause
 from perfkit.core.problems import InvalidInput, errors
 from perfkit.data import schemas
-from perfkit.data.contract import TABLES, Narrative, Table
+from perfkit.data.contract import TABLES, Narrative, Table, step_column
 from perfkit.data.dataset import Dataset
 from perfkit.data.readers import RawDataset, RawTable, read_dataset
 from perfkit.data.validation import validate
@@ -69,6 +70,9 @@ def _typed_frame(table: Table, raw: RawTable) -> pd.DataFrame:
             columns[col.key] = values.astype(np.int64)
         elif col.kind == "number":
             columns[col.key] = schemas.typed(raw, col.key) if present else np.full(n, np.nan)
+            if col.printed:  # issue 16 §10: compared at the precision printed
+                steps = schemas.steps(raw, col.key) if present else np.full(n, np.nan)
+                columns[step_column(col.key)] = steps
         elif present:
             columns[col.key] = text_array(raw, col.key)
         else:

@@ -52,6 +52,7 @@ from perfkit.data.textcells import (
     strip_forbidden,
     unescape_csv_cell,
 )
+from perfkit.rules.units import simplified
 
 #: stripped from every header and value: ASCII white space, no-break space, full-width space, BOM
 WHITESPACE = " \t\r\n\v\f\u00a0\u3000\ufeff"
@@ -613,7 +614,7 @@ def _header_with_unit(
     col = table.column(names[match[1]])
     if not col.unit:
         return None, None, None
-    written_unit = re.sub(f"[{WHITESPACE}]", "", match[2])
+    written_unit = simplified(re.sub(f"[{WHITESPACE}]", "", match[2]))  # "萬元" is 万元
     unit = _HEADER_UNITS[col.unit].get(written_unit)
     if unit is not None:
         return col.key, unit, None

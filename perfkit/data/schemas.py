@@ -13,14 +13,8 @@ The raw tables (:mod:`perfkit.data.readers`) hold text as written, so the checks
 - 单位编码 matches :data:`perfkit.data.contract.UNIT_CODE_PATTERN` (letters, digits, "-", "_")
   and is not one of :data:`~perfkit.data.contract.RESERVED_UNIT_CODES` (index, status, CON …),
   because a unit code becomes a report's file name;
-- amounts and points (分值, 得分) are numbers. Accepted: "1234.5", "1,234.5" (thousands
-  separated by commas), full-width digits, point, comma and sign ("１２３．５"), scientific notation
-  ("1e3"), and for points the unit "分" written after the number ("10分"). An amount may name its
-  unit: "1200元", "1,200.50 元", "0.12万元", "1.2亿元", "12千元" (:data:`AMOUNT_UNITS`); a bare
-  amount is in the header's unit ("全年预算数（元）", :attr:`RawTable.units`), 万元 when the
-  header names none. Every amount is converted to 万元 with decimal arithmetic, so that 1200元
-  is exactly the float 0.12. Not accepted: "12万" (万 of what?), "%", words ("约100"), ranges
-  ("100-200");
+- amounts and points (分值, 得分) are numbers as :mod:`perfkit.data.numbers` reads them
+  (amounts with units, in the header's unit, converted to 万元);
 - amounts and 分值 are not negative (whether a 得分 lies between 0 and its 分值 is a cross-row
   check in :mod:`perfkit.data.validation`);
 - the budget table's printed 执行率 and 得分 (``reported_rate``, ``reported_execution_score``)
@@ -51,7 +45,7 @@ import pandera.pandas as pa
 from perfkit.core.problems import WARNING, Problem
 from perfkit.data.contract import (
     AMOUNT_UNIT,
-    AMOUNT_UNITS,
+    MAX_POINTS,
     RESERVED_NAMES_TEXT,
     RESERVED_UNIT_CODES,
     TABLES,
@@ -61,101 +55,29 @@ from perfkit.data.contract import (
     Table,
     unit_code_problem,
 )
+from perfkit.data.numbers import (
+    POINTS_UNIT,
+    RATE_PERCENT_ABOVE,
+    Values,
+    amount_reading,
+    bound,
+    in_range,
+    parse_months,
+    parse_numbers,
+    parse_years,
+    parser,
+    points_step,
+    rate,
+    rate_step,
+)
 from perfkit.data.readers import RawTable
+from perfkit.rules.units import simplified
 
-POINTS_UNIT = "分"
 #: number columns whose unreadable values are warnings (scoring does not need them)
 REPORTED_EXECUTION = tuple(c.key for t in TABLES for c in t.columns if c.advisory)
-#: a rate without "%" (and no "%" in its header) above this is read as a percentage
-RATE_PERCENT_ABOVE = 1.5
 
-_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+")
-_YEAR = re.compile(r"([1-9]\d{3})(?:\.0+)?年?")
-_MONTH = re.compile(r"(0?[1-9]|1[0-2])(?:\.0+)?月?")
 _CODE = re.compile(UNIT_CODE_PATTERN)
 _MINUS = ("-", "−", "－", "﹣")
-
-Values = np.ndarray | pd.Series
-
-
-# --- parsing text into numbers (shared with the cross-table checks and loading) ---------------
-
-
-def _number(text: str, unit: str) -> float:
-    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
-    folded = folded.removesuffix(unit).rstrip() if unit else folded
-    return float(folded.replace(",", "")) if _NUMBER.fullmatch(folded) else math.nan
-
-
-_AMOUNT = re.compile(
-    r"(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+)"
-    r"\s*(?P<unit>" + "|".join(sorted(AMOUNT_UNITS, key=len, reverse=True)) + ")?"
-)
-
-
-def amount_value(text: str, header_unit: str = AMOUNT_UNIT) -> float:
-    """An amount as 万元: "1200元" → 0.12, "1.2亿元" → 12000, "1200" under a 元 header → 0.12.
-
-    NaN when blank or not an amount (see the module's notation). Decimal arithmetic, so the
-    result is the float nearest to the exact 万元 figure.
-    """
-    folded = unicodedata.normalize("NFKC", text).replace("−", "-").strip()
-    match = _AMOUNT.fullmatch(folded)
-    if match is None:
-        return math.nan
-    factor = AMOUNT_UNITS[match["unit"] or header_unit]
-    number = Decimal(match["number"].replace(",", "")) * factor
-    return float(number) if number.is_finite() else math.nan
-
-
-def parse_amounts(values: Values, header_unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as an amount in 万元 (NaN: blank or not an amount), see :func:`amount_value`."""
-    if header_unit == AMOUNT_UNIT:
-        text = np.asarray(values, dtype=object)
-        out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float)
-        out = out.copy()
-        out[~np.isfinite(out)] = np.nan
-        for i in np.flatnonzero(np.isnan(out)):
-            if text[i]:
-                out[i] = amount_value(text[i], header_unit)
-        return out
-    return np.array([amount_value(v, header_unit) if v else math.nan for v in values], dtype=float)
-
-
-def parse_numbers(values: Values, unit: str = AMOUNT_UNIT) -> np.ndarray:
-    """Each text as a float (NaN when blank or not a number in the notation above).
-
-    ``unit`` "万元" (or another amount unit, the header's) reads amounts, converted to 万元;
-    "分" reads points.
-    """
-    if unit in AMOUNT_UNITS:
-        return parse_amounts(values, unit)
-    text = np.asarray(values, dtype=object)
-    out = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(float, copy=True)
-    out[~np.isfinite(out)] = np.nan  # "inf" and "nan" are not amounts
-    for i in np.flatnonzero(np.isnan(out)):
-        if text[i]:
-            out[i] = _number(text[i], unit)
-    return out
-
-
-def _by_pattern(values: Values, pattern: re.Pattern[str]) -> np.ndarray:
-    out = np.full(len(values), np.nan)
-    for i, text in enumerate(values):
-        match = pattern.fullmatch(unicodedata.normalize("NFKC", text))
-        if match:
-            out[i] = float(match[1])
-    return out
-
-
-def parse_years(values: Values) -> np.ndarray:
-    """Each text as a year (float; NaN when not a four-digit year)."""
-    return _by_pattern(values, _YEAR)
-
-
-def parse_months(values: Values) -> np.ndarray:
-    """Each text as a month 1–12 (float; NaN otherwise)."""
-    return _by_pattern(values, _MONTH)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -185,64 +107,37 @@ def valid_code_values(raw: RawTable) -> np.ndarray:
     return raw.cache["unit_code valid"]
 
 
-_RATE = re.compile(r"(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%)?")
-
-
-def rate(text: str, header_percent: bool = False) -> tuple[float, str]:
-    """A printed 执行率 as a fraction, and "" or the warning code it earns.
-
-    "95.5%" → 0.955; "95.5" → 0.955 when the header says "%" ("执行率（%）"). A bare number
-    without "%" anywhere is doubtful (``rate_without_percent``): above
-    :data:`RATE_PERCENT_ABOVE` it is read as a percentage ("95.5" → 0.955), otherwise as a
-    fraction ("0.955" → 0.955; "1" → 1.0); 0 is 0 either way and not flagged. Anything else
-    ("约95%", "-5%", "95-100%") is NaN with ``reported_execution_unreadable``. Blank: (NaN, "").
-    """
-    if not text:
-        return math.nan, ""
-    folded = unicodedata.normalize("NFKC", text).strip().replace("百分比", "%")
-    match = _RATE.fullmatch(folded)
-    if match is None:
-        return math.nan, "reported_execution_unreadable"
-    number = Decimal(match["number"])
-    if match["percent"] or header_percent:
-        return float(number / 100), ""
-    if number == 0:
-        return 0.0, ""
-    if number > Decimal(str(RATE_PERCENT_ABOVE)):
-        return float(number / 100), "rate_without_percent"
-    return float(number), "rate_without_percent"
-
-
-def parse_rates(values: Values, header_percent: bool = False) -> np.ndarray:
-    """Each printed 执行率 as a fraction (NaN when blank or unreadable), see :func:`rate`."""
-    return np.array([rate(v, header_percent)[0] for v in values], dtype=float)
-
-
-def parser(column: Column, header_unit: str | None = None) -> Callable[[Values], np.ndarray]:
-    """The function that turns a column's texts into floats, by the column's kind and unit
-    (``header_unit``: the unit the header names, :attr:`RawTable.units`)."""
-    if column.kind == "year":
-        return parse_years
-    if column.kind == "month":
-        return parse_months
-    if column.unit == "%":
-        return lambda values: parse_rates(values, header_unit == "%")
-    if column.unit == POINTS_UNIT:
-        return lambda values: parse_numbers(values, POINTS_UNIT)
-    unit = header_unit or AMOUNT_UNIT
-    return lambda values: parse_amounts(values, unit)
-
-
 def typed(raw: RawTable, key: str) -> np.ndarray:
     """A number, year or month column of ``raw`` as floats per row (NaN: blank or invalid).
 
-    Amounts are in 万元 whatever unit the header or the value names. Parses each distinct
-    value once; the result is cached on ``raw``.
+    Amounts are in 万元 whatever unit the header or the value names. A number beyond the
+    contract's bound (:func:`too_large`: infinity, 1 万亿元, 1,000 points) is NaN too: it was
+    reported, and no sum or score may take it. Parses each distinct value once; the result is
+    cached on ``raw``.
     """
     if key not in raw.cache:
-        per_value = parser(raw.table.column(key), raw.units.get(key))(raw.values(key))
+        column = raw.table.column(key)
+        per_value = parser(column, raw.units.get(key))(raw.values(key))
+        if column.kind == "number":
+            per_value[~in_range(per_value, bound(column))] = np.nan
         raw.cache[key] = per_value[raw.codes(key)]
     return raw.cache[key]
+
+
+def steps(raw: RawTable, key: str) -> np.ndarray:
+    """Per row, the precision a printed figure (``Column.printed``: 执行率, 得分) was written at,
+    as the unit of its last digit in the column's unit (a 执行率 as a fraction: "86%" → 0.01);
+    NaN when blank or unreadable (:func:`perfkit.data.numbers.rate_step`, ``points_step``)."""
+    cache = f"{key} step"
+    if cache not in raw.cache:
+        values = raw.values(key).tolist()
+        if raw.table.column(key).unit == "%":
+            percent = raw.units.get(key) == "%"
+            per_value = np.array([rate_step(v, percent) for v in values], dtype=float)
+        else:
+            per_value = np.array([points_step(v) for v in values], dtype=float)
+        raw.cache[cache] = per_value[raw.codes(key)]
+    return raw.cache[cache]
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -491,9 +386,57 @@ def check(raw: RawTable) -> list[Problem]:
                 for pos in np.flatnonzero(np.isin(codes, bad))
             ]
     found += _duplicates(raw)
+    found += [(pos, order[key], p) for pos, key, p in too_large(raw)]
+    found += [(pos, order[key], p) for pos, key, p in bare_magnitudes(raw)]
     found += [(pos, order[key], p) for pos, key, p in reported_execution(raw)]
     found.sort(key=lambda f: (f[0], f[1]))
     return [problem for _, _, problem in found]
+
+
+_TOO_LARGE = {
+    AMOUNT_UNIT: (
+        "数值过大：金额应小于 1 万亿元（100,000,000 万元），一个单位一行的金额不会达到；"
+        "请核对数字的位数和单位（元、万元）"
+    ),
+    POINTS_UNIT: (
+        f"数值过大：分值和得分应小于 {MAX_POINTS:,} 分（整张自评表共 100 分）；请核对数字"
+    ),
+}
+
+
+def too_large(raw: RawTable) -> list[tuple[int, str, Problem]]:
+    """Numbers no cell of the contract can hold (issue 16 §7): beyond a float ("1e309", 5,000
+    digits) or at or above the column's bound (:func:`perfkit.data.numbers.bound`: 1 万亿元,
+    1,000 points) — (row position, key, an error ``too_large``). The printed 执行率 and 得分
+    (advisory) are read by :func:`reported_execution` instead: too large there is unreadable."""
+    if raw.status != "ok":
+        return []
+    found = []
+    for column in raw.table.columns:
+        if column.kind != "number" or column.advisory or column.key not in raw.frame.columns:
+            continue
+        values = raw.values(column.key)
+        read = parser(column, raw.units.get(column.key))(values)
+        bad = np.flatnonzero(~in_range(read, bound(column)))
+        message = _TOO_LARGE[POINTS_UNIT if column.unit == POINTS_UNIT else AMOUNT_UNIT]
+        codes = raw.codes(column.key)
+        found += [
+            (
+                int(pos),
+                column.key,
+                Problem(
+                    raw.file,
+                    message,
+                    int(raw.rows[pos]),
+                    raw.headers[column.key],
+                    values[codes[pos]],
+                    code="too_large",
+                    **{"project_code": project_of(raw, int(pos)), **context(raw, pos)},
+                ),
+            )
+            for pos in np.flatnonzero(np.isin(codes, bad))
+        ]
+    return found
 
 
 def _amount_message(raw: RawTable, key: str, message: str) -> str:
@@ -512,6 +455,10 @@ _REPORTED_MESSAGES = {
         "无法识别执行率，应为百分数（如 95.5%）；该值不参与评分，仅用于与计算结果核对，"
         "已按空白处理。"
     ),
+    ("reported_execution_weight", "reported_execution_unreadable"): (
+        "无法识别分值，应为不小于 0 的数字（如 10 或 10分）；该值不参与评分，仅作记录，"
+        "已按空白处理。"
+    ),
     ("reported_execution_score", "reported_execution_unreadable"): (
         "无法识别得分，应为不小于 0 的数字（如 9.5 或 9.5分）；该值不参与评分，仅用于与计算结果"
         "核对，已按空白处理。"
@@ -528,8 +475,6 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
     if raw.table.name != "budget" or raw.status != "ok":
         return []
     found = []
-    year = raw.column("year") if "year" in raw.frame.columns else None
-    unit = raw.column("unit_code") if "unit_code" in raw.frame.columns else None
     for key in REPORTED_EXECUTION:
         if key not in raw.frame.columns:
             continue
@@ -540,7 +485,7 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
         else:
             points = parse_numbers(values, POINTS_UNIT)
             read = [
-                (p, "reported_execution_unreadable" if v and not p >= 0 else "")
+                (p, "reported_execution_unreadable" if v and not 0 <= p < MAX_POINTS else "")
                 for v, p in zip(values.tolist(), points.tolist(), strict=True)
             ]
         flagged = [i for i, (_, code) in enumerate(read) if code]
@@ -554,20 +499,55 @@ def reported_execution(raw: RawTable) -> list[tuple[int, str, Problem]]:
                 )
             else:
                 message = _REPORTED_MESSAGES[(key, code)]
-            years = _parse_year_text(year[pos]) if year is not None else None
-            problem = Problem(
-                raw.file,
-                message,
-                int(raw.rows[pos]),
-                raw.headers[key],
-                values[codes[pos]],
-                unit_code=(unit[pos] or None) if unit is not None else None,
-                project_code=project_of(raw, int(pos)),
-                severity=WARNING,
-                code=code,
-                year=years,
+            found.append((int(pos), key, row_warning(raw, int(pos), key, message, code)))
+    return found
+
+
+def row_warning(raw: RawTable, pos: int, key: str, message: str, code: str) -> Problem:
+    """A warning about one cell of a budget or monthly row, with the row's 单位编码, 项目编码 and
+    year, so that it becomes a finding of that unit-year (or project)."""
+    unit = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
+    year = raw.column("year")[pos] if "year" in raw.frame.columns else ""
+    return Problem(
+        raw.file,
+        message,
+        int(raw.rows[pos]),
+        raw.headers[key],
+        raw.column(key)[pos],
+        unit_code=unit or None,
+        project_code=project_of(raw, pos),
+        severity=WARNING,
+        code=code,
+        year=_parse_year_text(year),
+    )
+
+
+def bare_magnitudes(raw: RawTable) -> list[tuple[int, str, Problem]]:
+    """Amounts written with a magnitude and no 元 ("150万", "1.2亿"): read as that magnitude of 元
+    (issue 16 §10: in a money column 万 means 万元, whatever the header's unit) and flagged with
+    the reading, a warning ``bare_magnitude``: (row position, key, problem)."""
+    if raw.status != "ok":
+        return []
+    found = []
+    for column in raw.table.columns:
+        if column.unit != AMOUNT_UNIT or column.key not in raw.frame.columns:
+            continue
+        values, codes = raw.values(column.key), raw.codes(column.key)
+        bare = {
+            i: (reading[0], reading[1])
+            for i, text in enumerate(values.tolist())
+            if text and (reading := amount_reading(text))[1]
+        }
+        for pos in np.flatnonzero(np.isin(codes, list(bare))):
+            magnitude = bare[codes[pos]][1]
+            folded = simplified(unicodedata.normalize("NFKC", values[codes[pos]])).strip()
+            written = folded.removesuffix(magnitude).strip()
+            message = (
+                f"{column.zh}只写了“{magnitude}”，未写“元”：按 {written}{magnitude}元 读取"
+                f"（金额中的“{magnitude}”即{magnitude}元）；请写明单位，如“{written}{magnitude}元”。"
             )
-            found.append((int(pos), key, problem))
+            warning = row_warning(raw, int(pos), column.key, message, "bare_magnitude")
+            found.append((int(pos), column.key, warning))
     return found
 
 

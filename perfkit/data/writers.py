@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from perfkit.data.contract import (
     Column,
     Narrative,
     Table,
+    step_column,
 )
 from perfkit.data.dataset import Dataset
 from perfkit.data.textcells import escape_frame
@@ -103,6 +104,21 @@ def format_rate(value: Any) -> str:
         return text
     percent = format(Decimal(text) * 100, "f")
     return (percent.rstrip("0").rstrip(".") if "." in percent else percent) + "%"
+
+
+def format_printed(value: Any, step: Any, rate: bool = False) -> str:
+    """A printed 执行率 or 得分 at the precision it was printed at (``step``, the unit of its
+    last digit; issue 16 §10), so that it reads back the same: 16.8 printed "16.80" (step 0.01)
+    → "16.80", 0.86 printed "86%" → "86%". Without a step, as :func:`format_number` (and
+    :func:`format_rate`) write it."""
+    plain = format_rate(value) if rate else format_number(value)
+    if not plain or isinstance(value, str) or step is None or math.isnan(float(step)):
+        return plain
+    shown = Decimal(repr(float(value))) * (100 if rate else 1)
+    unit = Decimal(repr(float(step))) * (100 if rate else 1)
+    decimals = max(0, -unit.normalize().as_tuple().exponent)
+    text = f"{shown.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+    return text + ("%" if rate else "")
 
 
 def format_text(value: Any) -> str:
@@ -176,7 +192,13 @@ def text_frame(frame: pd.DataFrame | None, table: Table) -> pd.DataFrame:
         fmt = format_number if col.kind in ("number", "year", "month") else format_text
         if col.unit == "%":
             fmt = format_rate
-        out[col.key] = [fmt(v) for v in frame[col.key].tolist()]
+        values = frame[col.key].tolist()
+        if col.printed and step_column(col.key) in frame.columns:  # as printed: "16.80"
+            steps = frame[step_column(col.key)].tolist()
+            rate = col.unit == "%"
+            out[col.key] = [format_printed(v, p, rate) for v, p in zip(values, steps, strict=True)]
+            continue
+        out[col.key] = [fmt(v) for v in values]
     return pd.DataFrame(out, columns=keys, dtype=object)
 
 
@@ -245,6 +267,15 @@ def put(cell: Cell, value: Any) -> Cell:
     return cell
 
 
+def _as_printed(values: list[Any], texts: tuple[str, ...], columns: list[Column]) -> list[Any]:
+    """A printed 得分 whose trailing zeros a number cell would lose ("16.80") stays text, so
+    that it reads back at the precision it was printed at (issue 16 §10)."""
+    return [
+        t if c.printed and isinstance(v, int | float) and format_number(v) != t else v
+        for v, t, c in zip(values, texts, columns, strict=True)
+    ]
+
+
 def _number(value: str) -> int | float | str:
     """Numbers go into the workbook as numbers (so Excel can sum them)."""
     if not value:
@@ -297,7 +328,7 @@ def _write_workbook(tables: Tables, path: Path) -> None:
         sheet = _SheetWriter(wb, table.zh, [c.zh for c in columns], widths)
         for record in text_frame(frame, table).itertuples(index=False):
             values = [_number(v) if n else v for v, n in zip(record, numeric, strict=True)]
-            sheet.row(values, text)
+            sheet.row(_as_printed(values, record, columns), text)
     if tables.narratives:
         # the 项目编码 column only when a project has a narrative (as the tables' own column)
         projects = any(len(key) > 2 and key[2] for key in tables.narratives)

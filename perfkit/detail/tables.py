@@ -20,6 +20,8 @@ COLUMNS_ZH: dict[str, str] = {
     "unit_name": "单位名称",
     "execution_rate": "预算执行率",
     "execution_score": "执行率得分",
+    "execution_weight": "执行率分值",
+    "indicator_rescaled": "指标得分已折算",
     "execution_rule_text": "执行率计分说明",
     "reported_execution_rate": "自评执行率",
     "reported_execution_score": "自评执行率得分",
@@ -67,6 +69,7 @@ RULES_ZH: dict[str, str] = {
     "deadline": "时效指标",
     "unverifiable_reported": "无法核实（采用自评得分）",
     "unverifiable_zero": "无法核实（0 分）",
+    "execution_indicator": "预算执行率作为指标",
 }
 
 

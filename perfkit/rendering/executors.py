@@ -27,11 +27,11 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from perfkit.core.problems import UsageError
-from perfkit.rendering import worker
+from perfkit.rendering import failures, worker
 from perfkit.rendering.jobs import Built, Job
 
 #: the message of a report whose worker died (killed, out of memory) and was not retried
-LOST = "渲染进程意外退出（可能是内存不足或被终止），本报告未能生成。"
+LOST = "渲染进程意外退出（可能是内存不足或被终止）。请重新运行；仍然失败时，请检查本机内存。"
 
 
 class Executor(Protocol):
@@ -146,12 +146,12 @@ class _SpawnContext(multiprocessing.context.SpawnContext):
 # dask
 
 #: the message of a report whose Dask workers kept dying while building it (KilledWorker)
-KILLED = (
-    "Dask 工作节点在生成本报告时多次意外退出（可能是内存不足或被终止），调度器不再重试，"
-    "本报告未能生成。"
-)
+KILLED = "Dask 工作节点在生成本报告时多次意外退出（可能是内存不足或被终止），调度器不再重试。"
 #: the message of a report whose Dask task was cancelled (the scheduler restarted or went away)
-CANCELLED = "Dask 任务被取消（调度器重启或与调度器的连接中断），本报告未能生成。"
+CANCELLED = (
+    "Dask 任务被取消（调度器重启或与调度器的连接中断）。"
+    "请在集群恢复后重新运行：只会重新生成未完成的报告。"
+)
 #: seconds to wait for a scheduler to answer, and for a cluster to have a worker
 CONNECT_TIMEOUT = 10
 WORKERS_TIMEOUT = 30
@@ -399,8 +399,9 @@ def _built(remote: Any) -> Built:
         return Built("failed", KILLED)
     except (CancelledError, asyncio.CancelledError):
         return Built("failed", CANCELLED)
-    except BaseException as err:
-        return Built("failed", f"{type(err).__name__}: {err}")
+    except BaseException as err:  # a bug, or a connection lost in a way Dask did not name
+        failure = failures.internal_error(err)
+        return Built("failed", failure.message, detail=failure.detail)
 
 
 def _task_key(job: Job) -> str:

@@ -242,15 +242,19 @@ def error_page(
     unit_name: str,
     year: int,
     error: str,
-    notebook_href: str | None,
+    notebook: str | None = None,
     generated_at: datetime | None = None,
     templates: str | os.PathLike[str] | None = None,
     project_code: str = "",
     project_name: str = "",
+    log: str | None = None,
 ) -> str:
     """The page written in place of a report that could not be generated, saying why
-    (``error.html.j2``; every value escaped). ``templates``: a user's template folder;
-    ``project_code``, ``project_name``: the project, for a project's report."""
+    (``error.html.j2``; every value escaped). ``error`` is the Chinese sentence (without this
+    machine's paths); ``notebook`` and ``log``, the executed notebook and the run's log as paths
+    in the output folder, are named as text (the operator folder is not published, so not
+    linked). ``templates``: a user's template folder; ``project_code``, ``project_name``: the
+    project, for a project's report."""
     html = templating.render(
         "error.html.j2",
         templates,
@@ -262,7 +266,8 @@ def error_page(
         unit_name=unit_name,
         year=year,
         error=error,
-        notebook_href=notebook_href,
+        notebook=notebook,
+        log=log,
         project_code=project_code,
         project_name=project_name,
     )
@@ -275,9 +280,10 @@ def fallback_index(
     error: str,
     generated_at: datetime | None = None,
     templates: str | os.PathLike[str] | None = None,
+    log: str | None = None,
 ) -> str:
     """The index written when the overview notebook itself failed: every unit, linked, with status
-    (``fallback_index.html.j2``).
+    (``fallback_index.html.j2``); ``log``: the run's log as a path in the output folder.
 
     ``entries`` are the status records given to the overview notebook
     (``unit_code``, ``unit_name``, ``href``, ``status``, ``error``); a project's record (with
@@ -305,5 +311,6 @@ def fallback_index(
         heading=title,
         error=error,
         entries=rows,
+        log=log,
     )
     return webfont.embed(html)

@@ -63,7 +63,8 @@ class Built:
     """What a worker gives back for a job."""
 
     status: Literal["ok", "failed"]
-    #: why it failed: the exception's name and message, as the notebook raised it ("" when ok)
+    #: why it failed: a Chinese sentence a user can act on ("" when ok;
+    #: :mod:`perfkit.rendering.failures`)
     error: str = ""
     #: the exported page (None when the job failed)
     html: str | None = None
@@ -76,4 +77,7 @@ class Built:
     seconds: float = 0.0
     #: which worker built it (host:pid, or the Dask worker's address)
     worker: str = ""
+    #: the technical detail of a failure (of the report or of its PDF): the exception, the
+    #: notebook's traceback, paths; for the run's log only, never shown on a page
+    detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

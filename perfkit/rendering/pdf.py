@@ -22,6 +22,15 @@ CHROMIUM_ENV = "PERFKIT_CHROMIUM"
 TIMEOUT = 180
 
 
+class PdfError(UsageError):
+    """Chromium printed no PDF: the message says so in Chinese; ``detail`` holds what Chromium
+    said (for the run's log: it may name this machine's paths)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 def find_chromium() -> str:
     """The Chromium binary: ``$PERFKIT_CHROMIUM``, else chromium / chromium-browser / chrome."""
     given = os.environ.get(CHROMIUM_ENV)
@@ -41,8 +50,8 @@ def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
     """Print ``html`` to ``pdf`` atomically with headless Chromium; return ``pdf``.
 
     Every host name resolves to nothing (a report needs no network, and must not use it) and a
-    throw-away profile is used, so that parallel workers never share one. Raises UsageError
-    with Chromium's complaint when no PDF comes out.
+    throw-away profile is used, so that parallel workers never share one. Raises
+    :class:`PdfError` (with Chromium's complaint as its ``detail``) when no PDF comes out.
     """
     binary = chromium or find_chromium()
     with (
@@ -60,10 +69,13 @@ def print_pdf(html: Path, pdf: Path, chromium: str | None = None) -> Path:
                 command, capture_output=True, timeout=TIMEOUT, check=False, cwd=profile
             )
         except subprocess.TimeoutExpired:
-            raise UsageError(f"Chromium 在 {TIMEOUT} 秒内没有完成打印。") from None
+            raise PdfError(f"Chromium 在 {TIMEOUT} 秒内没有完成打印。") from None
         with open(tmp, "rb") as fh:
             head = fh.read(5)
         if head != b"%PDF-":
-            tail = " ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:])
-            raise UsageError(f"Chromium 没有生成 PDF（退出码 {done.returncode}）：{tail}")
+            said = done.stderr.decode("utf-8", "replace").strip()
+            raise PdfError(
+                f"Chromium 没有生成 PDF（退出码 {done.returncode}）。",
+                f"{' '.join(command)}\n{said}",
+            )
     return pdf

@@ -232,6 +232,9 @@ def register_engine() -> None:
     papermill's own engine passes nbclient the kernel manager but always opens a new kernel
     client (and never closes it, and the new client takes over the session's replies); this one
     hands nbclient our client too. nbclient leaves both alive because it does not own them.
+    When the notebook stops on something other than a cell's exception (the kernel died, a cell
+    timed out), papermill writes no notebook: the notebook as far as it ran is attached to the
+    exception (``perfkit_notebook``), for the failing cell's name and the audit record.
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
@@ -262,6 +265,10 @@ def register_engine() -> None:
                 stderr_file=stderr_file,
             )
             client.kc = kc
-            return client.execute()
+            try:
+                return client.execute()
+            except Exception as err:  # a dead kernel, a timeout: papermill saves nothing then
+                err.perfkit_notebook = nb_man.nb  # type: ignore[attr-defined]  # where it stopped
+                raise
 
     papermill_engines.register(ENGINE, WarmKernelEngine)

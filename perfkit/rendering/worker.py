@@ -24,7 +24,6 @@ import copy
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import sys
@@ -34,10 +33,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from perfkit.core.crashlog import os_reason, technical
 from perfkit.core.problems import UsageError
+from perfkit.core.text import json_text
 from perfkit.data.contract import RESERVED_NAMES_TEXT, project_code_problem, unit_code_problem
-from perfkit.rendering import htmlexport
+from perfkit.rendering import failures, htmlexport
 from perfkit.rendering import pdf as pdfprint
+from perfkit.rendering.failures import Failure
 from perfkit.rendering.jobs import Built, Job
 from perfkit.rendering.warmkernel import remove_dead_process_folders
 from perfkit.report import templating
@@ -53,8 +55,6 @@ CELL_TIMEOUT = 900
 KERNEL_MAX_UNITS = 100
 #: prefix of the worker's scratch folders in the temp folder (see :func:`remove_stale_scratch`)
 SCRATCH_PREFIX = "perfkit-work-"
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class _State:
@@ -210,8 +210,9 @@ def build(job: Job) -> Built:
     """Execute the job's notebook, export it to a self-contained page and, when asked, print it.
 
     Never raises for a report's own failure (a cell's exception, a dead kernel, a page with
-    external references): that is a ``failed`` :class:`Built` with the reason, and the executed
-    notebook when there is one.
+    external references, an error of perfkit's own code around the notebook): that is a
+    ``failed`` :class:`Built` with the reason in Chinese (:mod:`perfkit.rendering.failures`), the
+    technical detail, and the executed notebook when there is one.
     """
     started = time.monotonic()
 
@@ -225,6 +226,14 @@ def build(job: Job) -> Built:
     missing = missing_paths(job)
     if missing:
         return done("failed", missing)
+    try:
+        return _build(job, done)
+    except Exception as err:  # perfkit's own code around the notebook: this report fails
+        failure = failures.internal_error(err)
+        return done("failed", failure.message, detail=failure.detail)
+
+
+def _build(job: Job, done: Any) -> Built:
     if not _READY:  # a Dask worker whose plugin did not run (it joined late, or failed)
         setup(None, None)
     state = _state()
@@ -233,28 +242,38 @@ def build(job: Job) -> Built:
     parameters = dict(job.parameters)
     if job.status is not None:
         parameters["status"] = str(_status_file(state, job))
-    executed, notebook, error = _execute(state, job, nb_in, parameters)
-    if executed is None:
-        return done("failed", error, notebook=notebook)
-    html = htmlexport.export_html(executed, name=job.project or job.code, templates=job.templates)
+    executed, notebook, failure = _execute(state, job, nb_in, parameters)
+    if executed is None or failure is not None:
+        failure = failure or Failure("笔记本未能执行完成，原因不明。")
+        return done("failed", failure.message, notebook=notebook, detail=failure.detail)
+    try:
+        name = job.project or job.code
+        html = htmlexport.export_html(executed, name=name, templates=job.templates)
+    except Exception as err:
+        failure = failures.export_error(err)
+        return done("failed", failure.message, notebook=notebook, detail=failure.detail)
     offences = htmlexport.assert_self_contained(html)
     if offences:
         error = "报告中含有外部引用或脚本，不能作为独立文件分享：" + "；".join(offences[:10])
         return done("failed", error, notebook=notebook)
-    pdf, pdf_error = _print(state, html) if job.pdf else (None, "")
-    return done("ok", html=html, notebook=notebook, pdf=pdf, pdf_error=pdf_error)
+    pdf, pdf_error, detail = _print(state, html) if job.pdf else (None, "", "")
+    return done("ok", html=html, notebook=notebook, pdf=pdf, pdf_error=pdf_error, detail=detail)
 
 
-def _print(state: _State, html: str) -> tuple[bytes | None, str]:
-    """The page printed to PDF by headless Chromium, or (None, why not)."""
+def _print(state: _State, html: str) -> tuple[bytes | None, str, str]:
+    """The page printed to PDF by headless Chromium, or (None, why not, the detail)."""
     page = state.scratch / "page.html"
     out = state.scratch / "page.pdf"
     try:
         page.write_text(html, encoding="utf-8")
         pdfprint.print_pdf(page, out)
-        return out.read_bytes(), ""
-    except (UsageError, OSError) as err:
-        return None, str(err)
+        return out.read_bytes(), "", ""
+    except pdfprint.PdfError as err:
+        return None, str(err), err.detail
+    except UsageError as err:
+        return None, str(err), ""
+    except OSError as err:
+        return None, f"无法打印 PDF（{os_reason(err)}）。", technical(err)
     finally:
         page.unlink(missing_ok=True)
         out.unlink(missing_ok=True)
@@ -263,7 +282,7 @@ def _print(state: _State, html: str) -> tuple[bytes | None, str]:
 def _status_file(state: _State, job: Job) -> Path:
     """The job's status entries as the status file its notebook reads (in the scratch folder)."""
     path = state.scratch / "status.json"
-    path.write_text(json.dumps(job.status, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json_text(job.status), encoding="utf-8")
     return path
 
 
@@ -281,11 +300,11 @@ def _input_notebook(state: _State, job: Job) -> NotebookNode:
 
 def _execute(
     state: _State, job: Job, nb_in: NotebookNode, parameters: dict[str, Any]
-) -> tuple[NotebookNode | None, str | None, str]:
+) -> tuple[NotebookNode | None, str | None, Failure | None]:
     """Run the notebook with papermill.
 
-    Returns (executed notebook, its JSON text, "") or (None, the partly executed notebook's text
-    or None, "ExceptionName: message").
+    Returns (executed notebook, its JSON text, None) or (None, the partly executed notebook's
+    text or None, why it stopped: which part of the report, in Chinese, and the traceback).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -301,7 +320,7 @@ def _execute(
     }
     out = state.scratch / "executed.ipynb"
     out.unlink(missing_ok=True)
-    executed, error = None, ""
+    executed, raised, stopped = None, None, None
     try:
         try:
             if job.reuse_kernel:
@@ -313,18 +332,30 @@ def _execute(
                     os.environ.pop(templating.ENV_VAR, None)
             executed = papermill.execute_notebook(nb_in, str(out), **options)
         except PapermillExecutionError as err:
-            error = _ANSI.sub("", f"{err.ename}: {err.evalue}")
+            raised = err
     except Exception as err:  # the kernel died, a cell timed out …: start a new kernel next time
         _shutdown_kernel(state)
-        out.unlink(missing_ok=True)
-        error = _ANSI.sub("", f"{type(err).__name__}: {err}").strip()
+        stopped = err
     text = None
-    with contextlib.suppress(OSError):
-        text = out.read_text(encoding="utf-8") or None
+    with contextlib.suppress(OSError, ValueError):
+        read = out.read_text(encoding="utf-8") or None
+        if executed is None:  # a partly run notebook is kept for audit only when whole
+            json.loads(read or "")
+        text = read
     out.unlink(missing_ok=True)
-    if executed is None and not error:
-        error = "笔记本未能执行完成（原因不明）。"
-    return executed, text, error
+    partial = getattr(stopped, "perfkit_notebook", None)  # as far as it ran (warm engine)
+    if text is None and partial is not None:
+        import nbformat
+
+        with contextlib.suppress(Exception):
+            text = nbformat.writes(partial)
+    where = failures.failed_cell(text)
+    if raised is not None:
+        failure = failures.cell_error(where, raised.ename, raised.evalue, raised.traceback)
+        return None, text, failure
+    if stopped is not None:
+        return None, text, failures.kernel_error(stopped, where, CELL_TIMEOUT)
+    return executed, text, None
 
 
 def _shutdown_kernel(state: _State) -> None:

@@ -36,7 +36,7 @@ FICTIONAL = "本报告由虚构的示例数据生成，仅用于演示，不代�
 
 #: findings (perfkit.scoring.findings) grouped as section 三 groups them, in order
 FINDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("预算执行方面", ("low_execution", "time_progress_lag", "project_low_execution")),
+    ("预算执行方面", ("low_execution", "overspend", "time_progress_lag", "project_low_execution")),
     ("绩效目标设置方面", ("over_target",)),
     ("绩效目标完成方面", ("under_target", "missing_deviation_reason")),
     ("自评质量方面", ("score_mismatch", "project_budget_mismatch", "data_warning")),
@@ -48,6 +48,10 @@ DEFAULT_MEASURES = (
     (
         ("low_execution", "project_low_execution", "time_progress_lag"),
         "加强预算执行管理，对执行进度偏低的项目逐月跟踪、分析原因，按序时进度加快支出，提高资金使用效益",
+    ),
+    (
+        ("overspend",),
+        "严格按照批复的预算执行，确需超出预算支出的，按规定程序办理预算调整，杜绝超预算支出",
     ),
     (
         ("over_target", "under_target"),
@@ -264,7 +268,7 @@ def score_parts(detail: Detail) -> pd.DataFrame:
     head = pd.DataFrame(
         {
             "part": ["预算执行"],
-            "weight": [detail.rulebook.execution_weight],
+            "weight": [detail.summary.get("execution_weight", detail.rulebook.execution_weight)],
             "score": [float(detail.summary["execution_score"])],
         }
     )
@@ -391,13 +395,16 @@ def appendix_body(detail: Detail, groups: Sequence[tuple[BudgetColumn, str]]) ->
         }
         for cells, r in zip(level_cells(ind), ind.to_dict("records"), strict=True)
     ]
-    rescaled = bool(s.get("indicator_rule_text")) and book.rescale
-    # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so
+    was_rescaled = bool(s.get("indicator_rule_text")) and book.rescale
+    rescaled = bool(s.get("indicator_rescaled", was_rescaled))
+    # rescaled weights (issue 8 §2): the total is out of the rulebook's 100, and says so; a
+    # table scoring 预算执行率 as an indicator has no execution points beside it (issue 16 §10)
     indicator_weight = book.indicator_total if rescaled else float(s["indicator_weight"])
+    execution_weight = float(s.get("execution_weight", book.execution_weight))
     return {
         "funding": {
             "total": figures(s, *BUDGET),
-            "execution_weight": book.execution_weight,
+            "execution_weight": execution_weight,
             "execution_score": s["execution_score"],
             "groups": [
                 {"label": label, "rows": budget_rows(detail, column)} for column, label in groups
@@ -405,7 +412,7 @@ def appendix_body(detail: Detail, groups: Sequence[tuple[BudgetColumn, str]]) ->
         },
         "goals": goals_view(detail, "")["rows"],
         "rows": rows,
-        "total_weight": book.execution_weight + indicator_weight,
+        "total_weight": execution_weight + indicator_weight,
         "total": s["total"],
         "grade": text(s["grade"]),
         "rescaled": rescaled,

@@ -232,7 +232,7 @@ def project_funds_view(detail: ProjectDetail) -> dict[str, Any]:
             else {"changed": round(change, 2) != 0, "increased": change > 0, "amount": abs(change)}
         ),
         "sources": [text(v) for v in pd.unique(detail.budget["fund_source"])],
-        "weight": book.execution_weight,
+        "weight": s.get("execution_weight", book.execution_weight),
         "score": s["execution_score"],
         "rule_text": text(s.get("execution_rule_text")),
         "limit": book.low_execution * 100,

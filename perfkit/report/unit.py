@@ -185,7 +185,7 @@ def execution_view(detail: UnitDetail) -> dict[str, Any]:
     quarters = quarters.dropna(subset=["cumulative_rate"])
     return {
         **figures(s, "adjusted_budget", "executed", "execution_rate"),
-        "weight": book.execution_weight,
+        "weight": s.get("execution_weight", book.execution_weight),
         "score": s["execution_score"],
         "rule_text": text(s.get("execution_rule_text", "")),
         "limit": book.low_execution * 100,

@@ -10,7 +10,9 @@ look-alikes, compound units, qualifiers, phrases and dates: rules 1, 5 and 10–
 How a cell is read, in order (every decision below has a test in tests/test_notation.py):
 
 1. Normalisation. Full-width ASCII (``０-９ ． ％ ＞ ＜ ＝ ， （ ）``) becomes ASCII, U+2212 "−"
-   becomes "-", zero-width characters are dropped. Typesetting look-alikes (§7): the box-drawing
+   becomes "-", zero-width characters are dropped, the traditional forms of unit characters
+   and number words read as simplified (`units.TRADITIONAL`: "120畝" is 120亩, "3萬元" 3万元,
+   "230餘件" 230余件, "不低於95%" ≥95%). Typesetting look-alikes (§7): the box-drawing
    "═" is "="; an angle quote or bracket ``‹ 〈 ⟨`` / ``› 〉 ⟩`` is "<" / ">" only as the first
    character before an optional "=" and the number ("‹=5%", "〉95%"), never elsewhere, where it
    is a title mark ("〈规划〉"). Whitespace is dropped, except between two
@@ -30,7 +32,8 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    - 百分之 ("百分之95" is 95%);
    - qualifiers (rule 10): "每人每月", "人均".
 3. The number: "98.5", "1,000" (groups of three digits only: "1,0000" and "98,5" are two
-   numbers), an optional sign ("≤-5%"). A value that does not fit a float raises NotationError.
+   numbers), an optional sign ("≤-5%"). A value above 10^15 in magnitude (`MAX_VALUE`), or that
+   does not fit a float, raises NotationError.
 4. After the number: 余 or 多 ("230余件", "10多次"), also after a magnitude ("1万余元" is 1 in the
    unit 万元). Then, from the end, repeatedly: 左右 上下 (approx); 以上 及以上 或以上 (≥);
    以下 及以下 或以下 以内 之内 内 (≤); "以上(不含)" (>), "以下(不含)" (<); "(含)" (no effect).
@@ -52,8 +55,11 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
    also in a compound's parts ("万元/公里" → "元/公里": 10000); exact metric equivalences
    (公里 = 千米 = km = 1000 米, 吨 = 1000 公斤, % = 10 ‰); None otherwise ("件"/"次",
    "%"/"个百分点"). No prefix before time (年 月 天), scores (分) or rates (%): "百年" is prose.
-   `known_unit` says whether a unit is one of these; an unknown unit is still read ("200件套")
-   and a validator may warn.
+   A bare magnitude ("150万", "1.2亿": `units.BARE_MAGNITUDES`) is a unit of its own, a number of
+   ten thousands …; compared with money ("≥150万元") it is that magnitude of 元 (`same_unit`,
+   `units.comparable`; issue 16 §10: in a money indicator 万 means 万元, and the scorer says so
+   in the reading). `known_unit` says whether a unit is one of these; an unknown unit is still
+   read ("200件套") and a validator may warn.
 6. No comparator written: a bare number, read as ≥ with implicit=True ("98%", "200件", "5").
    The same comparator written twice is fine ("不少于200件以上"); two different ones raise
    NotationError ("≥200件以下").
@@ -126,21 +132,32 @@ How a cell is read, in order (every decision below has a test in tests/test_nota
 
 from __future__ import annotations
 
-import calendar
 import functools
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Literal
 
 from perfkit.core.problems import PerfkitError
+from perfkit.rules.dates import (
+    DEADLINE_RE,
+    NUMERIC_DATE_RE,
+    Date,
+    period_date,
+    valid_date,
+    year_date,
+)
+from perfkit.rules.units import (
+    KNOWN_UNITS,
+    MAGNITUDES,
+    comparable,
+    known_unit,
+    simplified,
+)
+from perfkit.rules.units import conversion as conversion  # re-exported: notation.conversion
 
 Comparator = Literal[">=", "<=", ">", "<", "="]
-#: (year, month, day) of rule 12; None where not written
-_Date = tuple[int | None, int | None, int | None]
 
 
 class NotationError(PerfkitError, ValueError):
@@ -171,7 +188,7 @@ class Target:
     #: (year, month, day) for a text that names a point in time (rule 12), None parts unwritten:
     #: "2022年12月31日前" → (2022, 12, 31), "12月底前" → (None, 12, None), "年底前" →
     #: (None, 12, None), "2021年" → (2021, None, None)
-    date: _Date | None = None
+    date: Date | None = None
 
     @property
     def qualitative(self) -> bool:
@@ -213,38 +230,6 @@ _FILLERS = (
 _PERCENT_PREFIX = "百分之"
 _INCLUSIVE = "(含)"
 
-#: units that are never qualitative text on their own (rule 9); any other short unit is accepted
-KNOWN_UNITS = frozenset(
-    (
-        "个", "件", "次", "人次", "天", "小时", "万元", "元", "%", "‰", "期", "台", "起", "户",
-        "家", "项", "篇", "场", "人", "名", "册", "套", "份", "批", "处", "条", "家次", "分",
-        "年", "月", "日", "周", "公里", "平方米", "亩", "吨", "个百分点", "百分点", "万人次",
-        "万人", "千米", "米", "平方公里", "立方米", "公斤", "千克", "克", "张", "本", "部", "辆",
-        "所", "座", "栋", "间", "床", "只", "株", "棵", "课时", "学时", "节", "轮", "届", "个月",
-        "元/人", "次/年", "km", "kg", "亿元", "千元", "万亩", "万吨", "户次",
-    )
-)  # fmt: skip
-
-#: magnitude prefixes of rule 5 and their factors ("5万元" is 5 in 万元 = 50000 in 元)
-_MAGNITUDES = {
-    "十": 10, "百": 100, "千": 1000, "万": 10**4, "十万": 10**5, "百万": 10**6, "千万": 10**7,
-    "亿": 10**8, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
-}  # fmt: skip
-#: units a magnitude prefix may stand before: money, counts, mass, length, area, volume; never
-#: time (年 月 天 小时 …), scores (分) or rates (% 个百分点), where "万" / "百" would be prose
-_PREFIXABLE = frozenset(
-    (
-        "元", "人", "人次", "户", "户次", "家", "家次", "亩", "吨", "件", "个", "次", "册", "本",
-        "份", "套", "株", "棵", "台", "张", "条", "名", "只", "头", "座", "辆", "床", "所", "处",
-        "项", "篇", "场", "米", "平方米", "立方米", "公里", "平方公里", "克", "公斤", "千克",
-    )
-)  # fmt: skip
-#: units that are a fixed multiple of another (exact, by definition): unit → (factor, base)
-_EQUIVALENT = {
-    "公里": (1000, "米"), "千米": (1000, "米"), "km": (1000, "米"),
-    "公斤": (1000, "克"), "千克": (1000, "克"), "kg": (1000, "克"), "吨": (10**6, "克"),
-    "平方公里": (10**6, "平方米"), "%": (10, "‰"), "个百分点": (1, "百分点"),
-}  # fmt: skip
 #: joiners of a compound unit's factors, all read as "·" ("元/人*年" is "元/人·年"); "×" is the
 #: multiplication sign, which between two units means the same product
 _JOINER_RE = re.compile(r"(?<=[^\s/·])[*・•‧∙⋅×](?=[^\s/·*・•‧∙⋅×])")
@@ -259,8 +244,6 @@ _UNIT_BAD_WORDS = (
     "上年", "去年", "年度", "水平", "目标", "指标", "完成", "达到", "达成", "实现", "提升", "提高",
     "增长", "增加", "下降", "降低", "减少", "效果", "明显", "有效", "情况", "左右", "上下",
 )  # fmt: skip
-_DEADLINE_VERBS = "完成|办结|结束|到位|上线|验收|竣工|建成|交付|实施|启动|落实|发放|拨付|支付"
-
 # --- compiled patterns --------------------------------------------------------------------------
 
 _TRANSLATE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII
@@ -285,7 +268,7 @@ _PER_NOUNS = (
     "季度", "学期", "年度", "例", "宗", "车", "船",
 )  # fmt: skip
 _QUALIFIER = (
-    rf"(?:每(?:个|位|名|一)?(?:{_alternation(_MAGNITUDES)})?(?:{_alternation(_PER_NOUNS)})"
+    rf"(?:每(?:个|位|名|一)?(?:{_alternation(MAGNITUDES)})?(?:{_alternation(_PER_NOUNS)})"
     r"|[人户生亩村校日月年次场床]均)"
 )
 _QUALIFIER_RE = re.compile(_QUALIFIER)
@@ -301,26 +284,6 @@ _NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
 _NUM_RE = re.compile(_NUM)
 _SIGNED_NUM_RE = re.compile(rf"[-+]?{_NUM}")
 _INFIX_APPROX_RE = re.compile(r"([万千百亿]*)[余多]")
-_DEADLINE_TAIL = rf"(?:之前|以前|前)?(?:已|全部|按时|如期)?(?:{_DEADLINE_VERBS})?"
-_DEADLINE_RE = re.compile(
-    r"(?:(?P<year>(?:19|20)[0-9]{2})年|当年|本年)?(?P<month>[0-9]{1,2})月份?"
-    r"(?:底|末|初|上旬|中旬|下旬)?(?:(?P<day>[0-9]{1,2})[日号])?" + _DEADLINE_TAIL
-)
-#: "2022-12-20", "2022/12/20", "2022.12.20", "2022.12" (one separator throughout; rule 12)
-_NUMERIC_DATE_RE = re.compile(
-    r"(?P<year>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<month>[0-9]{1,2})"
-    r"(?:(?P=sep)(?P<day>[0-9]{1,2})日?)?(?:底|末)?" + _DEADLINE_TAIL
-)
-_YEAR = r"(?:(?P<year>(?:19|20)[0-9]{2})年度?|当年度?|本年度?|今年)"
-_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-#: periods that end at a known month (rule 12): (pattern, month; None = the year's number only)
-_PERIODS = [
-    (re.compile(rf"(?:{_YEAR}|年度?)(?:底|末|内|之内|以内){_DEADLINE_TAIL}"), 12),
-    (re.compile(rf"{_YEAR}{_DEADLINE_TAIL}"), None),
-    (re.compile(rf"{_YEAR}?上半年(?:底|末)?{_DEADLINE_TAIL}"), 6),
-    (re.compile(rf"{_YEAR}?下半年(?:底|末)?{_DEADLINE_TAIL}"), 12),
-    (re.compile(rf"{_YEAR}?第?(?P<q>[一二三四1-4])季度(?:底|末)?{_DEADLINE_TAIL}"), 0),
-]
 _RANGE_RE = re.compile(
     rf"[-+]?{_NUM}[^0-9\-~—–至到]{{0,6}}(?:-{{1,2}}|~|—{{1,2}}|–|至|到)[-+]?{_NUM}"
     rf"[^0-9]{{0,8}}"
@@ -340,7 +303,7 @@ _SYMBOL_OUT = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
 def _normalise(text: str) -> str:
-    s = _SPACE_RE.sub("", text.translate(_TRANSLATE))
+    s = _SPACE_RE.sub("", simplified(text.translate(_TRANSLATE)))
     s = _ANGLE_RE.sub(lambda m: "<" if m.group(1) else ">", s)
     return _TRAIL_RE.sub("", s)
 
@@ -366,76 +329,6 @@ def _unit_ok(unit: str) -> bool:
         and not any(c in _UNIT_BAD_CHARS for c in unit)
         and not any(w in unit for w in _UNIT_BAD_WORDS)
     )
-
-
-def _simple(unit: str) -> tuple[int, str] | None:
-    """A simple (non-compound) unit as (factor, base unit): "万元" → (10000, "元"), "吨" →
-    (1000000, "克"), "件" → (1, "件"); None when it is not a known unit."""
-    if unit in _EQUIVALENT:
-        return _EQUIVALENT[unit]
-    for magnitude, factor in sorted(_MAGNITUDES.items(), key=lambda m: -len(m[0])):
-        base = unit[len(magnitude) :] if unit.startswith(magnitude) else ""
-        if base in _PREFIXABLE and base not in _MAGNITUDES:
-            inner = _EQUIVALENT.get(base, (1, base))
-            return factor * inner[0], inner[1]
-    return (1, unit) if unit in KNOWN_UNITS or unit in _PREFIXABLE else None
-
-
-def _factors(unit: str) -> list[list[str]] | None:
-    """A unit's parts (split at "/") and each part's factors (split at "·"); None when a part or
-    factor is empty ("件/", "/年")."""
-    parts = [part.split("·") for part in unit.split("/")]
-    return None if any(not f for part in parts for f in part) else parts
-
-
-@functools.lru_cache(maxsize=4096)
-def known_unit(unit: str) -> bool:
-    """Whether a reader recognises the unit (rule 5): "" (none written), a unit of KNOWN_UNITS,
-    a magnitude prefix (十 百 千 万 亿 …) before a count, money, mass, length, area or volume unit
-    ("万亩", "亿元", "千人次"), or a compound of such units joined by "/" or "·" ("元/人·年",
-    "万元/公里", "人次/年"). Unknown units are still read (a validator may warn): "200件套"."""
-    if unit == "" or unit in KNOWN_UNITS:
-        return True
-    parts = _factors(unit)
-    return parts is not None and all(_simple(f) is not None for part in parts for f in part)
-
-
-def _decompose(unit: str) -> tuple[Fraction, tuple[tuple[str, ...], ...]] | None:
-    """(factor, bases) of a unit: "万元/公里" → (10, (("元",), ("米",))); a factor that is no
-    known unit is its own base with factor 1, so an unknown unit matches only itself."""
-    parts = _factors(unit)
-    if parts is None:
-        return (Fraction(1), ((unit,),))
-    factor = Fraction(1)
-    bases: list[tuple[str, ...]] = []
-    for i, part in enumerate(parts):
-        names = []
-        for f in part:
-            mult, base = _simple(f) or (1, f)
-            factor = factor * mult if i == 0 else factor / mult
-            names.append(base)
-        bases.append(tuple(names))
-    return factor, tuple(bases)
-
-
-@functools.lru_cache(maxsize=4096)
-def conversion(from_unit: str, to_unit: str) -> float | None:
-    """The factor that turns a value in ``from_unit`` into ``to_unit``, or None when the units
-    cannot be converted (rule 5).
-
-    1.0 for the same unit, and when either side is "" (no unit written: it takes the other's).
-    Magnitude prefixes of the same base: conversion("万元", "元") == 10000.0, conversion("元",
-    "亿元") == 1e-8, conversion("万元/公里", "元/公里") == 10000.0, conversion("元/万人", "元/人")
-    == 1e-4; exact metric equivalences: conversion("公里", "米") == 1000.0, conversion("吨",
-    "公斤") == 1000.0, conversion("%", "‰") == 10.0. None otherwise: conversion("件", "次"),
-    conversion("%", "个百分点") (a percentage point is no percent), conversion("月", "天").
-    """
-    if from_unit == to_unit or not from_unit or not to_unit:
-        return 1.0
-    a, b = _decompose(from_unit), _decompose(to_unit)
-    if a is None or b is None or a[1] != b[1]:
-        return None
-    return float(a[0] / b[0])
 
 
 def _no_number(s: str, prefix: list[str]) -> None:
@@ -466,7 +359,7 @@ def _no_number(s: str, prefix: list[str]) -> None:
         raise NotationError(f"只有单位“{rest}”但没有数值，应写成如“≥200件”或“200件”")
 
 
-def _mixed(raw: str, s: str, date: _Date | None = None) -> Target:
+def _mixed(raw: str, s: str, date: Date | None = None) -> Target:
     """Rule 8: a number that cannot be read unambiguously."""
     found = _COMPARATOR_TEXT_RE.search(s)
     if found is not None:
@@ -477,10 +370,16 @@ def _mixed(raw: str, s: str, date: _Date | None = None) -> Target:
     return Target(raw, None, None, "", date=date)
 
 
+#: the largest magnitude a target or actual may have (rule 3): 10^15, the most a spreadsheet
+#: keeps exactly (15 significant digits); beyond it a number is a typing error or no float at
+#: all ("≥" and 400 nines), and no score or JSON may take it (issue 16 §7)
+MAX_VALUE = 1e15
+
+
 def _number(text: str) -> float:
     value = float(text.replace(",", ""))
-    if not math.isfinite(value):
-        raise NotationError("数值过大，无法读取，应写成如“≥200件”")
+    if not abs(value) <= MAX_VALUE:
+        raise NotationError("数值过大（超过 10 的 15 次方），无法读取，应写成如“≥200件”")
     return value
 
 
@@ -601,26 +500,6 @@ def _fast(text: str) -> Target | None:
     return Target(text, ">=", value, unit, approx, True)  # a bare number (rule 6)
 
 
-def _valid_date(year: int | None, month: int, day: int | None) -> bool:
-    if not 1 <= month <= 12:
-        return False
-    last = calendar.monthrange(year or 2000, month)[1]  # no year: 29 days in February
-    return day is None or 1 <= day <= last
-
-
-def _period_date(rest: str) -> _Date | None:
-    """Rule 12: the point in time a text without a month number names ("年底前", "2021年内",
-    "第三季度末"), or None."""
-    for pattern, month in _PERIODS:
-        if (m := pattern.fullmatch(rest)) is None:
-            continue
-        year = int(m["year"]) if m["year"] else None
-        if month is None:  # a year alone: "2021年" names the year; "当年" its end
-            return (year, None, None) if year else (None, 12, None)
-        return year, (3 * _QUARTERS[m["q"]] if month == 0 else month), None
-    return None
-
-
 class _Words:
     """Rule 2 (and 10): the words read before a number, from ``pos`` on."""
 
@@ -647,25 +526,18 @@ def _deadline(text: str, rest: str, words: _Words, phrase: bool = False) -> Targ
     written = _merge(words.comparators)
     if written not in (None, "<=", "<") or words.percent:
         return None
-    d = _DEADLINE_RE.fullmatch(rest) or _NUMERIC_DATE_RE.fullmatch(rest)
+    d = DEADLINE_RE.fullmatch(rest) or NUMERIC_DATE_RE.fullmatch(rest)
     if d is None:
         return None
     year = int(d["year"]) if d["year"] else None
     month, day = int(d["month"]), int(d["day"]) if d["day"] else None
     if not 1 <= month <= 12 or not 1 <= (day or 1) <= 31:
         return None
-    date = (year, month, day) if _valid_date(year, month, day) else None
+    date = (year, month, day) if valid_date(year, month, day) else None
     return Target(
         text, written or "<=", float(month), "月", words.approx, per=words.per, phrase=phrase,
         date=date,
     )  # fmt: skip
-
-
-def _year_date(number: str, unit: str, rest: str) -> _Date | None:
-    """Rule 12: a year written as a number in 年 ("2021年", "2021年内") also names that year."""
-    if unit != "年" or not re.fullmatch(r"(?:19|20)[0-9]{2}", number):
-        return None
-    return _period_date(rest) or (int(number), None, None)
 
 
 _PHRASE_MAX_LEN = 16
@@ -746,7 +618,7 @@ def parse(text: str) -> Target:
     numbers = _NUM_RE.findall(s)
     if not numbers:
         _no_number(s, prefix)
-        return Target(text, None, None, "", date=_period_date(rest))
+        return Target(text, None, None, "", date=period_date(rest))
 
     # rules 7 and 12: deadlines and dates
     if (deadline := _deadline(text, rest, words)) is not None:
@@ -759,7 +631,7 @@ def parse(text: str) -> Target:
     if number is None and (phrase := _phrase(text, s)) is not None:
         return phrase
     if len(numbers) != 1 or number is None:
-        return _mixed(text, s, _period_date(rest))
+        return _mixed(text, s, period_date(rest))
 
     # rule 4: after the number
     unit, suffixes, approx_after = _after_number(rest[number.end() :])
@@ -771,15 +643,15 @@ def parse(text: str) -> Target:
         if unit:
             return _mixed(text, s)
         unit = "%"
-    period = None if unit == "年" else _period_date(rest)
+    period = None if unit == "年" else period_date(rest)
     if not _unit_ok(unit) or period is not None:
         # "2022年上半年" is a period of rule 12, not 2022 in the unit "年上半年"
-        return _mixed(text, s, _period_date(rest))
+        return _mixed(text, s, period_date(rest))
 
     # rule 6: the comparator
     comparator = _merge(comparators)
     value = _number(number.group())
-    date = _year_date(number.group(), unit, rest)
+    date = year_date(number.group(), unit, rest)
     if comparator is None:
         return Target(text, ">=", value, unit, approx, True, words.per, date=date)
     return Target(text, comparator, value, unit, approx, per=words.per, date=date)
@@ -815,14 +687,15 @@ def format_target(t: Target) -> str:
 
 def same_unit(a: Target, b: Target) -> bool:
     """Whether a target and an actual can be compared by their units: exactly when
-    ``conversion(a.unit, b.unit) is not None`` (issue 2 §3; rule 5).
+    ``comparable(a.unit, b.unit) is not None`` (issue 2 §3; rule 5): they convert, or one is a
+    bare magnitude ("150万") and the other money ("万元"), then read as that magnitude of 元.
 
     The caller converts: a value of ``a`` in ``b``'s unit is ``a.value * conversion(a.unit,
     b.unit)`` ("5万元" against "50000元": 5 × 10000). A side with no unit written takes the
     other's unit: a bare "98" actual against a "≥95%" target counts as 98%. The qualifier is
     checked separately by `same_per`.
     """
-    return conversion(a.unit, b.unit) is not None
+    return comparable(a.unit, b.unit) is not None
 
 
 def same_per(a: Target, b: Target) -> bool:

@@ -155,6 +155,11 @@ class Rulebook:
     #: the unit's 项目支出 budget rows and the sum of its projects' budgets may differ by this
     #: much (万元) before it is a finding (``project_budget_mismatch``)
     project_budget_tolerance: float = 0.01
+    #: spending above the budget by more than this (万元) is a finding (``overspend``)
+    overspend_tolerance: float = 0.0
+    #: 三级指标 names that are the 预算执行率 itself: a table that lists one of them among
+    #: indicators adding up to 100 scores execution as an indicator (rules/structure.py)
+    execution_indicator_names: tuple[str, ...] = ()
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
     #: the rulebook for projects' 项目支出绩效自评表 when the file has a ``[project]`` section
@@ -486,6 +491,7 @@ def _build(r: _Reader) -> Rulebook:
         name: r.get(dr, "direction", name, list, [])
         for name in ("cost_levels", "deadline_levels", "lower_better_names")
     }
+    execution_names = r.get(ex, "execution", "indicator_names", list, [])
     fields = {
         "name": str(d.get("name", Path(r.origin).stem)),
         "title": str(d.get("title", d.get("name", ""))),
@@ -509,6 +515,8 @@ def _build(r: _Reader) -> Rulebook:
         "deadline_missed": r.get(ind, "indicators", "deadline_missed", str, "zero"),
         "deadline_per_month": r.get(ind, "indicators", "deadline_per_month", float, 0.25),
         "project_budget_tolerance": r.get(fnd, "findings", "project_budget_tolerance", float, 0.01),
+        "overspend_tolerance": r.get(fnd, "findings", "overspend_tolerance", float, 0.0),
+        "execution_indicator_names": tuple(str(k) for k in execution_names or ()),
     }
     try:
         months = tuple(int(m) for m in fields["time_progress_months"])
@@ -631,6 +639,13 @@ def _check(book: Rulebook, problems: list[Problem], data: dict[str, Any]) -> lis
             "findings.project_budget_tolerance",
             book.project_budget_tolerance,
             "findings.project_budget_tolerance 应为不小于 0 的金额（万元）。",
+            "rulebook_bad_value",
+        )
+    if book.overspend_tolerance is not None and book.overspend_tolerance < 0:
+        bad(
+            "findings.overspend_tolerance",
+            book.overspend_tolerance,
+            "findings.overspend_tolerance 应为不小于 0 的金额（万元）。",
             "rulebook_bad_value",
         )
     for i, month in enumerate(book.time_progress_months, start=1):

@@ -6,6 +6,8 @@ their thresholds read from the rulebook's ``[findings]``:
 
 - ``low_execution``: the unit, or a budget item (rows grouped by 项目), executed below
   ``low_execution`` (90%) of its 全年预算数 (Sichuan's forms ask for an explanation below 90%);
+- ``overspend``: the unit's (or project's) table, a budget item or a fund source whose 全年执行数
+  exceeds its 全年预算数 (issue 16 §10); the execution score stays capped;
 - ``time_progress_lag``: at the months ``time_progress_months``, cumulative execution behind
   序时进度 (m / 12) by more than ``time_progress_tolerance`` (domain.md §4);
 - ``under_target``: an indicator that missed its 年度指标值 (a qualitative one below the top tier);
@@ -14,14 +16,15 @@ their thresholds read from the rulebook's ``[findings]``:
 - ``missing_deviation_reason``: under target with no 偏差原因分析及改进措施;
 - ``score_mismatch``: a reported 得分 that differs from the computed score by more than
   ``score_mismatch`` (0.01); likewise the unit's printed 执行率 (by more than 0.05 points) and
-  execution 得分 (the budget table's ``reported_rate`` and ``reported_execution_score``);
+  execution 得分 (the budget table's ``reported_rate`` and ``reported_execution_score``), each
+  beyond the precision it was printed at (:mod:`perfkit.scoring.mismatches`);
 - ``data_warning``: a validation warning about the unit (weights that do not add up, blank or
   unreadable cells, units' own scoring errors …: issue 8), its problem code in ``code``.
 
 Every finding also has ``code``: the kind, or for ``data_warning`` the warning's code, and
 ``project_code``: "" for a finding of the unit's 部门整体 table, the project's 项目编码 for a
 finding of a project's 项目支出绩效自评表 (issue 11). Two kinds only a project view allows are
-findings of the unit (:func:`project_checks`):
+findings of the unit (:mod:`perfkit.scoring.project_checks`):
 
 - ``project_budget_mismatch``: the unit's 项目支出 budget rows (支出类型 项目支出, no 项目编码) add
   up to a 全年预算数 that differs from the sum of its projects' 全年预算数 by more than
@@ -37,16 +40,32 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit.core.formatting import fixed_strings, num, percent_strings, round_half_up, strings
+from perfkit.core.formatting import fixed_strings, num, percent_strings, round_half_up
 from perfkit.core.problems import Problem
 from perfkit.rules.qualitative import normalise
 from perfkit.rules.rulebook import Rulebook
+from perfkit.scoring.finding_frames import (
+    COLUMNS,
+    KEYS,
+    PROJECT_SUBJECT,
+    UNIT_SUBJECT,
+    clean_texts,
+    column_text,
+    finding_frame,
+    named,
+    project_codes,
+    with_project,
+)
+from perfkit.scoring.mismatches import (
+    execution_mismatch,
+    execution_mismatch_rows,
+    mismatched_scores,
+    score_mismatch,
+)
 
-#: a finding belongs to a unit's 部门整体 table (project_code "") or to one project's 自评表
-KEYS = ["year", "unit_code", "project_code"]
-COLUMNS = [*KEYS, "kind", "subject", "message", "value", "code"]
 KINDS = (
     "low_execution",
+    "overspend",
     "project_low_execution",
     "project_budget_mismatch",
     "time_progress_lag",
@@ -59,6 +78,7 @@ KINDS = (
 #: each kind as a reader names it (the index's summary, Chinese tables in a notebook)
 KIND_LABELS: dict[str, str] = {
     "low_execution": "预算执行率偏低",
+    "overspend": "超预算支出",
     "project_low_execution": "项目预算执行率偏低",
     "project_budget_mismatch": "项目支出预算与所属项目不一致",
     "time_progress_lag": "支出进度滞后",
@@ -71,6 +91,7 @@ KIND_LABELS: dict[str, str] = {
 #: the same, short, for a chart's column labels
 KIND_SHORT: dict[str, str] = {
     "low_execution": "执行率偏低",
+    "overspend": "超预算",
     "project_low_execution": "项目执行率低",
     "project_budget_mismatch": "项目预算不符",
     "time_progress_lag": "进度滞后",
@@ -80,62 +101,6 @@ KIND_SHORT: dict[str, str] = {
     "score_mismatch": "得分有误",
     "data_warning": "填报问题",
 }
-UNIT_SUBJECT = "单位整体"
-PROJECT_SUBJECT = "项目整体"
-#: the 支出类型 of a unit's budget rows that fund its projects
-PROJECT_EXPENSE = "项目支出"
-
-
-def with_project(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with a ``project_code`` column ("" where it has none: the 部门整体 rows)."""
-    if "project_code" in frame.columns:
-        return frame
-    return frame.assign(project_code=np.full(len(frame), "", dtype=object))
-
-
-def _project_codes(rows: pd.DataFrame) -> np.ndarray:
-    if "project_code" not in rows.columns:
-        return np.full(len(rows), "", dtype=object)
-    return rows["project_code"].to_numpy(dtype=object)
-
-
-def _frame(rows: pd.DataFrame, kind: str, subject, message, value) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "year": rows["year"].to_numpy(),
-            "unit_code": rows["unit_code"].to_numpy(),
-            "project_code": _project_codes(rows),
-            "kind": kind,
-            "subject": np.asarray(subject, dtype=object),
-            "message": np.asarray(message, dtype=object),
-            "value": np.asarray(value, dtype=float),
-            "code": kind,
-        },
-        columns=COLUMNS,
-    )
-
-
-def _text(rows: pd.DataFrame, column: str) -> np.ndarray:
-    """A text column as stripped str ("" for blanks), each distinct value cleaned once."""
-    return _texts(rows[column].to_numpy(dtype=object))
-
-
-def _texts(values: np.ndarray) -> np.ndarray:
-    """:func:`_text` of an array of cells."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return np.array([_clean(v) for v in uniques], dtype=object)[codes]
-
-
-def _clean(value: object) -> str:
-    return (
-        ""
-        if value is None or (isinstance(value, float) and np.isnan(value))
-        else str(value).strip()
-    )
-
-
-def _named(rows: pd.DataFrame) -> np.ndarray:
-    return "「" + _text(rows, "level3") + "」"
 
 
 def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -150,13 +115,13 @@ def low_execution(units: pd.DataFrame, items: pd.DataFrame, rulebook: Rulebook) 
         _low_execution_rows(units, items, rulebook), (None, "item"), strict=True
     ):
         if column is None:
-            project = _project_codes(rows) != ""
+            project = project_codes(rows) != ""
             names = np.where(project, PROJECT_SUBJECT, UNIT_SUBJECT).astype(object)
         else:
-            names = _text(rows, column)
+            names = column_text(rows, column)
         rate = rows["execution_rate"].to_numpy(float)
         message = names + "预算执行率为 " + percent_strings(rate) + tail
-        out.append(_frame(rows, "low_execution", names, message, rate))
+        out.append(finding_frame(rows, "low_execution", names, message, rate))
     return pd.concat(out, ignore_index=True)
 
 
@@ -166,6 +131,79 @@ def _low_execution_rows(
     """The units, then the items, below the rulebook's threshold (NaN rates drop out)."""
     limit = rulebook.low_execution
     return [frame[np.round(frame["execution_rate"], 9) < limit] for frame in (units, items)]
+
+
+def _overspend_rows(
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    sources: pd.DataFrame | None,
+    rulebook: Rulebook,
+) -> list[pd.DataFrame]:
+    """The tables, then the items (项目), then the fund sources (资金来源) whose 全年执行数
+    exceeds their 全年预算数 by more than ``rulebook.overspend_tolerance`` (compared after
+    rounding to 6 decimals: an amount is never finer than 0.01 元). An item or a source whose
+    sums are the whole table's (a table of one item, one source) is the table's finding only."""
+    tolerance = rulebook.overspend_tolerance
+
+    def over(frame: pd.DataFrame) -> pd.DataFrame:
+        diff = frame["executed"].to_numpy(float) - frame["adjusted_budget"].to_numpy(float)
+        return frame[np.round(diff, 6) > tolerance]
+
+    tables = with_project(over(units))
+    found = [tables]
+    whole = tables[[*KEYS, "adjusted_budget", "executed"]].rename(
+        columns={"adjusted_budget": "_budget", "executed": "_executed"}
+    )
+    for frame, column in ((items, "item"), (sources, "fund_source")):
+        if frame is None or column not in frame.columns:
+            found.append(tables.iloc[:0].assign(**{column: ""}))
+            continue
+        rows = with_project(over(frame))
+        rows = rows[column_text(rows, column) != ""]  # a blank source names nothing
+        joined = rows.merge(whole, on=KEYS, how="left")
+        same = np.isclose(joined["adjusted_budget"], joined["_budget"], rtol=0, atol=1e-9) & (
+            np.isclose(joined["executed"], joined["_executed"], rtol=0, atol=1e-9)
+        )
+        found.append(rows[~np.asarray(same)])
+    return found
+
+
+def overspend(
+    units: pd.DataFrame,
+    items: pd.DataFrame,
+    rulebook: Rulebook,
+    sources: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Spending above the budget (issue 16 §10): a table, a budget item or a fund source whose
+    全年执行数 exceeds its 全年预算数 (see :func:`_overspend_rows`). The execution score stays
+    capped at the weight (min(rate, 1), docs/scoring.md §1); the finding says what was spent.
+
+    "单位整体全年执行数 105.00 万元，超过全年预算数 100.00 万元，超支 5.00 万元（执行率 105.00%），
+    属超预算支出，预算执行率得分以满分为限。" (a project's own table: "项目整体…"; an item:
+    "公用经费全年执行数 …"; a source: "资金来源“上年结转”全年执行数 …") ``value``: executed −
+    budget (万元).
+    """
+    out = []
+    parts = _overspend_rows(units, items, sources, rulebook)
+    for rows, column in zip(parts, (None, "item", "fund_source"), strict=True):
+        if column is None:
+            project = project_codes(rows) != ""
+            names = np.where(project, PROJECT_SUBJECT, UNIT_SUBJECT).astype(object)
+            tail = "，属超预算支出，预算执行率得分以满分为限。"
+        elif column == "item":
+            names, tail = column_text(rows, column), "，属超预算支出。"
+        else:
+            names, tail = "资金来源“" + column_text(rows, column) + "”", "，属超预算支出。"
+        executed = rows["executed"].to_numpy(float)
+        budget = rows["adjusted_budget"].to_numpy(float)
+        message = (
+            names + "全年执行数 " + fixed_strings(executed, 2) + " 万元，超过全年预算数 "
+            + fixed_strings(budget, 2) + " 万元，超支 " + fixed_strings(executed - budget, 2)
+            + " 万元（执行率 " + percent_strings(rows["execution_rate"].to_numpy(float)) + "）"
+            + tail
+        )  # fmt: skip
+        out.append(finding_frame(rows, "overspend", names, message, executed - budget))
+    return pd.concat(out, ignore_index=True)
 
 
 def _time_progress_rows(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
@@ -189,7 +227,7 @@ def time_progress_lag(progress: pd.DataFrame, rulebook: Rulebook) -> pd.DataFram
         "截至 " + month + " 月末累计支出进度为 " + percent_strings(rate) + "，低于序时进度（"
         + percent_strings(prog) + "）" + fixed_strings(points) + " 个百分点。"
     )  # fmt: skip
-    return _frame(rows, "time_progress_lag", month + "月", message, rows["gap"])
+    return finding_frame(rows, "time_progress_lag", month + "月", message, rows["gap"])
 
 
 def _missed(indicators: pd.DataFrame) -> np.ndarray:
@@ -199,7 +237,9 @@ def _missed(indicators: pd.DataFrame) -> np.ndarray:
     missed = ~indicators["met"].to_numpy(bool)
     rows = np.flatnonzero(missed)  # only these need a look at their rule
     rule = indicators["rule"].to_numpy(dtype=object)[rows]
-    missed[rows[(rule == "unverifiable_reported") | (rule == "unverifiable_zero")]] = False
+    unscored = (rule == "unverifiable_reported") | (rule == "unverifiable_zero")
+    # an execution indicator is scored by the execution rule: low_execution speaks for it
+    missed[rows[unscored | (rule == "execution_indicator")]] = False
     return missed
 
 
@@ -213,7 +253,11 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     未完全达成年度指标值（达成年度指标）。"
     """
     rows = indicators[_missed(indicators)]
-    level3, actual, target = _text(rows, "level3"), _text(rows, "actual"), _text(rows, "target")
+    level3, actual, target = (
+        column_text(rows, "level3"),
+        column_text(rows, "actual"),
+        column_text(rows, "target"),
+    )
     rule = rows["rule"].to_numpy(dtype=object)
     completion = rows["completion"].to_numpy(float)
     lower = (rule == "lower_better_ratio") | (rule == "lower_better_linear")
@@ -246,7 +290,7 @@ def under_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
         + f"），未完全达成年度指标值（{t}）。"
         for n, a, t, k in rows_of(qual, rows["tier"].to_numpy(dtype=object)[qual])
     ]
-    return _frame(rows, "under_target", level3, message, completion)
+    return finding_frame(rows, "under_target", level3, message, completion)
 
 
 def _over(indicators: pd.DataFrame, rulebook: Rulebook) -> np.ndarray:
@@ -269,11 +313,11 @@ def over_target(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
     rows = indicators[_over(indicators, rulebook)]
     completion = rows["completion"].to_numpy(float)
     message = (
-        _named(rows) + "实际完成 " + _text(rows, "actual") + "，为年度指标值（"
-        + _text(rows, "target") + "）的 " + percent_strings(completion)
+        named(rows) + "实际完成 " + column_text(rows, "actual") + "，为年度指标值（"
+        + column_text(rows, "target") + "）的 " + percent_strings(completion)
         + "，年度指标值设置偏低，未充分考虑实际工作量。"
     )  # fmt: skip
-    return _frame(rows, "over_target", _text(rows, "level3"), message, completion)
+    return finding_frame(rows, "over_target", column_text(rows, "level3"), message, completion)
 
 
 def _missing_reason(indicators: pd.DataFrame, missed: np.ndarray | None = None) -> np.ndarray:
@@ -281,7 +325,7 @@ def _missing_reason(indicators: pd.DataFrame, missed: np.ndarray | None = None) 
     missed = _missed(indicators) if missed is None else missed.copy()
     if "deviation_reason" in indicators:
         reasons = indicators["deviation_reason"].to_numpy(dtype=object)[missed]
-        missed[missed] = _texts(reasons) == ""
+        missed[missed] = clean_texts(reasons) == ""
     return missed
 
 
@@ -291,181 +335,11 @@ def missing_deviation_reason(indicators: pd.DataFrame) -> pd.DataFrame:
     "「办结案件数」未达到年度指标值，未填写偏差原因分析及改进措施。"
     """
     rows = indicators[_missing_reason(indicators)]
-    message = _named(rows) + "未达到年度指标值，未填写偏差原因分析及改进措施。"
+    message = named(rows) + "未达到年度指标值，未填写偏差原因分析及改进措施。"
     value = rows["completion"]
-    return _frame(rows, "missing_deviation_reason", _text(rows, "level3"), message, value)
-
-
-def _mismatch(
-    indicators: pd.DataFrame, rulebook: Rulebook
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(reported 得分, reported − computed, whether they differ by more than the threshold)."""
-    reported = pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float)
-    diff = reported - indicators["score"].to_numpy(float)
-    return reported, diff, np.round(np.abs(diff), 9) > rulebook.score_mismatch  # NaN: False
-
-
-def score_mismatch(indicators: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
-    """A reported 得分 that differs from the computed score by more than ``score_mismatch``.
-
-    "「办结案件数」自评得分 10 分，按评分规则计算为 9.00 分，相差 1.00 分。"
-    ``value``: reported − computed.
-    """
-    if "reported_score" not in indicators:
-        return _frame(indicators.iloc[:0], "score_mismatch", [], [], [])
-    reported, diff, keep = _mismatch(indicators, rulebook)
-    rows, d, decimals = indicators[keep], diff[keep], rulebook.decimals
-    message = (
-        _named(rows) + "自评得分 " + strings(reported[keep], num) + " 分，按评分规则计算为 "
-        + fixed_strings(rows["score"], decimals) + " 分，相差 "
-        + fixed_strings(np.abs(d), decimals) + " 分。"
-    )  # fmt: skip
-    return _frame(rows, "score_mismatch", _text(rows, "level3"), message, d)
-
-
-#: printed and computed 预算执行率 differ when more than this apart (0.05 percentage points: a
-#: rate printed with one decimal, 95.2% for 95.23%, is not a mismatch; 100% for 80% is)
-RATE_TOLERANCE = 0.0005
-
-
-def _execution_mismatch_rows(units: pd.DataFrame, rulebook: Rulebook) -> list[pd.DataFrame]:
-    """The unit-years whose printed 执行率, then those whose printed execution 得分, differ from
-    the computed ones (the 年度资金总额 row of the 自评表: issue 8 §3)."""
-    if "reported_execution_rate" not in units:
-        return [units.iloc[:0], units.iloc[:0]]
-    rate = units["reported_execution_rate"] - units["execution_rate"]
-    score = units["reported_execution_score"] - units["execution_score"]
-    return [
-        units[np.round(rate.abs(), 9) > RATE_TOLERANCE],
-        units[np.round(score.abs(), 9) > rulebook.score_mismatch],
-    ]
-
-
-def execution_mismatch(units: pd.DataFrame, rulebook: Rulebook) -> pd.DataFrame:
-    """The unit's printed 执行率 or execution 得分 against the computed ones (``score_mismatch``).
-
-    "预算执行率自评为 100.00%，按全年执行数 ÷ 全年预算数计算为 80.00%，相差 20.00 个百分点。"
-    "预算执行率得分自评 10 分，按评分规则计算为 8.00 分，相差 2.00 分。"
-    """
-    if "reported_execution_rate" not in units:
-        return _frame(units.iloc[:0], "score_mismatch", [], [], [])
-    rates, scores = _execution_mismatch_rows(units, rulebook)
-    printed, computed = rates["reported_execution_rate"], rates["execution_rate"]
-    points = np.abs(
-        round_half_up(printed * 100, 2) - round_half_up(computed.to_numpy(float) * 100, 2)
+    return finding_frame(
+        rows, "missing_deviation_reason", column_text(rows, "level3"), message, value
     )
-    rate_message = (
-        "预算执行率自评为 " + percent_strings(printed) + "，按全年执行数 ÷ 全年预算数计算为 "
-        + percent_strings(computed) + "，相差 " + fixed_strings(points) + " 个百分点。"
-    )  # fmt: skip
-    decimals = rulebook.execution_rounding.decimals
-    diff = scores["reported_execution_score"] - scores["execution_score"]
-    score_message = (
-        "预算执行率得分自评 " + strings(scores["reported_execution_score"], num)
-        + " 分，按评分规则计算为 " + fixed_strings(scores["execution_score"], decimals)
-        + " 分，相差 " + fixed_strings(np.abs(diff), decimals) + " 分。"
-    )  # fmt: skip
-    return pd.concat(
-        [
-            _frame(rates, "score_mismatch", np.full(len(rates), "预算执行率"), rate_message,
-                   printed - computed),
-            _frame(scores, "score_mismatch", np.full(len(scores), "预算执行率得分"),
-                   score_message, diff),
-        ],
-        ignore_index=True,
-    )  # fmt: skip
-
-
-def _project_check_rows(
-    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The unit-years whose 项目支出 rows disagree with their projects' budgets, and the projects
-    below ``low_execution`` in units that are not (see :func:`project_checks`)."""
-    keys = ["year", "unit_code"]
-    empty = pd.DataFrame(columns=[*keys, "unit_budget", "project_budget", "n", "diff"])
-    if projects.empty:
-        return empty, projects.iloc[:0].assign(unit_rate=np.zeros(0))
-    projects = projects[_project_codes(projects) != ""]
-    # 1. Σ全年预算数 of the unit's 项目支出 rows (no 项目编码) against Σ of its projects'
-    mismatch = empty
-    if "expense_type" in budget.columns and len(budget):
-        rows = budget[(_project_codes(budget) == "") & (_texts(budget["expense_type"].to_numpy(
-            dtype=object)) == PROJECT_EXPENSE)]  # fmt: skip
-        unit_sum = rows.groupby(keys)["adjusted_budget"].sum().rename("unit_budget")
-        per_unit = projects.groupby(keys).agg(
-            project_budget=("adjusted_budget", "sum"), n=("project_code", "size")
-        )
-        joined = pd.concat([unit_sum, per_unit], axis=1, join="inner").reset_index()
-        joined["diff"] = joined["unit_budget"] - joined["project_budget"]
-        far = np.round(joined["diff"].abs(), 9) > rulebook.project_budget_tolerance
-        mismatch = joined[far]
-    # 2. a project below the threshold inside a unit whose own execution is not
-    limit = rulebook.low_execution
-    own = units[_project_codes(units) == ""]
-    fine = own[np.round(own["execution_rate"], 9) >= limit][[*keys, "execution_rate"]]
-    low = projects[np.round(projects["execution_rate"], 9) < limit]
-    low = low.merge(fine.rename(columns={"execution_rate": "unit_rate"}), on=keys, how="inner")
-    return mismatch, low
-
-
-def project_checks(
-    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
-) -> pd.DataFrame:
-    """Findings of the unit that only its projects' tables reveal (issue 11):
-
-    - ``project_budget_mismatch``: Σ全年预算数 of the unit's own 项目支出 rows (支出类型 "项目支出",
-      no 项目编码) differs from Σ全年预算数 of its projects by more than
-      ``rulebook.project_budget_tolerance`` (0.01 万元; a difference of exactly 0.01 is none). Only
-      unit-years that have both: a unit that gives no 项目支出 row (only 年度资金总额, or projects
-      only) is not compared. "本单位项目支出全年预算数合计 120.00 万元，与所属 3 个项目的全年预算数
-      合计 110.00 万元不一致，相差 10.00 万元。" ``value``: unit − projects.
-    - ``project_low_execution``: a project whose 预算执行率 is below ``low_execution`` (90%)
-      in a unit whose own 部门整体 预算执行率 is not. "「古城墙修缮」（项目编码 P01）预算执行率为
-      75.00%，低于 90%，而单位整体预算执行率为 96.00%，项目执行偏低被单位整体执行情况掩盖。"
-      ``value``: the project's rate.
-
-    ``units`` and ``projects`` are scored rows (year, unit_code, project_code, project_name,
-    adjusted_budget, execution_rate); ``budget`` the unit's budget rows. Both kinds are
-    findings of the unit (project_code "").
-    """
-    mismatch, low = _project_check_rows(units, projects, budget, rulebook)
-    unit_money = fixed_strings(mismatch["unit_budget"].to_numpy(float), 2)
-    project_money = fixed_strings(mismatch["project_budget"].to_numpy(float), 2)
-    diff = mismatch["diff"].to_numpy(float)
-    n = mismatch["n"].astype(int).astype(str).to_numpy(dtype=object)
-    message = (
-        "本单位项目支出全年预算数合计 " + unit_money + " 万元，与所属 " + n
-        + " 个项目的全年预算数合计 " + project_money + " 万元不一致，相差 "
-        + fixed_strings(np.abs(diff), 2) + " 万元。"
-    )  # fmt: skip
-    first = _frame(
-        mismatch.assign(project_code=""),
-        "project_budget_mismatch",
-        np.full(len(mismatch), "项目支出预算", dtype=object),
-        message,
-        diff,
-    )
-    names = _text(low, "project_name") if len(low) else np.array([], dtype=object)
-    codes = _project_codes(low).astype(str).astype(object)
-    rate = low["execution_rate"].to_numpy(float)
-    message = (
-        "「" + names + "」（项目编码 " + codes + "）预算执行率为 " + percent_strings(rate)
-        + f"，低于 {num(rulebook.low_execution * 100)}%，而单位整体预算执行率为 "
-        + percent_strings(low["unit_rate"].to_numpy(float))
-        + "，项目执行偏低被单位整体执行情况掩盖。"
-    )  # fmt: skip
-    second = _frame(low.assign(project_code=""), "project_low_execution", names, message, rate)
-    return pd.concat([first, second], ignore_index=True)
-
-
-def count_project_checks(
-    units: pd.DataFrame, projects: pd.DataFrame, budget: pd.DataFrame, rulebook: Rulebook
-) -> pd.Series:
-    """How many findings :func:`project_checks` gives per (year, unit_code, project_code ""),
-    without writing them."""
-    mismatch, low = _project_check_rows(units, projects, budget, rulebook)
-    keys = pd.concat([mismatch[["year", "unit_code"]], low[["year", "unit_code"]]])
-    return with_project(keys.astype({"year": "int64"})).groupby(KEYS).size()
 
 
 def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFrame:
@@ -507,16 +381,19 @@ def find(
     progress: pd.DataFrame,
     rulebook: Rulebook,
     warnings: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every finding, ordered by year, unit, kind (as in ``KINDS``) and source order.
 
     ``indicators`` are scored indicators, ``units`` has year, unit_code (project_code),
     execution_rate,
     ``items`` is :func:`perfkit.scoring.metrics.execution_by` per item, ``progress`` is
-    :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`.
+    :func:`perfkit.scoring.metrics.time_progress`, ``warnings`` is :func:`data_warnings`,
+    ``sources`` :func:`perfkit.scoring.metrics.execution_by` per fund source.
     """
     parts = [
         low_execution(units, items, rulebook),
+        overspend(units, items, rulebook, sources),
         time_progress_lag(progress, rulebook),
         under_target(indicators, rulebook),
         over_target(indicators, rulebook),
@@ -548,6 +425,7 @@ def count(
     progress: pd.DataFrame,
     rulebook: Rulebook,
     warnings: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
 ) -> pd.Series:
     """How many findings :func:`find` gives per (year, unit_code, project_code), without
     writing them.
@@ -556,13 +434,14 @@ def count(
     """
     selected = [
         *_low_execution_rows(units, items, rulebook),
+        *_overspend_rows(units, items, sources, rulebook),
         _time_progress_rows(progress, rulebook),
-        *_execution_mismatch_rows(units, rulebook),
+        *execution_mismatch_rows(units, rulebook),
     ]
     missed = _missed(indicators)
     masks = [missed, _over(indicators, rulebook), _missing_reason(indicators, missed)]
     if "reported_score" in indicators:
-        masks.append(_mismatch(indicators, rulebook)[2])
+        masks.append(mismatched_scores(indicators, rulebook)[2])
     indicators = with_project(indicators)
     keys = [with_project(rows)[KEYS] for rows in selected]
     keys += [indicators.loc[m, KEYS] for m in masks]

@@ -68,12 +68,13 @@ UNIT_HEADERS_ZH = {
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe scalars: NaN becomes null, numpy scalars become Python ones."""
+    """JSON-safe scalars: NaN and ±infinity become null (strict JSON has neither), numpy
+    scalars become Python ones."""
     if value is None:
         return None
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
@@ -145,6 +146,7 @@ def to_records(scores: Scores, level: str = "unit") -> list[dict[str, Any]]:
 
 
 def to_json(scores: Scores, level: str = "unit") -> str:
+    """The records as strict JSON (issue 16 §7): a number that is not finite is null."""
     return json_text(to_records(scores, level), indent=2)
 
 
