@@ -33,13 +33,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from badtext import IN_FILES, SEQUENCES
 from click.testing import CliRunner
+from hypo import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypo import examples
 from openpyxl import load_workbook
 
-from badtext import IN_FILES, SEQUENCES
 from perfkit.cli import cli
 from perfkit.core.text import FORBIDDEN
 from perfkit.data.contract import TABLES
@@ -79,7 +79,7 @@ HOSTILE_STRINGS = [
     '<img src=x onerror="alert(1)">',
     "</td></tr></table><style>body{display:none}</style>",
     "[点此](javascript:alert(1))",
-    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    '=HYPERLINK("http://evil.example","x")',
     "+cmd|' /C calc'!A0",
     "@SUM(1+1)",
     "_x0001__x005F_x000D_",
