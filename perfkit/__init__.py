@@ -5,10 +5,13 @@ The public API (``perfkit.load``, ``perfkit.score``, ``perfkit.unit_detail``,
 ``perfkit.overview`` from :mod:`perfkit.api`, and ``perfkit.rendering.pipeline`` from
 :mod:`perfkit.rendering.pipeline`) is imported on first use so that the command line starts fast.
 
-The package shows the flow, each layer importing only those below it::
+The package shows the flow, each layer importing only those below it (``tests/test_layers.py``)::
 
-    core  ←  rules  ←  data  ←  scoring  ←  report  ←  rendering  ←  api, cli
-                                              forms (data, rules)
+    core ← rules ← data ← scoring ← detail ← report ← rendering ← api, cli, notebook
+                                             forms (data, rules)
+
+``perfkit.__version__`` is :mod:`perfkit.core.version`'s: no module below the top imports this
+package, whose ``__init__`` sets up the notebook layer when imported in a kernel.
 """
 
 from typing import Any
@@ -27,21 +30,13 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
-def _version() -> str:
-    """perfkit's installed version (read once, on first use of ``perfkit.__version__``)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("perfkit")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "0.0.0+local"
-
-
 def __getattr__(name: str) -> Any:
     # ``__version__`` is looked up in the installed metadata on first use, not at import: the
     # command line imports perfkit on every run and prints its version only for --version
     if name == "__version__":
-        globals()["__version__"] = value = _version()
+        from perfkit.core.version import version
+
+        globals()["__version__"] = value = version()
         return value
     if name in _API:
         import importlib

@@ -2,8 +2,8 @@
 
 - the bundled CJK font is registered with matplotlib, so an analyst's own chart can use it
   (:func:`perfkit.use_chinese_fonts` makes it the default for the session);
-- a :class:`~perfkit.data.dataset.Dataset`, :class:`~perfkit.api.UnitDetail` and
-  :class:`~perfkit.api.Overview` display as short summaries (:mod:`perfkit.report.display`);
+- a :class:`~perfkit.data.dataset.Dataset`, :class:`~perfkit.detail.UnitDetail` and
+  :class:`~perfkit.detail.Overview` display as short summaries (:mod:`perfkit.report.display`);
 - perfkit's own errors (invalid input, an unknown unit or year) show as a short message with what
   is valid instead of a traceback; ``%tb`` still prints the traceback.
 
@@ -64,8 +64,8 @@ def install(shell: Any | None = None) -> bool:
     shell = shell if shell is not None else _shell()
     if shell is None:
         return False
-    from perfkit.api import Overview, UnitDetail
     from perfkit.data.dataset import Dataset
+    from perfkit.detail import Overview, UnitDetail
     from perfkit.report import display, fonts
 
     html = shell.display_formatter.formatters["text/html"]

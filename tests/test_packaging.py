@@ -95,7 +95,7 @@ def test_user_template_rewords_a_sentence_and_still_escapes(tmp_path, monkeypatc
         type("D", (), {"fictional": True, "fingerprint": "", "rulebook": None})()
     )
     assert banner == f"<p>{report.FICTIONAL}</p>"
-    monkeypatch.setattr(report.blocks, "FICTIONAL", "<script>alert(1)</script>")
+    monkeypatch.setattr(report.parts, "FICTIONAL", "<script>alert(1)</script>")  # its home
     banner = report.fictional_banner(
         type("D", (), {"fictional": True, "fingerprint": "", "rulebook": None})()
     )

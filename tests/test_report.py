@@ -267,6 +267,36 @@ def test_performance_section_states_the_figures_in_sentences(detail):
     assert "<td>达成年度指标</td>" in html  # a qualitative one shows its tier
 
 
+def test_tables_are_numbered_over_the_tables_shown(detail, sample_dataset):
+    """A unit or a project that gave no 年度总体目标 gets a sentence, and its next tables follow
+    on without a gap (issue 16 item 1: any subset of a dataset reads as a report)."""
+    html = report.performance_section(detail)
+    assert "表4 年度总体目标完成情况" in html and "表5 绩效指标完成情况" in html
+    bare = dataclasses.replace(detail, goals=detail.goals.iloc[:0])
+    html = report.performance_section(bare)
+    assert "本单位未填报年度总体目标。" in html and "表4 绩效指标完成情况" in html
+    assert "表5" not in html
+    # the unit's projects: 表6 after 表5, 表5 after 表4
+    sz001 = api.unit_detail(sample_dataset, 2022, "SZ001")
+    assert "表6 项目支出绩效自评结果" in report.unit_projects(sz001)
+    bare = dataclasses.replace(sz001, goals=sz001.goals.iloc[:0])
+    assert "表5 项目支出绩效自评结果" in report.unit_projects(bare)
+    # a project of one budget item: 表1 its funds, 表2 its goals, 表3 its indicators
+    project = api.project_detail(sample_dataset, 2022, "SZ003", "P02")
+    html = report.project_results_section(project)
+    assert "表2 年度总体目标完成情况" in html and "表3 绩效指标完成情况" in html
+    bare = dataclasses.replace(project, goals=project.goals.iloc[:0])
+    html = report.project_results_section(bare)
+    assert "本项目未填报年度总体目标。" in html and "表2 绩效指标完成情况" in html
+    # the index: no finding, no 表 for them; the projects' table follows the ranking
+    ov = api.overview(sample_dataset, 2022)
+    assert "表1 各单位自评得分及等级" in report.ranking_table(ov)
+    assert "表2 问题类型统计" in report.findings_summary(ov)
+    assert "表3 各单位项目支出绩效自评情况" in report.project_summary(ov)
+    clean = dataclasses.replace(ov, findings=ov.findings.iloc[:0])
+    assert "表2 各单位项目支出绩效自评情况" in report.project_summary(clean)
+
+
 def test_performance_section_compares_monthly_execution_with_time_progress():
     # 142.5 executed in equal parts over 12 months: at month 3, 35.625 / 150 = 23.75% against
     # 25.00% → 1.25 points behind; at month 12, 95.00% against 100.00% → 5.00 behind

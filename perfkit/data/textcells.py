@@ -38,16 +38,14 @@ So ``=SUM(A1)``, ``=1+1``, ``@cmd``, ``-项目说明`` and ``+86 512 6522`` are 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
 
 from perfkit.core.problems import WARNING, Problem
 from perfkit.core.text import clean, escape, forbidden_in, has_forbidden
-
-if TYPE_CHECKING:
-    from perfkit.data.readers import RawTable
+from perfkit.data.contract import Table
 
 #: characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -104,6 +102,27 @@ def escape_frame(frame):  # type: ignore[no-untyped-def]
             out[col] = [escape_csv_cell(clean(v)) if isinstance(v, str) else v for v in out[col]]
     out.columns = [escape_csv_cell(clean(c)) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+class ReadTable(Protocol):
+    """What the warnings of this module read of a table as read: a
+    :class:`perfkit.data.readers.RawTable` (the readers import this module, never the other way)."""
+
+    @property
+    def table(self) -> Table: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def frame(self) -> pd.DataFrame: ...
+    @property
+    def rows(self) -> np.ndarray: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def status(self) -> str: ...
+    def codes(self, key: str) -> np.ndarray: ...
+    def values(self, key: str) -> np.ndarray: ...
+    def column(self, key: str) -> np.ndarray: ...
 
 
 # --- characters perfkit does not keep ----------------------------------------------------------
@@ -164,7 +183,7 @@ def forbidden_problem(file: str, original: str, **where: object) -> Problem:
     )
 
 
-def forbidden_problems(raw: RawTable, dirty: dict[str, Dirty], header: int) -> list[Problem]:
+def forbidden_problems(raw: ReadTable, dirty: dict[str, Dirty], header: int) -> list[Problem]:
     """A ``forbidden_characters`` warning for each cell of ``raw`` whose text held a character
     of the text policy: ``dirty`` per canonical key (:func:`strip_forbidden` of its column),
     ``header`` the grid row of the header. The value quoted is the cell as it was."""
@@ -190,7 +209,7 @@ def forbidden_problems(raw: RawTable, dirty: dict[str, Dirty], header: int) -> l
     return problems
 
 
-def formula_problems(raw: RawTable) -> list[Problem]:
+def formula_problems(raw: ReadTable) -> list[Problem]:
     """A warning (code ``formula_text``) for each text cell of ``raw`` that looks like a formula."""
     if raw.status != "ok":
         return []
@@ -221,7 +240,7 @@ def formula_problems(raw: RawTable) -> list[Problem]:
     return problems
 
 
-def _context(raw: RawTable):  # type: ignore[no-untyped-def]
+def _context(raw: ReadTable):  # type: ignore[no-untyped-def]
     """Per row position: its 单位编码, 项目编码 (not in projects, whose code is the row's own),
     三级指标 (indicators only) and 年度, where known."""
     columns = raw.frame.columns

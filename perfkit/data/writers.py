@@ -33,10 +33,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from perfkit import __version__
 from perfkit.core.atomic import TMP_SUFFIX, atomic_path
 from perfkit.core.problems import UsageError
 from perfkit.core.text import clean, to_cell
+from perfkit.core.version import __version__
 from perfkit.data.contract import (
     NARRATIVE_DIR,
     NARRATIVE_SECTIONS,

@@ -24,9 +24,9 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Pr
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perfkit import __version__
 from perfkit.core.problems import UsageError
 from perfkit.core.text import clean
+from perfkit.core.version import __version__
 from perfkit.data.dataset import Dataset
 from perfkit.data.writers import format_text, narrative_markdown, put
 from perfkit.forms import instructions

@@ -20,7 +20,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from perfkit import __version__
+from perfkit.core.version import __version__
 from perfkit.report import templating, webfont
 
 if TYPE_CHECKING:

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from perfkit.core import crashlog
+from perfkit.core.bidi import isolate
 from perfkit.core.problems import PerfkitError, UsageError
 from perfkit.rendering import cleanup, executors, worker
 from perfkit.rendering import pdf as pdfprint
@@ -225,7 +226,7 @@ def _jobs(
     ]  # fmt: skip
     unit_jobs = [
         context.job("unit", year, code=code, name=name, notebook=unit_nb,
-                    title=UNIT_TITLE.format(unit_name=name, year=year),
+                    title=UNIT_TITLE.format(unit_name=isolate(name), year=year),
                     parameters={"unit_code": code, "status": ""})
         for year, entries in chosen.units.items()
         for code, name in entries

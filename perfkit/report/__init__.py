@@ -1,70 +1,57 @@
-"""The report: what each block of a unit report and of the index shows
-(:mod:`~perfkit.report.blocks`: a view model per block, rendered from its template in
-``perfkit/report/templates/perfkit/blocks/``), its charts, fonts and narrative Markdown. The
-notebooks call ``perfkit.report.<block>(detail)`` and show the result (the project report's
-blocks: :mod:`~perfkit.report.projects`); see
-:mod:`perfkit.report.templating` for the template environment and a user's own templates."""
+"""The report: what each block of every page shows (a view model per block, rendered from its
+template in ``perfkit/report/templates/perfkit/blocks/``), its charts, fonts and narrative
+Markdown. The notebooks call ``perfkit.report.<block>(detail)`` and show the result.
 
-from perfkit.report.blocks import (
+Each page's blocks are in a module of their own, each importing only those before it in this
+list: :mod:`~perfkit.report.parts` (what every page shares), :mod:`~perfkit.report.links`,
+:mod:`~perfkit.report.departments` (the 主管部门 blocks), :mod:`~perfkit.report.index` (the
+year's index), :mod:`~perfkit.report.projects` (the project report, the projects page, the
+projects on other pages), :mod:`~perfkit.report.unit` (the unit's report),
+:mod:`~perfkit.report.department_page`, :mod:`~perfkit.report.style` (the stylesheet, which
+renders every block for the font). See :mod:`perfkit.report.templating` for the template
+environment and a user's own templates."""
+
+from perfkit.report.department_page import department_project_ranking, department_title
+from perfkit.report.departments import (
+    Department,
+    department_page_title,
+    department_project_summary,
+    department_projects,
+    department_ranking,
+)
+from perfkit.report.filters import DASH, chinese_number, money, points, rate, wan
+from perfkit.report.index import (
+    failed_units,
+    findings_summary,
+    findings_summary_view,
+    overview_charts,
+    overview_charts_heading,
+    overview_page_title,
+    overview_title,
+    overview_title_view,
+    ranking_table,
+    ranking_view,
+)
+from perfkit.report.parts import (
     CLOSING_MEASURE,
     DEFAULT_MEASURES,
     FICTIONAL,
     FINDING_GROUPS,
-    KIND_LABELS,
-    KIND_SHORT,
-    SECTIONS,
     Chart,
-    appendix_table,
-    appendix_view,
     budget_table_view,
     default_measures,
-    disclosure_section,
-    execution_view,
-    failed_units,
     fictional_banner,
     figure_caption,
     finding_groups,
-    findings_summary,
-    findings_summary_view,
     footer,
     goals_table,
     goals_view,
     grade_bands,
-    indicator_counts,
     indicator_table,
     indicators_view,
     level_cells,
-    overview_charts,
-    overview_charts_heading,
-    overview_page_title,
-    overview_section,
-    overview_title,
-    overview_title_view,
-    overview_view,
-    performance_section,
-    performance_view,
-    problems_section,
-    problems_view,
-    ranking_table,
-    ranking_view,
-    report_title,
     score_parts,
-    stylesheet,
-    title_block,
-    title_view,
-    toc,
-    unit_charts,
 )
-from perfkit.report.departments import (
-    Department,
-    department_page_title,
-    department_project_ranking,
-    department_project_summary,
-    department_projects,
-    department_ranking,
-    department_title,
-)
-from perfkit.report.filters import DASH, chinese_number, money, points, rate, wan
 from perfkit.report.projects import (
     PROJECT_SECTIONS,
     failed_projects,
@@ -87,6 +74,27 @@ from perfkit.report.projects import (
     projects_title,
     unit_projects,
 )
+from perfkit.report.style import stylesheet
+from perfkit.report.unit import (
+    SECTIONS,
+    appendix_table,
+    appendix_view,
+    disclosure_section,
+    execution_view,
+    indicator_counts,
+    overview_section,
+    overview_view,
+    performance_section,
+    performance_view,
+    problems_section,
+    problems_view,
+    report_title,
+    title_block,
+    title_view,
+    toc,
+    unit_charts,
+)
+from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 
 __all__ = [
     "CLOSING_MEASURE",

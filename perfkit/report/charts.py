@@ -6,7 +6,7 @@ for what falls short, grey reference lines) and every figure is 16 cm wide, the 
 A4 page with 2.5 cm margins. Labels are Chinese, drawn with Noto Sans CJK SC
 (:mod:`perfkit.report.fonts`); user text is never parsed as mathtext.
 
-Two ways out (issue 12), chosen per chart by :class:`perfkit.report.blocks.Chart`:
+Two ways out (issue 12), chosen per chart by :class:`perfkit.report.parts.Chart`:
 
 - the unit and project reports' charts (:func:`execution_by_item`, :func:`monthly_progress`,
   :func:`indicator_completion`, :func:`score_by_level1`) are drawn with plain matplotlib on fixed
@@ -24,6 +24,7 @@ import html
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec
 
@@ -43,6 +44,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from perfkit.core.bidi import isolate, strip_controls
 from perfkit.report.fonts import FAMILY, use_cjk_font
 
 #: 16 cm, the text width of A4 (21 cm) with 2.5 cm margins
@@ -129,12 +131,13 @@ def _hb_font() -> Any:
 @functools.cache
 def _char_metrics(char: str) -> tuple[float, float, float]:
     """The advance width, the top and the bottom of the ink of ``char`` (in em, from the font's
-    own tables, unhinted); a character the font lacks counts as an ideograph."""
+    own tables, unhinted); a character the font lacks counts as an ideograph, an invisible
+    format character (a direction control: :mod:`perfkit.core.bidi`) as nothing."""
     font = _hb_font()
     upem = font.face.upem
     glyph = font.get_nominal_glyph(ord(char))
     if glyph is None:
-        return 1.0, 0.88, -0.12
+        return (0.0, 0.0, 0.0) if unicodedata.category(char) == "Cf" else (1.0, 0.88, -0.12)
     extents = font.get_glyph_extents(glyph)
     top = extents.y_bearing / upem if extents else 0.0
     bottom = (extents.y_bearing + extents.height) / upem if extents else 0.0
@@ -369,14 +372,24 @@ def _bar_height(n: int) -> float:
     return max(2.4, 1.0 + 0.34 * n)
 
 
-def wrap_label(text: object, width: int = LABEL_WIDTH, lines: int = 2) -> str:
-    """A label broken every ``width`` characters, at most ``lines`` lines (then "…")."""
-    text = str(text)
+def wrap_label(
+    text: object, width: int = LABEL_WIDTH, lines: int = 2, picture: bool = False
+) -> str:
+    """A label broken every ``width`` characters, at most ``lines`` lines (then "…").
+
+    Each line of the text is isolated (:func:`perfkit.core.bidi.isolate`): an SVG chart's text
+    is laid out by the browser, where a right-to-left override in a name would turn the "…" and
+    the suffix of :func:`_unique_labels` around. A ``picture`` (PNG) is drawn in the text's own
+    order, with no bidirectional layout: its labels drop the direction controls instead, which
+    would show as boxes."""
+    text = strip_controls(str(text)) if picture else str(text)
     parts = [text[i : i + width] for i in range(0, len(text), width)] or [""]
-    if len(parts) > lines:
+    cut = len(parts) > lines
+    if cut:
         parts = parts[:lines]
-        parts[-1] = parts[-1][:-1] + "…"
-    return "\n".join(parts)
+        parts[-1] = parts[-1][:-1]
+    shown = parts if picture else [isolate(p) for p in parts]
+    return "\n".join(shown) + ("…" if cut else "")
 
 
 def _unique_labels(texts: Sequence[object]) -> list[str]:
@@ -663,10 +676,11 @@ def execution_vs_score(
     ax.set(title=title, xlabel="预算执行率（%）", ylabel="自评总分（分）")
     if not dense:
         handles, _ = ax.get_legend_handles_labels()
-        ax.get_legend().remove()
+        if ax.get_legend() is not None:  # seaborn draws none for no point
+            ax.get_legend().remove()
     _legend(fig, handles, title="自评等级")
     if not dense and len(data) <= names:  # last: the labels are placed in the final layout
-        labels = [wrap_label(name, 10, 1) for name in data["unit_name"]]
+        labels = [wrap_label(name, 10, 1, picture=True) for name in data["unit_name"]]
         place_labels(ax, x, y, labels)
     elif dense and names:
         # the lowest totals (ties: the lower execution rate); the cloud of dots is no obstacle
@@ -674,7 +688,7 @@ def execution_vs_score(
         low = np.lexsort((x, y))[:OUTLIERS]
         if len(low):  # room below the lowest point for its name
             ax.set_ylim(bottom=math.floor(float(y[low[0]])) - 6)
-        labels = [wrap_label(data["unit_name"].iloc[i], 10, 1) for i in low]
+        labels = [wrap_label(data["unit_name"].iloc[i], 10, 1, picture=True) for i in low]
         place_labels(ax, x[low], y[low], labels)
     return fig
 
@@ -715,8 +729,8 @@ def findings_by_kind_unit(
         title += f"（问题最多的 {MAX_BARS} 个单位）"
     table = table.loc[order.index[:MAX_BARS]]
     names = [unit_names.get(code, code) for code in table.index]
-    table.index = [wrap_label(name, 18, 1) for name in names]
-    table.columns = [wrap_label(kind_labels.get(k, k), 5) for k in table.columns]
+    table.index = [wrap_label(name, 18, 1, picture=True) for name in names]
+    table.columns = [wrap_label(kind_labels.get(k, k), 5, picture=True) for k in table.columns]
     counts = table.to_numpy()
     fig, ax = _figure(max(2.6, 1.4 + 0.3 * len(table)))
     sns.heatmap(

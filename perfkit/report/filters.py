@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfkit.core.bidi import isolate
 from perfkit.core.formatting import fixed, half_up, num, percent
 
 DASH = "—"
@@ -36,8 +37,10 @@ def missing(x: object) -> bool:
 
 
 def text(x: object) -> str:
-    """A text from the data as a string: "" for None and NaN."""
-    return "" if missing(x) else str(x)
+    """A text from the data as a page prints it: "" for None and NaN; isolated from the text
+    around it when it could reorder it (right-to-left letters, direction controls:
+    :func:`perfkit.core.bidi.isolate`)."""
+    return "" if missing(x) else isolate(str(x))
 
 
 def money(x: float | None) -> str:

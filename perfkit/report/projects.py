@@ -1,12 +1,12 @@
 """The project report (项目支出绩效自评报告, domain.md §8), and what other pages show of projects.
 
-Like :mod:`perfkit.report.blocks`, one function per block: ``<block>_view(source) -> dict`` builds
-the block's view model (plain values: numbers, texts from the data, rows) and ``<block>(source)``
-renders ``templates/perfkit/blocks/<block>.html.j2`` with it. The blocks the project report
-shares with the unit report are the unit report's own: the indicator table
-(:func:`~perfkit.report.blocks.indicators_view`), the goals table, the budget tables, the finding
+Like every block, one function per block: ``<block>_view(source) -> dict`` builds the block's
+view model (plain values: numbers, texts from the data, rows) and ``<block>(source)`` renders
+``templates/perfkit/blocks/<block>.html.j2`` with it. The blocks the project report shares with
+the unit report are in :mod:`perfkit.report.parts`: the indicator table
+(:func:`~perfkit.report.parts.indicators_view`), the goals table, the budget tables, the finding
 groups and default measures, and the 附表's funding, goals and indicator parts
-(:func:`~perfkit.report.blocks.appendix_body`, ``blocks/appendix_parts.html.j2``).
+(:func:`~perfkit.report.parts.appendix_body`, ``blocks/appendix_parts.html.j2``).
 
 - the project report, in the order of domain.md §8: :func:`project_title`, :func:`project_toc`,
   :func:`project_basic_section` (一、项目基本情况), :func:`project_funds_section` (二、项目资金使用
@@ -19,44 +19,54 @@ groups and default measures, and the 附表's funding, goals and indicator parts
 - the year's projects page (``projects.html``): :func:`projects_title`, :func:`failed_projects`,
   :func:`project_ranking`, :func:`projects_charts`.
 
-Links go only to the reports a render wrote: with a status (``perfkit render``'s status file),
-a project's report is linked when its entry says it was generated; without one (a notebook in
-JupyterLab) every project is linked where ``perfkit render`` puts it.
+Links go only to the reports a render wrote (:mod:`perfkit.report.links`): with a status
+(``perfkit render``'s status file), a project's report is linked when its entry says it was
+generated; without one (a notebook in JupyterLab) none is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from perfkit.core.bidi import isolate
+from perfkit.detail import Overview, ProjectDetail, UnitDetail
 from perfkit.report import charts, departments, templating
-from perfkit.report.blocks import (
+from perfkit.report.filters import missing, text
+from perfkit.report.links import (
+    PROJECTS_ANCHOR,
+    in_scope,
+    known_status,
+    project_link,
+    projects_href,
+    status_index,
+    up,
+)
+from perfkit.report.parts import (
     Chart,
-    _figures,
-    _href,
     appendix_body,
     budget_table_view,
     default_measures,
     fictional_banner,
     figure_caption,
+    figures,
     finding_groups,
     footer,
     goals_view,
     grade_bands,
+    grade_counts,
     indicators_view,
+    overview_tables,
+    project_tables,
+    render_block,
     score_parts,
     scorecard_view,
+    unit_tables,
 )
-from perfkit.report.filters import missing, text
-from perfkit.rules.rulebook import Rulebook
-
-if TYPE_CHECKING:
-    from perfkit.api import Overview, ProjectDetail, UnitDetail, UnitStatus
 
 PROJECT_SECTIONS = {
     "s1": "一、项目基本情况",
@@ -69,38 +79,27 @@ PROJECT_SECTIONS = {
 #: the unit report's subsection listing its projects (in section 二, after the charts)
 UNIT_PROJECTS = "（六）项目支出绩效自评情况"
 UNIT_PROJECTS_ANCHOR = "pk-projects"
-#: the year's projects page, beside index.html
-PROJECTS_PAGE = "projects.html"
 #: a narrative's own heading for section 一, left out (the report prints its own)
 _BASIC_HEADING = re.compile(
     r"\A\s*#{1,6}\s*(?:[一二三四五六七八九十]+、)?(?:项目)?(?:基本情况|概况)\s*\n"
 )
-_BUDGET = ("initial_budget", "adjusted_budget", "executed", "execution_rate")
-
-
-def _render(block: str, **view: Any) -> str:
-    return templating.render(f"blocks/{block}.html.j2", **view)
 
 
 def project_report_title(project_name: str) -> str:
-    """ "{项目名称}项目支出绩效自评报告" ("…工程项目" does not say 项目 twice)."""
+    """ "{项目名称}项目支出绩效自评报告" ("…工程项目" does not say 项目 twice; the name
+    isolated: :func:`perfkit.core.bidi.isolate`)."""
     name = str(project_name).strip()
-    return f"{name}{'' if name.endswith('项目') else '项目'}支出绩效自评报告"
+    return f"{isolate(name)}{'' if name.endswith('项目') else '项目'}支出绩效自评报告"
 
 
 def project_page_title(unit_name: str, year: int, project_name: str) -> str:
     """The page's ``<title>``: "{单位名称} {年度}年度 {项目名称}项目支出绩效自评报告"."""
-    return f"{unit_name} {year}年度 {project_report_title(project_name)}"
+    return f"{isolate(unit_name)} {year}年度 {project_report_title(project_name)}"
 
 
 def projects_page_title(year: int) -> str:
     """ "{年度}年度 项目支出绩效自评 汇总"."""
     return f"{year}年度 项目支出绩效自评 汇总"
-
-
-def _grades(frame: pd.DataFrame, rulebook: Rulebook) -> list[dict[str, Any]]:
-    counts = frame["grade"].value_counts() if len(frame) else pd.Series(dtype=int)
-    return [{"name": g.name, "count": int(counts.get(g.name, 0))} for g in rulebook.grades]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +121,7 @@ def project_title_view(detail: ProjectDetail) -> dict[str, Any]:
 
 def project_title(detail: ProjectDetail) -> str:
     """《{项目名称}项目支出绩效自评报告》, the year, the project's unit, and the score card."""
-    return _render("project_title", **project_title_view(detail))
+    return render_block("project_title", **project_title_view(detail))
 
 
 def project_charts(detail: ProjectDetail) -> list[Chart]:
@@ -142,7 +141,9 @@ def project_charts(detail: ProjectDetail) -> list[Chart]:
 def project_toc(detail: ProjectDetail) -> str:
     """The table of contents: the five sections and the 附表, the charts under section 三."""
     figures = [{"anchor": c.anchor, "title": c.title} for c in project_charts(detail)]
-    return _render("toc", sections=PROJECT_SECTIONS, figures=figures, figures_under="s3", extra=[])
+    return render_block(
+        "toc", sections=PROJECT_SECTIONS, figures=figures, figures_under="s3", extra=[]
+    )
 
 
 def _level1_parts(detail: ProjectDetail) -> list[dict[str, Any]]:
@@ -183,7 +184,7 @@ def project_basic_view(detail: ProjectDetail) -> dict[str, Any]:
         "manager": text(s.get("manager")),
         "overview": text(s.get("overview")),
         "narrative": templating.narrative(preamble) if preamble.strip() else "",
-        "budget": _figures(s, "adjusted_budget"),
+        "budget": figures(s, "adjusted_budget"),
         "goals": [text(g) for g in detail.goals["expected"]] if len(detail.goals) else [],
         "indicator_weight": s["indicator_weight"],
         "n_indicators": len(detail.indicators),
@@ -196,7 +197,7 @@ def project_basic_view(detail: ProjectDetail) -> dict[str, Any]:
 def project_basic_section(detail: ProjectDetail) -> str:
     """一、项目基本情况: （一）项目概况 (the projects table's facts, the narrative or 项目概况),
     （二）绩效目标 (年度总体目标 and the indicators set, by 一级指标)."""
-    return _render("project_basic_section", **project_basic_view(detail))
+    return render_block("project_basic_section", **project_basic_view(detail))
 
 
 def project_funds_view(detail: ProjectDetail) -> dict[str, Any]:
@@ -223,7 +224,7 @@ def project_funds_view(detail: ProjectDetail) -> dict[str, Any]:
         "year": detail.year,
         "budget": {
             "initial_budget": float(initial) if known else None,
-            **_figures(s, "adjusted_budget", "executed", "execution_rate"),
+            **figures(s, "adjusted_budget", "executed", "execution_rate"),
         },
         "adjustment": (
             None
@@ -247,20 +248,20 @@ def project_funds_view(detail: ProjectDetail) -> dict[str, Any]:
 
 def project_funds_section(detail: ProjectDetail) -> str:
     """二、项目资金使用及管理情况: budget, adjustment, execution and its score, the tables."""
-    return _render("project_funds_section", **project_funds_view(detail))
+    return render_block("project_funds_section", **project_funds_view(detail))
 
 
 def project_results_view(detail: ProjectDetail) -> dict[str, Any]:
     """Section 三's view model (``blocks/project_results_section.html.j2``)."""
     s, n = detail.summary, detail.narrative
-    n_tables = 3 if detail.budget["item"].nunique() > 1 else 2
+    tables = project_tables(detail)
     return {
         "heading": PROJECT_SECTIONS["s3"],
         "year": detail.year,
         "achievements": templating.narrative(n.achievements) if n else "",
-        "goals": goals_view(detail, f"表{n_tables} 年度总体目标完成情况"),
+        "goals": goals_view(detail, f"表{tables.get('goals')} 年度总体目标完成情况"),
         "parts": _level1_parts(detail),
-        "indicators": indicators_view(detail, f"表{n_tables + 1} 绩效指标完成情况"),
+        "indicators": indicators_view(detail, f"表{tables['indicators']} 绩效指标完成情况"),
         "indicator_score": s["indicator_score"],
         "indicator_weight": s["indicator_weight"],
         "indicator_rule_text": text(s.get("indicator_rule_text")),
@@ -275,7 +276,7 @@ def project_results_view(detail: ProjectDetail) -> dict[str, Any]:
 def project_results_section(detail: ProjectDetail) -> str:
     """三、项目绩效目标实现情况: 年度总体目标, each 一级指标 (产出、效益、满意度 …) in sentences,
     the indicator table, the result; ends with the heading of the charts that follow."""
-    return _render("project_results_section", **project_results_view(detail))
+    return render_block("project_results_section", **project_results_view(detail))
 
 
 def project_problems_view(detail: ProjectDetail) -> dict[str, Any]:
@@ -307,13 +308,13 @@ def project_problems_section(detail: ProjectDetail) -> str:
     """四、偏离绩效目标的原因和下一步改进措施: the indicators that missed their target with the
     reasons given, the findings grouped by kind, the project's own problems, and its measures
     (or default measures fitted to the findings)."""
-    return _render("project_problems_section", **project_problems_view(detail))
+    return render_block("project_problems_section", **project_problems_view(detail))
 
 
 def project_disclosure_section(detail: ProjectDetail) -> str:
     """五、绩效自评结果拟应用和公开情况: the narrative, or the default paragraph."""
     n = detail.narrative
-    return _render(
+    return render_block(
         "project_disclosure_section",
         heading=PROJECT_SECTIONS["s5"],
         year=detail.year,
@@ -336,7 +337,7 @@ def project_appendix_view(detail: ProjectDetail) -> dict[str, Any]:
 
 def project_appendix_table(detail: ProjectDetail) -> str:
     """附表 项目支出绩效自评表 in the standard layout (财预〔2020〕10号 附1)."""
-    return _render("project_appendix_table", **project_appendix_view(detail))
+    return render_block("project_appendix_table", **project_appendix_view(detail))
 
 
 def blocks_text(detail: ProjectDetail) -> list[str]:
@@ -348,46 +349,6 @@ def blocks_text(detail: ProjectDetail) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# links to project reports
-
-
-def _project_link(
-    status: Sequence[UnitStatus] | None,
-    unit_code: str,
-    project_code: str,
-    index: dict[tuple[str, str], UnitStatus] | None = None,
-) -> tuple[str | None, str]:
-    """(href relative to the year's folder or None, state): state "ok", "failed", "absent"
-    (this render did not make it) or "" (no status known, as in a notebook opened in JupyterLab:
-    not linked, since no report is known to exist beside the page)."""
-    default = quote(f"{unit_code}/{project_code}.html")
-    if status is None:
-        return None, ""
-    entry = (index if index is not None else _status_index(status)).get((unit_code, project_code))
-    if entry is None:
-        return None, "absent"
-    if entry.status != "ok":
-        return None, "failed"
-    href = _href("", entry.href) if entry.href else default
-    return href, "ok" if href else "absent"
-
-
-def _status_index(status: Sequence[UnitStatus]) -> dict[tuple[str, str], UnitStatus]:
-    """The project entries of a status by (unit code, project code), the first of each: built
-    once per page, since a year of 50,000 projects looks each one up."""
-    index: dict[tuple[str, str], UnitStatus] = {}
-    for s in status:
-        if s.project_code:
-            index.setdefault((s.unit_code, s.project_code), s)
-    return index
-
-
-def _known(status: Sequence[UnitStatus]) -> Sequence[UnitStatus] | None:
-    """An overview's status as :func:`_project_link` takes it (None: no status file given)."""
-    return status if status else None
-
-
-# ---------------------------------------------------------------------------------------------
 # the unit report: its projects
 
 
@@ -396,13 +357,13 @@ def unit_projects_view(detail: UnitDetail) -> dict[str, Any]:
     p = detail.projects
     rows = []
     for r in p.to_dict("records"):
-        href, state = _project_link(detail.status, detail.unit_code, str(r["project_code"]))
+        href, state = project_link(detail.status, detail.unit_code, str(r["project_code"]))
         rows.append({
             "project_code": text(r["project_code"]),
             "project_name": text(r["project_name"]),
             "href": href,
             "state": state,
-            **_figures(r, "adjusted_budget", "execution_rate", "execution_score",
+            **figures(r, "adjusted_budget", "execution_rate", "execution_score",
                        "indicator_score", "total"),
             "grade": text(r["grade"]),
         })  # fmt: skip
@@ -414,10 +375,11 @@ def unit_projects_view(detail: UnitDetail) -> dict[str, Any]:
         "year": detail.year,
         "n": len(p),
         "mean_total": p["total"].mean() if len(p) else None,
-        "grades": _grades(p, detail.rulebook.for_projects()),
+        "grades": grade_counts(p, detail.rulebook.for_projects()),
         "budget": budget,
         "executed": executed,
         "rate": executed / budget if budget else None,
+        "table": unit_tables(detail)["projects"],
         "rows": rows,
     }
 
@@ -427,7 +389,7 @@ def unit_projects(detail: UnitDetail) -> str:
     report ("" when the unit has no projects that year)."""
     if detail.projects is None or detail.projects.empty:
         return ""
-    return _render("unit_projects", **unit_projects_view(detail))
+    return render_block("unit_projects", **unit_projects_view(detail))
 
 
 def unit_toc_entries(detail: UnitDetail) -> list[dict[str, str]]:
@@ -439,14 +401,6 @@ def unit_toc_entries(detail: UnitDetail) -> list[dict[str, str]]:
 
 # ---------------------------------------------------------------------------------------------
 # the index: projects per unit
-
-
-def _projects_href(ov: Overview) -> str | None:
-    """The link to the projects page: when this render made it (it made project reports); none
-    when no status is known (a notebook opened in JupyterLab)."""
-    if not ov.status:
-        return None
-    return PROJECTS_PAGE if any(s.project_code for s in ov.status) else None
 
 
 def project_summary_view(ov: Overview) -> dict[str, Any]:
@@ -464,15 +418,16 @@ def project_summary_view(ov: Overview) -> dict[str, Any]:
             "mean_total": g["total"].mean(),
             "max_total": g["total"].max(),
             "min_total": g["total"].min(),
-            "grades": [x for x in _grades(g, ov.rulebook.for_projects()) if x["count"]],
+            "grades": [x for x in grade_counts(g, ov.rulebook.for_projects()) if x["count"]],
         })  # fmt: skip
     return {
         "n": len(p),
         "n_units": len(rows),
         "n_only": len(set(p["unit_code"]) - set(ov.units["unit_code"])),
         "mean_total": p["total"].mean(),
-        "grades": _grades(p, ov.rulebook.for_projects()),
-        "href": _projects_href(ov),
+        "grades": grade_counts(p, ov.rulebook.for_projects()),
+        "href": projects_href(ov),
+        "table": overview_tables(ov)["projects"],
         "rows": rows,
         **_below(ov),
     }
@@ -483,7 +438,7 @@ def _below(ov: Overview) -> dict[str, Any]:
     own (:func:`perfkit.report.departments.department_project_ranking`)."""
     if ov.department is None:
         return {}
-    return {"href": None, "below": f"#{departments.PROJECTS_ANCHOR}"}
+    return {"href": None, "below": f"#{PROJECTS_ANCHOR}"}
 
 
 def project_summary(ov: Overview) -> str:
@@ -493,7 +448,7 @@ def project_summary(ov: Overview) -> str:
     if ov.departments:
         return departments.department_project_summary(ov)
     view = project_summary_view(ov)
-    return _render("project_summary", **view) if view["n"] else ""
+    return render_block("project_summary", **view) if view["n"] else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -512,7 +467,7 @@ def projects_title_view(ov: Overview) -> dict[str, Any]:
         "n": len(p),
         "n_units": int(p["unit_code"].nunique()) if len(p) else 0,
         "mean_total": p["total"].mean() if len(p) else None,
-        "grades": _grades(p, book),
+        "grades": grade_counts(p, book),
         "budget": budget,
         "executed": executed,
         "overall_rate": executed / budget if budget else None,
@@ -523,24 +478,24 @@ def projects_title_view(ov: Overview) -> dict[str, Any]:
 
 def projects_title(ov: Overview) -> str:
     """The projects page's title, its figures in a sentence and the link back to the index."""
-    return _render("projects_title", **projects_title_view(ov))
+    return render_block("projects_title", **projects_title_view(ov))
 
 
 def project_ranking_view(ov: Overview) -> dict[str, Any]:
     """The projects ranking (``blocks/project_ranking.html.j2``)."""
     p = ov.projects
-    status = _known(ov.status)
+    status = known_status(ov.status)
     if p is None or p.empty:
-        return {"show_status": status is not None, "rows": []}
-    index = _status_index(status) if status is not None else None
+        return {"year": ov.year, "show_status": status is not None, "rows": []}
+    index = status_index(status) if status is not None else None
     ranked = p.sort_values(
         ["total", "unit_code", "project_code"], ascending=[False, True, True], kind="stable"
     )
     ranks = ranked["total"].rank(method="min", ascending=False).astype(int)
     rows = []
     for rank, r in zip(ranks, ranked.to_dict("records"), strict=True):
-        href, state = _project_link(status, str(r["unit_code"]), str(r["project_code"]), index)
-        href = departments.up(ov, href)  # a department page links one folder up
+        href, state = project_link(status, str(r["unit_code"]), str(r["project_code"]), index)
+        href = up(ov, href)  # a department page links one folder up
         rows.append({
             "rank": int(rank),
             "unit_code": text(r["unit_code"]),
@@ -549,11 +504,11 @@ def project_ranking_view(ov: Overview) -> dict[str, Any]:
             "project_name": text(r["project_name"]),
             "href": href,
             "state": state,
-            **_figures(r, "adjusted_budget", "execution_rate", "total"),
+            **figures(r, "adjusted_budget", "execution_rate", "total"),
             "grade": text(r["grade"]),
             "n_findings": int(r["n_findings"]),
         })  # fmt: skip
-    return {"show_status": status is not None, "rows": rows}
+    return {"year": ov.year, "show_status": status is not None, "rows": rows}
 
 
 def project_ranking(ov: Overview) -> str:
@@ -562,15 +517,13 @@ def project_ranking(ov: Overview) -> str:
     (:func:`departments.department_projects`)."""
     if ov.departments:
         return departments.department_projects(ov)
-    return _render("project_ranking", **project_ranking_view(ov))
+    return render_block("project_ranking", **project_ranking_view(ov))
 
 
 def failed_projects(ov: Overview) -> str:
     """The projects whose report could not be produced, with the reason ("" when none failed)."""
     failed = [
-        s
-        for s in ov.status
-        if s.project_code and s.status != "ok" and departments.in_scope(ov, s.unit_code)
+        s for s in ov.status if s.project_code and s.status != "ok" and in_scope(ov, s.unit_code)
     ]
     if not failed:
         return ""
@@ -583,7 +536,7 @@ def failed_projects(ov: Overview) -> str:
         }
         for s in failed
     ]
-    return _render("failed_projects", projects=rows)
+    return render_block("failed_projects", projects=rows)
 
 
 def projects_charts(ov: Overview) -> list[Chart]:
@@ -603,16 +556,16 @@ def projects_charts(ov: Overview) -> list[Chart]:
     ]
 
 
-def projects_charts_heading() -> str:
-    """The heading of the projects page's charts."""
-    return _render("projects_charts_heading")
+def projects_charts_heading(ov: Overview | None = None) -> str:
+    """The heading of the projects page's charts; given the overview, a sentence in place of the
+    charts when the year has no project."""
+    empty = ov is not None and not projects_charts(ov)
+    return render_block("projects_charts_heading", empty=empty, year=ov.year if ov else None)
 
 
-def extra_blocks_text(source: Any) -> list[str]:
-    """The project blocks of a unit report or of an overview (index and projects page), for the
+def overview_blocks_text(ov: Overview) -> list[str]:
+    """The project blocks of an overview (the index's section 四 and the projects page), for the
     font's glyphs."""
-    if hasattr(source, "unit_code"):
-        return [unit_projects(source)]
-    return [project_summary(source), projects_title(source), project_ranking(source),
-            failed_projects(source), projects_charts_heading()] + [
-        figure_caption(c) for c in projects_charts(source)]  # fmt: skip
+    return [project_summary(ov), projects_title(ov), project_ranking(ov),
+            failed_projects(ov), projects_charts_heading(ov)] + [
+        figure_caption(c) for c in projects_charts(ov)]  # fmt: skip

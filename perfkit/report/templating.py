@@ -12,12 +12,15 @@ Every page and every block of a report is a template under ``perfkit/report/temp
     blocks/*.html.j2          one template per block of the unit report and of the index
     blocks/blocks.css         the CSS of the blocks (shown by blocks/stylesheet.html.j2)
 
-Python hands each template a view model (:mod:`perfkit.report.blocks`): numbers, texts, rows,
-row spans. Templates print them through the filters of :mod:`perfkit.report.filters`. Every
-value is escaped by the environment; the only value marked safe is a narrative's sanitised HTML
-(:func:`narrative`). Every value printed, marked safe or not, is first put under the text policy
-(:func:`perfkit.core.text.clean`, the environment's ``finalize``): no control character or
-non-character reaches a page.
+Python hands each template a view model (the ``<block>_view`` functions of :mod:`perfkit.report`):
+numbers, texts, rows, row spans. Templates print them through the filters of
+:mod:`perfkit.report.filters`. Every value is escaped by the environment; the only value marked
+safe is a narrative's sanitised HTML (:func:`narrative`). Every value printed goes through
+:func:`printed` (the environment's ``finalize``) first: marked safe or not, it is put under the
+text policy (:func:`perfkit.core.text.clean`: no control character or non-character reaches a
+page); a text not marked safe is also isolated from the text around it when it could reorder it
+(:func:`perfkit.core.bidi.isolate`: a right-to-left override in a unit's name must not turn
+perfkit's own words around).
 
 A user's templates: a folder holding files of the same names (``blocks/problems_section.html.j2``
 …), searched before the package's. It is given as ``perfkit render --templates DIR`` (the
@@ -37,6 +40,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from perfkit.core.bidi import isolate
 from perfkit.core.text import clean, has_forbidden
 from perfkit.report import filters, markdown
 
@@ -63,13 +67,18 @@ def user_dirs(templates: str | os.PathLike[str] | None = None) -> tuple[str, ...
     return tuple(str(Path(p).expanduser().resolve()) for p in value.split(os.pathsep) if p)
 
 
-def _finalize(value: Any) -> Any:
-    """Every printed value under the text policy: forbidden characters left out, a value marked
-    safe still marked safe (issue 16 §6)."""
-    if isinstance(value, str) and has_forbidden(value):
+def printed(value: Any) -> Any:
+    """What ``{{ value }}`` prints, before escaping (also in a user's own templates and the error
+    pages): every text under the text policy, forbidden characters left out, a value marked safe
+    still marked safe (issue 16 §6); a text not marked safe also isolated from the text around it
+    when it could reorder it (:func:`perfkit.core.bidi.isolate`, issue 16 §8); markup (a
+    narrative, a chart) is not isolated, and other values are as they are."""
+    if not isinstance(value, str):
+        return value
+    if has_forbidden(value):
         cleaned = clean(value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
-    return value
+        value = Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value if isinstance(value, Markup) else isolate(value)
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +91,7 @@ def environment(user: tuple[str, ...] = ()) -> Environment:
         lstrip_blocks=True,
         undefined=StrictUndefined,
         keep_trailing_newline=False,
-        finalize=_finalize,
+        finalize=printed,
     )
     env.filters.update(filters.FILTERS)
     return env
