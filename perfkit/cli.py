@@ -245,7 +245,8 @@ def score(
     scores = score_dataset(ds, rulebook, years=[year] if year else None, units=list(units) or None)
     out = {"table": results.to_table, "json": results.to_json, "csv": results.to_csv}[fmt]
     text = out(scores, level)
-    click.echo(for_terminal(text) if fmt == "table" else text)
+    # CSV ends with its own line end (CR LF, as Excel writes it)
+    click.echo(for_terminal(text) if fmt == "table" else text, nl=fmt != "csv")
 
 
 @cli.command("demo-data")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from factories import budget_row, indicator_row, make_dataset
 
-from perfkit.core.formatting import fixed, half_up, num, percent, round_half_up
+from perfkit.core.formatting import fixed, half_up, num, percent, round_half_up, truncate
 from perfkit.rules.notation import Target
 from perfkit.rules.qualitative import classify, normalise
 from perfkit.rules.rulebook import load_rulebook
@@ -89,6 +89,14 @@ def test_higher_rounds_half_up():
     assert one(n(">=", 8), bare(1), 5)["score"] == 0.63
     # 10 × 2.675 / 10 = 2.675 (stored as 2.67499…) → 2.68
     assert one(n(">=", 10, "%"), bare(2.675, "%"), 10)["score"] == 2.68
+
+
+def test_a_score_just_under_half_rounds_down_and_never_above_the_weight():
+    # 财预〔2020〕10号 整数计分 (mof2020-whole): 2.5 × 100118.29 ÷ 100118.3 = 2.49999975… → 2
+    whole = load_rulebook("mof2020-whole")
+    row = one(n(">=", 100118.3, "件"), bare(100118.29, "件"), 2.5, rulebook=whole)
+    assert row["score"] == 2
+    assert row["rule_text"].endswith("= 2.5 × 100118.29 ÷ 100118.3 = 2")
 
 
 def test_strictly_greater_scores_like_at_least():
@@ -408,6 +416,15 @@ def test_round_half_up_and_formatting():
         0.63, 2.68, 1.01, 0.12, -2.5,
     ]  # fmt: skip
     assert half_up(0.125, 2) == 0.13
+    # a score short of a half by a real amount is rounded down, however small the shortfall:
+    # 2.5 × 100118.29 ÷ 100118.3 = 2.49999975…, 四舍五入取整 2 (a fixed 6-decimal pre-rounding
+    # read 2.4999998 as 2.5 and gave 3, above the weight)
+    assert round_half_up(np.array([2.49999975, -2.49999975]), 0).tolist() == [2.0, -2.0]
+    assert half_up(2.49999975, 0) == 2.0 and half_up(0.0049999, 2) == 0.0
+    # 舍去: 9.78 → 9.7, 0.29 (stored as 0.28999…) stays 0.29, 9.9999995 → 9.99 (not 10)
+    assert truncate(np.array([9.78, 0.29, 9.9999995, -1.946]), 2).tolist() == [
+        9.78, 0.29, 9.99, -1.94,
+    ]  # fmt: skip
     assert (num(200.0), num(0.5), num(12.25), num(-0.0)) == ("200", "0.5", "12.25", "0")
     assert (fixed(9), fixed(6.666666), percent(0.4567)) == ("9.00", "6.67", "45.67%")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ from perfkit.core.problems import UsageError
 from perfkit.data import loading
 from perfkit.data.writers import export, format_number, write_dataset
 from perfkit.rules.rulebook import load_rulebook
+from perfkit.scoring.results import to_csv
 from perfkit.scoring.scores import score_dataset
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -147,3 +150,25 @@ def test_replaces_a_dataset_but_never_another_folder(sample, tmp_path):
     assert not (out / "stale.csv").exists()
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_a_carriage_return_in_a_cell_stays_in_its_cell(tmp_path):
+    """A lone CR ("甲\\r乙", as a Mac-era cell can hold) is quoted in every CSV perfkit writes:
+    exported and read back, the table has its one row and the cell its text; the score CSV
+    parses to one row a unit."""
+    ds = make_dataset(
+        units=[{"unit_code": "007", "unit_name": "一\r二", "department": "部门\r甲"}],
+        budget=[budget_row("007", adjusted=10, executed=9)],
+        indicators=[indicator_row("007", "办件\r数", "≥10件", "12件", 90, reason="甲\r乙\r\n丙")],
+        goals=[{"year": 2022, "unit_code": "007", "expected": "办好\r事", "achieved": "办好了"}],
+    )
+    out = write_dataset(ds, tmp_path / "d")
+    raw = (out / "indicators.csv").read_bytes().decode("utf-8-sig")
+    assert '"办件\r数"' in raw and '"甲\r乙\r\n丙"' in raw  # quoted, whatever the reader
+    back = loading.load(out)
+    assert back.units["unit_name"].tolist() == ["一\r二"]
+    assert back.indicators["level3"].tolist() == ["办件\r数"]
+    assert back.indicators["deviation_reason"].tolist() == ["甲\r乙\r\n丙"]
+    assert back.goals["expected"].tolist() == ["办好\r事"]
+    table = list(csv.reader(io.StringIO(to_csv(score_dataset(back, RB)), newline="")))
+    assert len(table) == 2 and table[1][1] == "一\r二"

@@ -12,23 +12,43 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+#: how far below a whole a scaled value may lie and still count as that whole, relative to the
+#: value: a binary artefact (2.675 × 100 is 267.49999999999997) is ~1e-16 of it; a real shortfall
+#: that a reader with a calculator sees (2.5 × 100118.29 ÷ 100118.3 = 2.49999975, 四舍五入 2) is
+#: far above this. Never a fixed number of decimals, which would round such a score up.
+ARTEFACT = 1e-12
+
+
+def _floor(a: np.ndarray) -> np.ndarray:
+    """Floor of non-negative values, a binary artefact below a whole taken as that whole."""
+    return np.floor(a + ARTEFACT * np.maximum(1.0, a))
+
 
 def round_half_up(x: float | np.ndarray | pd.Series, decimals: int) -> np.ndarray:
     """四舍五入 to ``decimals``: halves go away from zero (0.625 → 0.63, 2.675 → 2.68).
 
-    The scaled value is first rounded to 6 decimals so that binary artefacts (2.675 is stored as
-    2.67499999…) do not turn a written half into a round-down.
+    A written half stays a half although binary floats store 2.675 as 2.67499999…; a value
+    short of the half by more than a binary artefact (:data:`ARTEFACT`) is rounded down.
     """
     factor = 10.0**decimals
-    scaled = np.round(np.asarray(x, dtype=float) * factor, 6)
-    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / factor + 0.0  # + 0.0: no "-0"
+    scaled = np.asarray(x, dtype=float) * factor
+    return np.sign(scaled) * _floor(np.abs(scaled) + 0.5) / factor + 0.0  # + 0.0: no "-0"
+
+
+def truncate(x: float | np.ndarray | pd.Series, decimals: int) -> np.ndarray:
+    """舍去 to ``decimals`` (toward zero: 9.78 → 9, 1.946 → 1.9); 0.29, stored as 0.28999…,
+    stays 0.29 (:data:`ARTEFACT`)."""
+    factor = 10.0**decimals
+    scaled = np.asarray(x, dtype=float) * factor
+    return np.sign(scaled) * _floor(np.abs(scaled)) / factor + 0.0
 
 
 def half_up(x: float, decimals: int) -> float:
     """:func:`round_half_up` for one number, in plain Python (fast for scalars)."""
     factor = 10.0**decimals
-    scaled = round(float(x) * factor, 6)
-    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / factor + 0.0
+    scaled = abs(float(x) * factor) + 0.5
+    whole = math.floor(scaled + ARTEFACT * max(1.0, scaled))
+    return math.copysign(whole, x) / factor + 0.0
 
 
 def num(x: float) -> str:

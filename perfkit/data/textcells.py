@@ -93,6 +93,13 @@ def unescape_csv_cell(text: str) -> str:
     return text
 
 
+#: the line end of every CSV file perfkit writes: Excel's own ("CSV UTF-8" ends rows with CR LF).
+#: Python's csv writer quotes a cell holding a character of its line end only, so with "\n" a
+#: cell holding a lone carriage return ("第一行\r第二行") would be written bare and read back as
+#: two rows; with "\r\n" every cell holding either is quoted.
+CSV_LINE_END = "\r\n"
+
+
 def escape_frame(frame):  # type: ignore[no-untyped-def]
     """A copy of a DataFrame as perfkit writes it into a CSV file: every ``str`` cell without the
     characters of the text policy (:func:`perfkit.core.text.clean`), then escaped."""

@@ -47,7 +47,7 @@ from perfkit.data.contract import (
     step_column,
 )
 from perfkit.data.dataset import Dataset
-from perfkit.data.textcells import escape_frame
+from perfkit.data.textcells import CSV_LINE_END, escape_frame
 
 METADATA_FILE = "dataset.toml"
 METADATA_SHEET = "dataset"
@@ -231,7 +231,9 @@ def _write_folder(tables: Tables, folder: Path) -> None:
             continue
         text = escape_frame(text_frame(frame, table))
         text.columns = [c.zh for c in written_columns(frame, table)]
-        text.to_csv(folder / table.filename, index=False, encoding="utf-8-sig", lineterminator="\n")
+        text.to_csv(
+            folder / table.filename, index=False, encoding="utf-8-sig", lineterminator=CSV_LINE_END
+        )
     for key, markdown in sorted(tables.narratives.items()):
         if not markdown.strip():
             continue

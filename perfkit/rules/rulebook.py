@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from perfkit.core.formatting import round_half_up
+from perfkit.core.formatting import round_half_up, truncate
 from perfkit.core.problems import InvalidInput, Problem, UsageError
 
 PRESET_PACKAGE = "perfkit.rules.rulebooks"
@@ -86,13 +86,11 @@ class Rounding:
     decimals: int
 
     def apply(self, x: float | np.ndarray | pd.Series) -> np.ndarray:
-        """``x`` rounded by this rule. Truncation first rounds the scaled value to 6 decimals, so
-        that 0.29 (stored as 0.28999…) truncated to 2 decimals stays 0.29."""
+        """``x`` rounded by this rule (:func:`perfkit.core.formatting.round_half_up` or
+        :func:`perfkit.core.formatting.truncate`)."""
         if self.method == "half_up":
             return round_half_up(x, self.decimals)
-        factor = 10.0**self.decimals
-        scaled = np.round(np.asarray(x, dtype=float) * factor, 6)
-        return np.trunc(scaled) / factor + 0.0  # + 0.0: no "-0"
+        return truncate(x, self.decimals)
 
     @property
     def text(self) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from perfkit.core.formatting import round_half_up
 from perfkit.core.text import json_text
-from perfkit.data.textcells import escape_frame
+from perfkit.data.textcells import CSV_LINE_END, escape_frame
 from perfkit.scoring.scores import Scores
 
 UNIT_FIELDS = (
@@ -164,7 +164,7 @@ def unit_table(scores: Scores, level: str = "unit") -> pd.DataFrame:
 def to_csv(scores: Scores, level: str = "unit") -> str:
     """The unit (or project) table as CSV; text a spreadsheet would evaluate gets a leading
     apostrophe."""
-    return escape_frame(unit_table(scores, level)).to_csv(index=False)
+    return escape_frame(unit_table(scores, level)).to_csv(index=False, lineterminator=CSV_LINE_END)
 
 
 def to_table(scores: Scores, level: str = "unit") -> str:
