@@ -31,6 +31,8 @@ WHAT = {
     "forms make": "生成 Excel 自评表",
     "forms collect": "汇总填好的 Excel 自评表",
     "export": "导出数据集",
+    "review check": "审核自评质量",
+    "review sample": "抽取复核样本",
 }
 
 
@@ -39,6 +41,7 @@ WHAT = {
 LAZY_COMMANDS = {
     "forms": ("perfkit.forms.commands", "forms"),
     "export": ("perfkit.forms.commands", "export_command"),
+    "review": ("perfkit.review.commands", "review"),
 }
 
 

@@ -27,14 +27,15 @@ LAYERS = {
     "rules": 1,
     "data": 2,
     "scoring": 3,
-    "detail": 4,
-    "report": 5,
-    "forms": 5,
-    "rendering": 6,
-    "api": 7,
-    "cli": 7,
-    "notebook": 7,
-    "__init__": 7,
+    "review": 4,
+    "detail": 5,
+    "report": 6,
+    "forms": 6,
+    "rendering": 7,
+    "api": 8,
+    "cli": 8,
+    "notebook": 8,
+    "__init__": 8,
 }
 #: files may be read whole: past this many lines, split one along its jobs
 MAX_LINES = 800

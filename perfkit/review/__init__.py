@@ -1,0 +1,7 @@
+"""The finance bureau's review of the self-evaluations (自评复核, issue 17; domain.md §9).
+
+What a bureau's 绩效科 does after the units submit: screen the quality of every self-evaluation
+(checks, risk and rank), draw a sample to re-check (抽查复核), and compare the units' own scores
+with the re-checked ones (deviation). The layer sits on scoring (it re-scores with the same
+rulebook) and under detail and report (which show it).
+"""
