@@ -157,6 +157,11 @@ def reads_as_its_data_says(rendered: Rendered) -> None:
             assert f"{year}年度没有单位开展部门整体支出绩效自评，无图表分析。" in index
             assert "各项目发现的问题见各项目的自评报告" in index
             assert "表1 各单位项目支出绩效自评情况" in index  # the first table shown
+            # the title says what the year holds; the projects page links back by that title
+            assert f"{year}年度 预算绩效自评 汇总" in index
+            projects = _text(rendered, f"{year}/projects.html")
+            assert f"返回 {year}年度 预算绩效自评 汇总" in projects
+            assert "整体支出绩效自评 汇总" not in projects
         # SZ001's two projects, 97.60 and 99.19 (README): average 98.395 → 98.40
         assert "SZ001苏州市智慧审判保障中心2" in _text(rendered, "2021/index.html")
         assert "98.4099.1997.60优 2 个" in _text(rendered, "2021/index.html")
@@ -169,6 +174,10 @@ def reads_as_its_data_says(rendered: Rendered) -> None:
     elif rendered.name == "one_unit":
         index = _text(rendered, "2022/index.html")
         assert "2022年度共有 1 个单位开展部门整体支出绩效自评，平均总分 99.60 分" in index
+        assert "2022年度 部门（单位）整体支出绩效自评 汇总" in index
+        assert "返回 2022年度 部门（单位）整体支出绩效自评 汇总" in _text(
+            rendered, "2022/projects.html"
+        )
         assert "共有 1 个单位的 2 个项目开展项目支出绩效自评" in index
     elif rendered.name == "one_project":
         index = _text(rendered, "2022/index.html")

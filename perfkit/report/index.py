@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from perfkit.detail import Overview
 from perfkit.report import charts, departments
 from perfkit.report.filters import text
-from perfkit.report.links import in_scope, local_href, up
+from perfkit.report.links import in_scope, local_href, up, year_index_title
 from perfkit.report.parts import (
     Chart,
     figure_caption,
@@ -31,8 +31,9 @@ from perfkit.scoring.findings import KIND_LABELS, KIND_SHORT
 
 
 def overview_page_title(ov: Overview) -> str:
-    """ "{年度}年度 部门（单位）整体支出绩效自评 汇总"."""
-    return f"{ov.year}年度 部门（单位）整体支出绩效自评 汇总"
+    """The index title (:func:`perfkit.report.links.year_index_title`): "{年度}年度 部门（单位）
+    整体支出绩效自评 汇总", or, in a year of project tables only, "{年度}年度 预算绩效自评 汇总"."""
+    return year_index_title(ov.year, with_units=len(ov.units) > 0 or ov.department is not None)
 
 
 def overview_title_view(ov: Overview) -> dict[str, Any]:

@@ -21,6 +21,16 @@ PROJECTS_PAGE = "projects.html"
 PROJECTS_ANCHOR = "pk-dept-projects"
 
 
+def year_index_title(year: int, with_units: bool = True) -> str:
+    """The year's index page title, as every page's link back names it: "{年度}年度 部门（单位）
+    整体支出绩效自评 汇总"; a year of project tables only (the most common publication, issue 16
+    §1) says what it holds: "{年度}年度 预算绩效自评 汇总" (its projects page is "{年度}年度
+    项目支出绩效自评 汇总")."""
+    if with_units:
+        return f"{int(year)}年度 部门（单位）整体支出绩效自评 汇总"
+    return f"{int(year)}年度 预算绩效自评 汇总"
+
+
 def local_href(unit_code: str, given: str) -> str | None:
     """The link to a unit's report: the status file's href when it is a local relative path,
     else "<单位编码>.html"; None when the given href points anywhere else."""

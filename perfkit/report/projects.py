@@ -45,6 +45,7 @@ from perfkit.report.links import (
     projects_href,
     status_index,
     up,
+    year_index_title,
 )
 from perfkit.report.parts import (
     Chart,
@@ -463,6 +464,7 @@ def projects_title_view(ov: Overview) -> dict[str, Any]:
     book = ov.rulebook.for_projects()
     return {
         "title": projects_page_title(ov.year),
+        "index_title": year_index_title(ov.year, with_units=len(ov.units) > 0),
         "year": ov.year,
         "n": len(p),
         "n_units": int(p["unit_code"].nunique()) if len(p) else 0,
