@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from factories import budget_row, indicator_row, make_dataset, monthly_row
 
 from perfkit.core.problems import Problem
-from perfkit.scoring.findings import COLUMNS, KINDS
+from perfkit.scoring.findings import COLUMNS, KINDS, data_warnings
 from perfkit.scoring.scores import score_dataset
 
 MET = indicator_row("U1", "达标指标", "≥10件", "10件", 90)
@@ -398,3 +399,39 @@ def test_the_overspend_tolerance_is_the_rulebooks(tmp_path):
     assert of(found, "overspend").empty  # 5.00 above is not more than 5
     found = findings(budget=[budget_row("U1", adjusted=100, executed=105.01)], rules=path)
     assert len(of(found, "overspend")) == 1
+
+
+def test_many_warnings_of_one_code_are_one_finding():
+    """Four warnings of one code for one table are one finding that counts them and names the
+    cells; three stay three; another code or another unit is counted apart."""
+    units = pd.DataFrame(
+        {"year": [2022, 2022], "unit_code": ["U1", "U2"], "project_code": ["", ""]}
+    )
+
+    def bare(unit: str, name: str, row: int) -> Problem:
+        return Problem(
+            "indicators.csv", "全年预算数只写了“万”，未写“元”。", row=row, column="全年预算数",
+            severity="warning", code="bare_magnitude", unit_code=unit, level3=name,
+        )  # fmt: skip
+
+    problems = [bare("U1", n, i) for i, n in enumerate("甲乙丙丁戊己", start=2)]
+    problems += [bare("U2", n, i) for i, n in enumerate("子丑寅", start=10)]
+    found = data_warnings(problems, units)
+    u1 = found[found["unit_code"] == "U1"]
+    assert u1["message"].tolist() == [
+        "「甲」全年预算数只写了“万”，未写“元”"
+        "（同类情况共 6 处，涉及「甲」「乙」「丙」「丁」「戊」等）。"
+    ]
+    assert found[found["unit_code"] == "U2"]["message"].tolist() == [
+        "「子」全年预算数只写了“万”，未写“元”。",
+        "「丑」全年预算数只写了“万”，未写“元”。",
+        "「寅」全年预算数只写了“万”，未写“元”。",
+    ]
+    # cells without an indicator are named by column and Excel row
+    rows = [Problem("budget.csv", "x。", row=r, column="资金来源", severity="warning",
+                    code="forbidden_characters", unit_code="U2") for r in (3, 4, 5, 6)]  # fmt: skip
+    note = data_warnings(rows, units)["message"].tolist()
+    assert note == [
+        "x（同类情况共 4 处，涉及「资金来源第 3 行」「资金来源第 4 行」「资金来源第 5 行」"
+        "「资金来源第 6 行」）。"
+    ]

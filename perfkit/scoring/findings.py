@@ -342,6 +342,14 @@ def missing_deviation_reason(indicators: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: a unit's (or project's) warnings of one code are listed one by one up to this many; more
+#: become one finding that counts them and names the first cells (a table with 万 in every amount,
+#: or a control character pasted into every cell, is one problem to fix, not a page of them)
+GROUPED_AFTER = 3
+#: how many cells a grouped finding names
+GROUP_NAMED = 5
+
+
 def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFrame:
     """Validation warnings about a unit or a project, as findings (kind ``data_warning``) of the
     scored tables in ``units`` (rows keyed year, unit_code, project_code): a warning that names a
@@ -349,6 +357,9 @@ def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFr
     table's; of the warning's year, or of every year scored when it names none.
 
     "「培训人次」年度指标值未填写，得分无法核实，采用单位自评得分（未填自评得分的计 0 分）。"
+
+    More than :data:`GROUPED_AFTER` warnings of one code for one table become one finding: the
+    first one's sentence, its full stop after "（同类情况共 12 处，涉及「甲」「乙」…等）".
     """
     scored = with_project(units)[KEYS].drop_duplicates()
     years: dict[tuple[str, str], list[int]] = {}
@@ -359,19 +370,39 @@ def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFr
         strict=True,
     ):
         years.setdefault((str(code), str(project)), []).append(int(year))
-    rows = []
+    groups: dict[tuple[int, str, str, str], list[Problem]] = {}
     for p in problems:
         if not p.is_warning or not p.unit_code:
             continue
         entity = (p.unit_code, p.project_code or "")
         if entity not in years:
             continue
-        subject = p.level3 or (PROJECT_SUBJECT if p.project_code else UNIT_SUBJECT)
-        message = f"「{p.level3}」{p.message}" if p.level3 else p.message
         for year in years[entity] if p.year is None else [p.year]:
             if year in years[entity]:
-                rows.append((year, *entity, "data_warning", subject, message, np.nan, p.code))
+                groups.setdefault((year, *entity, p.code), []).append(p)
+    rows = []
+    for (year, unit, project, code), found in groups.items():
+        listed = found if len(found) <= GROUPED_AFTER else found[:1]
+        for p in listed:
+            subject = p.level3 or (PROJECT_SUBJECT if p.project_code else UNIT_SUBJECT)
+            message = f"「{p.level3}」{p.message}" if p.level3 else p.message
+            if len(listed) < len(found):
+                message = message.removesuffix("。") + _group_note(found) + "。"
+            rows.append((year, unit, project, "data_warning", subject, message, np.nan, code))
     return pd.DataFrame(rows, columns=COLUMNS).astype({"year": "int64", "value": float})
+
+
+def _group_note(found: Sequence[Problem]) -> str:
+    """"（同类情况共 12 处，涉及「甲」「乙」「丙」「丁」「戊」等）": the cells named by indicator,
+    else by column and Excel row."""
+    named: list[str] = []
+    for p in found:
+        name = p.level3 or (f"{p.column}第 {p.row} 行" if p.column and p.row else p.column or "")
+        if name and name not in named:
+            named.append(name)
+    shown = "".join(f"「{n}」" for n in named[:GROUP_NAMED])
+    more = "等" if len(named) > GROUP_NAMED else ""
+    return f"（同类情况共 {len(found)} 处" + (f"，涉及{shown}{more}）" if shown else "）")
 
 
 def find(
