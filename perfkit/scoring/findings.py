@@ -393,7 +393,7 @@ def data_warnings(problems: Sequence[Problem], units: pd.DataFrame) -> pd.DataFr
 
 
 def _group_note(found: Sequence[Problem]) -> str:
-    """"（同类情况共 12 处，涉及「甲」「乙」「丙」「丁」「戊」等）": the cells named by indicator,
+    """ "（同类情况共 12 处，涉及「甲」「乙」「丙」「丁」「戊」等）": the cells named by indicator,
     else by column and Excel row."""
     named: list[str] = []
     for p in found:
