@@ -347,3 +347,18 @@ def test_the_appendix_of_a_table_in_its_own_structure_adds_up():
     sichuan = perfkit.load(REAL / "sichuan_department")
     shown = _text_of(report.appendix_table(perfkit.unit_detail(sichuan, 2023, "SC01")))
     assert "（指标得分已按指标总分折算）" in shown and "总分 100 98.25" in shown
+
+
+def test_the_funds_sentence_of_a_table_in_its_own_structure_reads_plainly():
+    """No "预算执行率分值 0 分，得 0.00 分": the sentence says where execution was scored."""
+    ds = perfkit.load(REAL / "hubei_execution_indicator")
+    shown = _text_of(report.performance_section(perfkit.unit_detail(ds, 2021, "HB02")))
+    assert "分值 0 分" not in shown and "得 0.00 分" not in shown
+    assert (
+        "预算执行率 93.00%，已作为绩效指标「预算执行率」（分值 20 分）计入指标得分，"
+        "不另计预算执行率 10 分。"
+    ) in shown
+    # a table scored the usual way keeps its sentence
+    sichuan = perfkit.load(REAL / "sichuan_department")
+    shown = _text_of(report.performance_section(perfkit.unit_detail(sichuan, 2023, "SC01")))
+    assert "预算执行率分值 10 分，得" in shown
