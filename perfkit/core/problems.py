@@ -163,6 +163,8 @@ CODES: dict[str, str] = {
     "duplicate_form": "two forms for the same unit and year",
     "funding_row_missing": "a row of the issued funding block was deleted",
     "funding_edited": "a figure of the issued funding block was changed",
+    "review_form_edited": "a locked cell of a 复核表 (指标值, 分值, 自评完成值) was changed",
+    "sample_unknown_table": "a review sample row naming no table of the dataset",
     # rulebooks
     "rulebook_unreadable": "a rulebook file that is not valid TOML",
     "rulebook_missing_key": "a required key or table of a rulebook is missing",

@@ -282,6 +282,8 @@ REVIEWS = Table(
         Column("review_opinion", "复核意见", required=False, allow_blank=True),
         Column("review_evidence", "佐证材料", required=False, allow_blank=True, aliases=("备注",)),
         Column("reviewer", "复核人", required=False, allow_blank=True),
+        # the reviewer's overall notes on the table (the 复核表's summary), once per table
+        Column("review_summary", "复核总体意见", required=False, allow_blank=True),
         Column("review_date", "复核日期", required=False, allow_blank=True),
         Column(
             "review_executed",

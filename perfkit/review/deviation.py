@@ -456,3 +456,31 @@ def _main_reasons(indicators: pd.DataFrame, year: int, unit: str, project: str) 
         )
         reasons.append(f"「{row.level3}」{opinion}")
     return "；".join(reasons)
+
+
+def self_evaluation(
+    ds: Dataset, rulebook: Rulebook, year: int, unit: str, project: str = ""
+) -> Deviations:
+    """The self-evaluation of one table as the deviation reads it, before any re-check: every
+    indicator's 自评得分 (and its source) and the table's self_total, grade_before (what the
+    复核表 shows locked). Every indicator is "accepted" (no 复核完成值)."""
+    keep = (
+        (ds.indicators["year"] == year)
+        & (ds.indicators["unit_code"] == unit)
+        & (_with_project(ds.indicators)["project_code"] == project)
+    )
+    first = ds.indicators.loc[keep].head(1)
+    reviews = pd.DataFrame(
+        {
+            c: first[c].to_numpy() if c in first else np.full(len(first), "", dtype=object)
+            for c in ds.reviews.columns
+            if c != "_row"
+        }
+    )
+    for col in ("review_actual", "review_opinion", "review_evidence", "reviewer", "review_date"):
+        reviews[col] = ""
+    for col in ("review_score", "_review_score_step", "review_executed"):
+        reviews[col] = np.nan
+    reviews["project_code"] = project
+    reviews["_row"] = 0
+    return deviations(replace(ds, reviews=reviews), rulebook)
