@@ -123,6 +123,9 @@ CODES: dict[str, str] = {
     "zero_budget": "a unit-year whose 全年预算数 add up to 0",
     "weights_zero": "a unit-year whose 分值 add up to 0",
     "monthly_item_unknown": "a monthly row for a 项目 not in the unit's budget that year",
+    "unknown_review_indicator": "a reviews row naming no indicator of the dataset",
+    "unreadable_review_actual": "a 复核完成值 that cannot be read",
+    "review_executed_conflict": "two different 复核执行数 for one reviewed table",
     # narratives
     "narrative_misplaced": "a narrative file outside narratives/<年度>/<单位编码>.md",
     "narrative_unreadable": "a narrative file whose encoding is not UTF-8 or GBK",
@@ -160,6 +163,8 @@ CODES: dict[str, str] = {
     "duplicate_form": "two forms for the same unit and year",
     "funding_row_missing": "a row of the issued funding block was deleted",
     "funding_edited": "a figure of the issued funding block was changed",
+    "review_form_edited": "a locked cell of a 复核表 (指标值, 分值, 自评完成值) was changed",
+    "sample_unknown_table": "a review sample row naming no table of the dataset",
     # rulebooks
     "rulebook_unreadable": "a rulebook file that is not valid TOML",
     "rulebook_missing_key": "a required key or table of a rulebook is missing",

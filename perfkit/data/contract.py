@@ -253,7 +253,52 @@ PROJECTS = Table(
     unique=("unit_code", "project_code"),
 )
 
-TABLES: tuple[Table, ...] = (UNITS, BUDGET, INDICATORS, GOALS, MONTHLY, PROJECTS)
+#: the bureau's re-check of indicators (复核, issue 17 §3, domain.md §9): one row per indicator
+#: reviewed, keyed like the indicator it re-checks (年度, 单位编码, 项目编码, 三级指标; 一级 and
+#: 二级指标 as on the 复核表). 复核完成值 is read with the notation of 实际完成值 (blank: the unit's
+#: value accepted); 复核得分 is the reviewer's own figure, compared with perfkit's, never used
+#: for scoring; 复核执行数 (optional, once per table) replaces the 全年执行数 of the reviewed table.
+REVIEWS = Table(
+    "reviews",
+    "复核",
+    (
+        YEAR,
+        UNIT_CODE,
+        PROJECT_CODE,
+        Column("level1", "一级指标", required=False, allow_blank=True),
+        Column("level2", "二级指标", required=False, allow_blank=True),
+        Column("level3", "三级指标"),
+        Column("review_actual", "复核完成值", allow_blank=True),
+        Column(
+            "review_score",
+            "复核得分",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="分",
+            negative_ok=True,
+            printed=True,
+        ),
+        Column("review_opinion", "复核意见", required=False, allow_blank=True),
+        Column("review_evidence", "佐证材料", required=False, allow_blank=True, aliases=("备注",)),
+        Column("reviewer", "复核人", required=False, allow_blank=True),
+        # the reviewer's overall notes on the table (the 复核表's summary), once per table
+        Column("review_summary", "复核总体意见", required=False, allow_blank=True),
+        Column("review_date", "复核日期", required=False, allow_blank=True),
+        Column(
+            "review_executed",
+            "复核执行数",
+            "number",
+            required=False,
+            allow_blank=True,
+            unit="万元",
+        ),
+    ),
+    required=False,
+    unique=("year", "unit_code", "project_code", "level3"),
+)
+
+TABLES: tuple[Table, ...] = (UNITS, BUDGET, INDICATORS, GOALS, MONTHLY, PROJECTS, REVIEWS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 #: narratives/<年度>/<单位编码>.md (a project's: narratives/<年度>/<单位编码>/<项目编码>.md);

@@ -9,13 +9,28 @@ import numpy as np
 import pandas as pd
 
 from perfkit.core.problems import Problem
-from perfkit.data.contract import PROJECTS, Narrative
+from perfkit.data.contract import PROJECTS, REVIEWS, Narrative, step_column
 
 
 def _no_projects() -> pd.DataFrame:
     """An empty projects table with the contract's columns."""
     columns = {c.key: pd.array([], dtype="str") for c in PROJECTS.columns}
     return pd.DataFrame({**columns, "_row": pd.array([], dtype="int64")})
+
+
+def _no_reviews() -> pd.DataFrame:
+    """An empty reviews table (复核) with the contract's columns, typed as loading types them."""
+    columns: dict[str, object] = {}
+    for c in REVIEWS.columns:
+        if c.kind == "year":
+            columns[c.key] = np.array([], dtype=np.int64)
+        elif c.kind == "number":
+            columns[c.key] = np.array([], dtype=float)
+            if c.printed:
+                columns[step_column(c.key)] = np.array([], dtype=float)
+        else:
+            columns[c.key] = pd.array([], dtype="str")
+    return pd.DataFrame({**columns, "_row": np.array([], dtype=np.int64)})
 
 
 @dataclass
@@ -39,6 +54,8 @@ class Dataset:
     monthly: pd.DataFrame
     #: 项目信息: unit_code, project_code, project_name, category, manager, overview
     projects: pd.DataFrame = field(default_factory=_no_projects)
+    #: 复核 (issue 17): the bureau's re-checked indicators, empty when the dataset has none
+    reviews: pd.DataFrame = field(default_factory=_no_reviews)
     #: (year, unit_code) -> narrative
     narratives: dict[tuple[int, str], Narrative] = field(default_factory=dict)
     #: (year, unit_code, project_code) -> a project's narrative
@@ -98,7 +115,7 @@ def unit_index(ds: Dataset) -> UnitIndex:
     }
 
 
-_UNIT_TABLES = ("units", "budget", "indicators", "goals", "monthly", "projects")
+_UNIT_TABLES = ("units", "budget", "indicators", "goals", "monthly", "projects", "reviews")
 
 
 def only(ds: Dataset, units: list[str], index: UnitIndex | None = None) -> Dataset:

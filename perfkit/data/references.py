@@ -25,7 +25,7 @@ def unit_references(raw: RawDataset, known: set[str] | None) -> list[Problem]:
         return []
     units_file = raw.tables["units"].file
     problems = []
-    for name in ("budget", "indicators", "goals", "monthly", "projects"):
+    for name in ("budget", "indicators", "goals", "monthly", "projects", "reviews"):
         t = raw.tables[name]
         if not t.has("unit_code"):
             continue
@@ -68,7 +68,7 @@ def project_references(raw: RawDataset, known: set[str] | None) -> list[Problem]
     t_projects = raw.tables["projects"]
     where = t_projects.file if t_projects.status != "absent" else "项目信息表（projects）"
     problems = []
-    for name in ("budget", "indicators", "goals"):
+    for name in ("budget", "indicators", "goals", "reviews"):
         t = raw.tables[name]
         if not t.has("unit_code", "project_code"):
             continue
@@ -89,7 +89,7 @@ def project_references(raw: RawDataset, known: set[str] | None) -> list[Problem]
                     project,
                     code="unknown_project_code",
                     **row_context(t, int(pos)),
-                    **({} if name == "indicators" else {"unit_code": unit}),
+                    **({} if name in ("indicators", "reviews") else {"unit_code": unit}),
                 )
             )
     return problems

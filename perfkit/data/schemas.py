@@ -311,7 +311,7 @@ def project_of(raw: RawTable, pos: int) -> str | None:
 def context(raw: RawTable, pos: int) -> dict[str, str | None]:
     """Who a row is about, for messages about indicators: its 单位编码, 项目编码 and 三级指标
     (issue 2 §2, issue 11)."""
-    if raw.table.name != "indicators":
+    if raw.table.name not in ("indicators", "reviews"):
         return {}
     code = raw.column("unit_code")[pos] if "unit_code" in raw.frame.columns else ""
     level3 = raw.column("level3")[pos] if "level3" in raw.frame.columns else ""

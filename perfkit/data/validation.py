@@ -44,6 +44,7 @@ from perfkit.data.references import (
     project_references,
     unit_references,
 )
+from perfkit.data.review_checks import review_problems
 from perfkit.data.rows import fmt, group_ids, per_unit_year, projects_of, unit_rows, warning
 from perfkit.rules import structure
 from perfkit.rules.rulebook import WEIGHT_TOLERANCE, Rulebook
@@ -69,6 +70,7 @@ def validate(raw: RawDataset, rulebook: Rulebook) -> list[Problem]:
     problems += reported_scores(indicators)
     problems += _monthly_items(raw.tables["monthly"], budget, known)
     problems += narratives(raw, known)
+    problems += review_problems(raw, known)
     return _in_order(raw, problems)
 
 

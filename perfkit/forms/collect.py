@@ -35,6 +35,7 @@ from perfkit.forms.cells import amount
 from perfkit.forms.meta import META_TABLES, PROJECT_META_TABLES
 from perfkit.forms.partial import load_partial
 from perfkit.forms.read import Form, Origin, check_funding, read_form
+from perfkit.forms.review_read import peek_review, read_review_form, with_reviews
 from perfkit.rules.rulebook import DEFAULT, Rulebook, load_rulebook, presets
 
 READABLE = (".xlsx", ".xlsm")
@@ -66,16 +67,22 @@ class CollectResult:
     warnings: list[Problem] = field(default_factory=list)
     #: (year, unit_code, project_code) of the projects' 项目支出绩效自评表 written
     collected_projects: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (year, unit_code, project_code) of the 复核表 collected into ``reviews`` (issue 17)
+    reviewed: list[tuple[int, str, str]] = field(default_factory=list)
 
     def report(self) -> str:
         """A Chinese summary for the command line."""
-        if self.collected_projects:
+        if self.reviewed and not self.collected and not self.collected_projects:
+            lines = [f"已回收 {len(self.reviewed)} 份复核表，并入数据集写入 {self.out}。"]
+        elif self.collected_projects:
             lines = [
                 f"已回收 {len(self.collected)} 个单位的部门整体支出绩效自评表、"
                 f"{len(self.collected_projects)} 个项目的项目支出绩效自评表，写入 {self.out}。"
             ]
         else:
             lines = [f"已回收 {len(self.collected)} 个单位的自评表，写入 {self.out}。"]
+        if self.reviewed and (self.collected or self.collected_projects):
+            lines.append(f"另回收 {len(self.reviewed)} 份复核表，写入复核（reviews）表。")
         if self.warnings:
             lines.append(f"其中 {len(self.warnings)} 处警告（已收入，评分时按说明处理，请核对）：")
             lines += [f"  - {p}" for p in self.warnings]
@@ -358,12 +365,24 @@ def collect_forms(
     base: str | Path | Dataset | None = None,
     skip_invalid: bool = False,
     rulebook: Rulebook | str | Path | None = None,
+    into: str | Path | None = None,
 ) -> CollectResult:
     """Read every workbook in ``folder`` and write the dataset to ``out`` (a CSV folder, or one
     workbook when ``out`` ends with .xlsx). Raises InvalidInput with every problem, each naming
-    the workbook and cell, when a form is invalid and ``skip_invalid`` is false."""
+    the workbook and cell, when a form is invalid and ``skip_invalid`` is false.
+
+    复核表 (issue 17) are recognised by their hidden sheet and go into the ``reviews`` table of
+    the dataset written: beside self-evaluation forms, of the dataset collected; alone, of a
+    copy of ``into`` (the dataset the 复核表 were made from), which is required then."""
     folder = Path(folder)
     paths, file_problems = _workbooks(folder)
+    review_paths = [p for p in paths if peek_review(p)]
+    paths = [p for p in paths if p not in review_paths]
+    review_forms = [read_review_form(p) for p in review_paths]
+    if review_forms and not paths and not file_problems:
+        return _collect_reviews(folder, out, into, review_forms, skip_invalid, rulebook)
+    if into is not None:
+        raise UsageError("--into 只用于只有复核表的目录；自评表请用 --base 指定基础数据。")
     forms = [read_form(p) for p in paths]
     rb = _rulebook(rulebook, forms)
     base_ds = load_partial(base, rb) if isinstance(base, str | Path) else base
@@ -397,6 +416,15 @@ def collect_forms(
         raise InvalidInput([p for ps in skipped.values() for p in ps])
     tables = as_tables(ds)
     tables.source = str(folder)
+    reviewed: list[Form] = []
+    if review_forms:
+        own_warnings = ds.warnings
+        ds, reviewed, more = with_reviews(tables, review_forms, rb, str(folder), skip_invalid)
+        review_files = {f.file for f in review_forms}
+        ds.warnings = [*own_warnings, *(p for p in ds.warnings if p.file in review_files)]
+        skipped.update(more)
+        tables = as_tables(ds)
+        tables.source = str(folder)
     written = write_dataset(tables, out)
     collected = sorted((int(f.year or 0), f.unit_code) for f in live.values() if not f.is_project)
     collected_projects = sorted(
@@ -405,5 +433,43 @@ def collect_forms(
     read = [p for f in live.values() for p in f.problems if p.is_warning]  # forbidden_characters
     warnings = sorted([*read, *ds.warnings], key=_reading_order)
     return CollectResult(
-        written, [p.name for p in paths], collected, skipped, warnings, collected_projects
+        written,
+        [p.name for p in [*paths, *review_paths]],
+        collected,
+        skipped,
+        warnings,
+        collected_projects,
+        _keys(reviewed),
     )
+
+
+def _keys(forms: list[Form]) -> list[tuple[int, str, str]]:
+    return sorted((int(f.year or 0), f.unit_code, f.project_code) for f in forms)
+
+
+def _collect_reviews(
+    folder: Path,
+    out: str | Path,
+    into: str | Path | None,
+    forms: list[Form],
+    skip_invalid: bool,
+    rulebook: Rulebook | str | Path | None,
+) -> CollectResult:
+    """A folder of 复核表 only: their reviews into a copy of ``into`` written to ``out``."""
+    if into is None:
+        raise UsageError(
+            f"目录 {folder} 中只有复核表：请用 --into DATA 指定生成复核表时所用的数据集，"
+            "复核结果将并入它的副本（写到 --out）。"
+        )
+    rb = _rulebook(rulebook, forms)
+    base = load(into, rb)
+    tables = as_tables(base)
+    tables.name = base.name
+    ds, live, skipped = with_reviews(tables, forms, rb, str(into), skip_invalid)
+    tables = as_tables(ds)
+    tables.name = base.name
+    written = write_dataset(tables, out)
+    read = [p for f in live for p in f.problems if p.is_warning]
+    files = {f.file for f in forms}  # the dataset's own warnings were listed when it was made
+    warnings = sorted([*read, *(p for p in ds.warnings if p.file in files)], key=_reading_order)
+    return CollectResult(written, [f.file for f in forms], [], skipped, warnings, [], _keys(live))

@@ -33,7 +33,13 @@ def forms() -> None:
 
 @forms.command("make")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
-@click.option("--year", type=int, required=True, help="自评年度，如 2022。")
+@click.option(
+    "--year", type=int, default=None, help="自评年度，如 2022（--review 时取自抽查样本）。"
+)
+@click.option("--review", "review", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="SAMPLE",
+              help="按抽查样本（perfkit review sample 写出的 .csv 或 .xlsx）生成复核表，"
+                   "每个被抽中的单位或项目一份 复核-<单位编码>[-<项目编码>].xlsx。")  # fmt: skip
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="只生成这些单位（可重复）。")
 @click.option("--level", type=click.Choice(["unit", "project", "all"]), default="all",
               show_default=True,
@@ -44,15 +50,36 @@ def forms() -> None:
                    "每个项目一个 <单位编码>-<项目编码>.xlsx。")  # fmt: skip
 @_RULES
 def make_command(
-    data: Path, year: int, units: tuple[str, ...], level: str, out: Path, rules: str | None
+    data: Path,
+    year: int | None,
+    review: Path | None,
+    units: tuple[str, ...],
+    level: str,
+    out: Path,
+    rules: str | None,
 ) -> None:
     """生成预填的自评表（DATA：数据集目录或 .xlsx；实际完成值可以为空）：按单位生成部门整体支出绩效
-    自评表，按项目生成项目支出绩效自评表。"""
+    自评表，按项目生成项目支出绩效自评表；--review SAMPLE：按抽查样本生成复核表。"""
+    from perfkit.core.problems import UsageError
     from perfkit.forms.make import make_forms, projects_only_units, select_forms
     from perfkit.forms.partial import load_partial
     from perfkit.rules.rulebook import load_rulebook
 
     rulebook = load_rulebook(rules)
+    if review is not None:
+        from perfkit.data.loading import load
+        from perfkit.forms.review_make import make_review_forms
+        from perfkit.forms.review_sample import read_sample
+
+        ds = load(data, rulebook)
+        sample = read_sample(review, ds)
+        if year is not None and any(y != year for y, _, _ in sample):
+            raise UsageError(f"抽查样本中有不是 {year} 年度的行。")
+        paths = make_review_forms(ds, sample, out, rulebook)
+        click.echo(for_terminal(f"已生成 {len(paths)} 份复核表，保存在 {out}。"))
+        return
+    if year is None:
+        raise UsageError("请用 --year 指定自评年度（或用 --review 按抽查样本生成复核表）。")
     ds = load_partial(data, rulebook)
     chosen = list(units) or None
     paths = make_forms(ds, year, out, units=chosen, rulebook=rulebook, level=level)
@@ -87,6 +114,9 @@ def make_command(
 @click.option(
     "--skip-invalid", is_flag=True, help="有问题的自评表不收入，其余照常写出（退出码 1）。"
 )
+@click.option("--into", type=click.Path(exists=True, path_type=Path), default=None,
+              help="目录中只有复核表时：生成复核表所用的数据集，"
+                   "复核结果并入它的副本（写到 --out）。")  # fmt: skip
 @_RULES
 @click.pass_context
 def collect_command(
@@ -95,12 +125,15 @@ def collect_command(
     out: Path,
     base: Path | None,
     skip_invalid: bool,
+    into: Path | None,
     rules: str | None,
 ) -> None:
-    """回收 FOLDER 中填好的自评表（*.xlsx），写成一个数据集。"""
+    """回收 FOLDER 中填好的自评表（*.xlsx）和复核表，写成一个数据集。"""
     from perfkit.forms.collect import collect_forms
 
-    result = collect_forms(folder, out, base=base, skip_invalid=skip_invalid, rulebook=rules)
+    result = collect_forms(
+        folder, out, base=base, skip_invalid=skip_invalid, rulebook=rules, into=into
+    )
     click.echo(for_terminal(result.report()))
     if result.skipped:
         ctx.exit(EXIT_SKIPPED)
