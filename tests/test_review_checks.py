@@ -146,6 +146,7 @@ def test_zero_budget_and_budget_unspent_the_yellow_warnings():
     ds = make_dataset(budget=[budget_row("U1", adjusted=0, executed=0)], indicators=three_met())
     assert hits(ds, "zero_budget")["unit_code"].tolist() == ["U1"]
     assert hits(ds, "budget_unspent").empty
+    assert hits(ds, "completion_outruns_spending").empty  # no execution to compare
     # (100 − 79) ÷ 100 = 21% > 20%
     ds = make_dataset(budget=[budget_row("U1", executed=79)], indicators=three_met())
     found = hits(ds, "budget_unspent")

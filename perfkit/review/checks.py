@@ -84,7 +84,8 @@ def _execution_shares(ctx: Context) -> pd.DataFrame:
     执行分值. A table scoring 预算执行率 as one of its indicators (docs/scoring.md §1.1): that
     row's score ÷ its 分值, and the other indicators' scores ÷ their points.
     """
-    t = ctx.tables[[*ENTITY, "execution_weight", "execution_score", "indicator_score"]].copy()
+    columns = [*ENTITY, "execution_weight", "execution_score", "indicator_score", "adjusted_budget"]
+    t = ctx.tables[columns].copy()
     t["i_points"] = 100.0 - t["execution_weight"]
     t["i_score"] = t["indicator_score"]
     t["e_points"] = t["execution_weight"]
@@ -107,9 +108,11 @@ def _execution_shares(ctx: Context) -> pd.DataFrame:
 @check("completion_outruns_spending")
 def completion_outruns_spending(ctx: Context, settings: ReviewCheck) -> pd.DataFrame:
     """The vendor's red warning: (指标得分/90 − 执行得分/10) ÷ (指标得分/90) above ``threshold``
-    (5%), on the scores perfkit computed; 90 and 10 are the table's own points."""
+    (5%), on the scores perfkit computed; 90 and 10 are the table's own points. A table without
+    a 全年预算数 has no execution to compare (``zero_budget`` says so)."""
     t = _execution_shares(ctx)
     ok = (t["i_points"] > 0) & (t["e_points"] > 0) & (t["i_score"] > 0)
+    ok &= t["adjusted_budget"] > EPS
     t = t[ok].copy()
     i_share = t["i_score"] / t["i_points"]
     e_share = t["e_score"] / t["e_points"]
