@@ -107,17 +107,19 @@ def no_hits() -> pd.DataFrame:
 
 
 def text(values: pd.Series) -> pd.Series:
-    """A text column as stripped ``str`` ("" for blanks)."""
-    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    """A text column as stripped ``str`` ("" for blanks); each distinct value cleaned once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(clean[codes], index=values.index, dtype=object)
 
 
 def contains_any(values: pd.Series, words: Iterable[str]) -> np.ndarray:
     """Whether each text holds one of ``words``, both compared :func:`normalise`d (full-width
     folded, spaces and punctuation removed); each distinct text is looked at once."""
     keys = [normalise(w) for w in words if normalise(w)]
-    codes, uniques = pd.factorize(text(values), use_na_sentinel=False)
-    found = np.array([any(k in normalise(u) for k in keys) for u in uniques], dtype=bool)
-    return found[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    found = [any(k in normalise(str(u)) for k in keys) for u in uniques]
+    return np.array([*found, False], dtype=bool)[codes]
 
 
 def quoted(values: pd.Series) -> pd.Series:

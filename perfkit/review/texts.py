@@ -195,13 +195,22 @@ def _narrative_rows(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*ENTITY, "section", "text"])
 
 
-def _where(ctx: Context, row: pd.Series) -> str:
-    """A table as a reader names it: 单位编码 单位名称, and 项目编码 项目名称 for a project."""
-    unit = row["unit_code"]
-    said = f"{unit} {ctx.ds.unit_name(unit)}"
-    if row["project_code"]:
-        said += f" 项目 {row['project_code']} {ctx.ds.project_name(unit, row['project_code'])}"
-    return said
+def _names(ctx: Context) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """单位名称 by 单位编码 and 项目名称 by (单位编码, 项目编码), looked up once."""
+    units = ctx.ds.units.drop_duplicates("unit_code")
+    projects = ctx.ds.projects.drop_duplicates(["unit_code", "project_code"])
+    return (
+        dict(zip(units["unit_code"], units["unit_name"], strict=True)),
+        {
+            (u, p): n
+            for u, p, n in zip(
+                projects["unit_code"],
+                projects["project_code"],
+                projects["project_name"],
+                strict=True,
+            )
+        },
+    )
 
 
 def _copies(ctx: Context, rows: pd.DataFrame, settings: ReviewCheck, label) -> pd.DataFrame:
@@ -218,13 +227,24 @@ def _copies(ctx: Context, rows: pd.DataFrame, settings: ReviewCheck, label) -> p
     )
     if not found:
         return no_hits()
+    units, projects = _names(ctx)
+    records = rows.to_dict("records")
+
+    def where(r: dict) -> str:
+        """A table as a reader names it: 单位编码 单位名称 (项目 项目编码 项目名称)."""
+        unit, project = r["unit_code"], r["project_code"]
+        said = f"{unit} {units.get(unit, unit)}"
+        if project:
+            said += f" 项目 {project} {projects.get((unit, project), project)}"
+        return said
+
     mine = sorted(found)
     evidence, message = [], []
     for i in mine:
-        me, other, score = rows.loc[i], rows.loc[found[i].other], found[i].similarity
+        me, other, score = records[i], records[found[i].other], found[i].similarity
         alike = "相同" if score >= 1 else f"相似度 {percent(score, 0)}"
         evidence.append(
-            f"本单位{label(me)}：“{_excerpt(me['text'])}”；{_where(ctx, other)}"
+            f"本单位{label(me)}：“{_excerpt(me['text'])}”；{where(other)}"
             f"{label(other)}：“{_excerpt(other['text'])}”（{alike}）"
         )
         message.append(f"{label(me)}与其他单位（{other['unit_code']}）的内容{alike}，疑似照搬。")
