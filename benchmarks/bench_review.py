@@ -155,10 +155,12 @@ def corpus(units: int, paragraphs: int, seed: int = 0):
     n = len(texts)
     for i in rng.choice(n, size=n // 50, replace=False):
         texts[i] = boiler
+    touched = set()
     for i in rng.choice(n, size=n // 100, replace=False):
         j = int(rng.integers(0, n))
-        if owners[i] == owners[j] or texts[j] == boiler:
-            continue
+        if owners[i] == owners[j] or texts[j] == boiler or {i, j} & touched:
+            continue  # a copy of a copy, or of the boilerplate, is not counted
+        touched |= {int(i), j}
         words = list(texts[j])
         for k in rng.choice(len(words), size=2, replace=False):
             words[k] = "改"

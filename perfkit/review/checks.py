@@ -20,11 +20,11 @@ from perfkit.review.registry import (
     contains_any,
     hits,
     no_hits,
+    normalised,
     quoted,
     text,
 )
 from perfkit.rules.review import ReviewCheck
-from perfkit.rules.rulebook import normalise
 from perfkit.scoring.findings import KIND_LABELS
 
 #: a float compared with a threshold: this much past it is past it (0.05 is not above 5%)
@@ -163,7 +163,7 @@ def budget_unspent(ctx: Context, settings: ReviewCheck) -> pd.DataFrame:
 def _largest_group(rows: pd.DataFrame) -> pd.DataFrame:
     """Per table, its indicators with the most common normalised 年度指标值 (ties: the first
     target in text order), with ``n`` their count; blank targets are no group."""
-    rows = rows.assign(key=text(rows["target"]).map(normalise))
+    rows = rows.assign(key=normalised(rows["target"]))
     rows = rows[rows["key"] != ""]
     if rows.empty:
         return rows.assign(n=pd.Series([], dtype=int))
@@ -355,9 +355,9 @@ def target_below_last_actual(ctx: Context, settings: ReviewCheck) -> pd.DataFram
         return no_hits()
     keys = ["unit_code", "project_code", "name_key", "unit"]
     now = ind[ind["comparator"].isin(AT_LEAST).to_numpy() & ind["target_value"].notna()]
-    now = now.assign(name_key=text(now["level3"]).map(normalise))
+    now = now.assign(name_key=normalised(now["level3"]))
     before = prev[prev["actual_value"].notna()]
-    before = before.assign(name_key=text(before["level3"]).map(normalise))
+    before = before.assign(name_key=normalised(before["level3"]))
     before = before[[*keys, "actual", "actual_value"]].drop_duplicates(keys)
     before = before.rename(columns={"actual": "last_actual", "actual_value": "last_value"})
     rows = now.merge(before, on=keys, how="inner")

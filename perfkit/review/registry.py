@@ -122,6 +122,13 @@ def contains_any(values: pd.Series, words: Iterable[str]) -> np.ndarray:
     return np.array([*found, False], dtype=bool)[codes]
 
 
+def normalised(values: pd.Series) -> pd.Series:
+    """Each text :func:`normalise`d ("" for blanks), each distinct value once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    keys = np.array([normalise(str(u).strip()) for u in uniques] + [""], dtype=object)
+    return pd.Series(keys[codes], index=values.index, dtype=object)
+
+
 def quoted(values: pd.Series) -> pd.Series:
     """Each text in “”, as the report quotes a cell."""
     return "“" + text(values) + "”"

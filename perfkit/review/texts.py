@@ -228,7 +228,10 @@ def _copies(ctx: Context, rows: pd.DataFrame, settings: ReviewCheck, label) -> p
     if not found:
         return no_hits()
     units, projects = _names(ctx)
-    records = rows.to_dict("records")
+    columns = {c: rows[c].tolist() for c in rows.columns}
+
+    def record(i: int) -> dict:
+        return {c: values[i] for c, values in columns.items()}
 
     def where(r: dict) -> str:
         """A table as a reader names it: 单位编码 单位名称 (项目 项目编码 项目名称)."""
@@ -241,7 +244,7 @@ def _copies(ctx: Context, rows: pd.DataFrame, settings: ReviewCheck, label) -> p
     mine = sorted(found)
     evidence, message = [], []
     for i in mine:
-        me, other, score = records[i], records[found[i].other], found[i].similarity
+        me, other, score = record(i), record(found[i].other), found[i].similarity
         alike = "相同" if score >= 1 else f"相似度 {percent(score, 0)}"
         evidence.append(
             f"本单位{label(me)}：“{_excerpt(me['text'])}”；{where(other)}"
