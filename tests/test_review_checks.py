@@ -425,3 +425,20 @@ def test_review_check_usage_and_invalid_data(sample_path, tmp_path):
     (bad / "budget.csv").write_text("年度,单位编码\n2022,U1\n", encoding="utf-8")
     out = run("check", str(bad))
     assert out.exit_code == 2 and "budget.csv" in out.stderr
+
+
+def test_perfkit_review_is_the_screening_before_and_after_the_package_is_imported(sample_dataset):
+    import importlib
+    import subprocess
+    import sys
+
+    code = (
+        "import perfkit; ds = perfkit.load('data/sample'); a = perfkit.review(ds, 2022); "
+        "import perfkit.review.sample; b = perfkit.review(ds, 2022); "
+        "print(a.tables['unit_code'].tolist() == b.tables['unit_code'].tolist(), len(a.findings))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert out.stdout.split() == ["True", str(len(review(sample_dataset, 2022).findings))]
+    api = importlib.import_module("perfkit.api")
+    assert api.review(sample_dataset, 2022).tables.equals(review(sample_dataset, 2022).tables)
