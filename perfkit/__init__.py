@@ -23,6 +23,7 @@ _API = {
     "unit_detail": "perfkit.api",
     "project_detail": "perfkit.api",
     "overview": "perfkit.api",
+    "review": "perfkit.api",
     "render": "perfkit.rendering.pipeline",
     "export_report": "perfkit.api",
     "use_chinese_fonts": "perfkit.report.fonts",

@@ -10,6 +10,7 @@ written as ``perfkit render`` writes it by :mod:`perfkit.rendering.pipeline`. ::
     detail = unit_detail(ds, 2022, "SZ-ZHSP")   # everything the unit's report shows
     project_detail(ds, 2022, "SZ001", "P01")    # everything a project's report shows
     ov = overview(ds, 2022)                     # everything the index page shows
+    review(ds, 2022).tables                     # the bureau's screening: risk and rank
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from perfkit.detail.build import overview, project_detail, unit_detail
 from perfkit.detail.models import Overview, ProjectDetail, UnitDetail
 from perfkit.detail.selection import Rules, check_selection, rulebook, valid_codes, valid_years
 from perfkit.detail.status import UnitStatus, read_status
+from perfkit.review.screening import Review
+from perfkit.review.screening import review as screen
 from perfkit.rules.rulebook import Rulebook
 from perfkit.scoring.scores import score_dataset
 
@@ -45,6 +48,7 @@ __all__ = [
     "project_detail",
     "read_status",
     "resolve_path",
+    "review",
     "score",
     "unit_detail",
 ]
@@ -189,6 +193,15 @@ def score(
             f"可选单位编码：{valid_codes(ds)}。"
         )
     return rows
+
+
+def review(ds: Dataset, year: int, rules: Rules = None) -> Review:
+    """The bureau's screening of every self-evaluation of ``year`` (``perfkit review check``,
+    issue 17, docs/review.md): ``.findings`` (one row per hit of a ``[review]`` check: code,
+    severity, unit_code, project_code, level3, evidence, message), ``.tables`` (every unit's
+    部门整体 table and every project's, with ``risk`` and ``rank``); ``.table("tables")`` and
+    ``.table("findings")`` in Chinese. A ``year`` not in the data is a :class:`UsageError`."""
+    return screen(ds, year, rulebook(rules))
 
 
 def export_report(

@@ -139,8 +139,8 @@ def test_the_public_names_are_what_completion_offers():
     import perfkit
 
     assert dir(perfkit) == [
-        "__version__", "export_report", "load", "overview", "project_detail", "render", "score",
-        "unit_detail", "use_chinese_fonts",
+        "__version__", "export_report", "load", "overview", "project_detail", "render", "review",
+        "score", "unit_detail", "use_chinese_fonts",
     ]  # fmt: skip
 
 

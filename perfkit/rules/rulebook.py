@@ -21,6 +21,7 @@ import pandas as pd
 
 from perfkit.core.formatting import round_half_up, truncate
 from perfkit.core.problems import InvalidInput, Problem, UsageError
+from perfkit.rules.review import ReviewRules, read_review
 
 PRESET_PACKAGE = "perfkit.rules.rulebooks"
 #: how far a unit's indicator weights may be from the rulebook's total before they count as off
@@ -160,6 +161,9 @@ class Rulebook:
     execution_indicator_names: tuple[str, ...] = ()
     #: where it came from: "preset:mof2020" or a file path
     origin: str = ""
+    #: the ``[review]`` section (perfkit/rules/review.py): the bureau's checks; never a score,
+    #: so left out of the comparison (a change of it renders no report again)
+    review: ReviewRules = field(default_factory=ReviewRules, compare=False, repr=False)
     #: the rulebook for projects' 项目支出绩效自评表 when the file has a ``[project]`` section
     #: (its keys override ``[execution]``, ``[indicators]``, ``[total]``, ``[findings]`` and
     #: ``[[grades]]`` for projects); None: projects are scored like units (:meth:`for_projects`)
@@ -538,6 +542,10 @@ def _build(r: _Reader) -> Rulebook:
             zero_means_equal=bool((dr or {}).get("zero_means_equal", True)),
         ),
         origin=r.origin,
+        review=read_review(
+            d.get("review", {}),
+            lambda key, value, message: r.problem(key, value, message, "rulebook_bad_value"),
+        ),
     )
 
 
