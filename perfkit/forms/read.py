@@ -202,18 +202,28 @@ def open_workbook(path: Path) -> Workbook | str:
     return wb
 
 
-def read_form(path: Path) -> Form:
-    """Read one workbook; structural problems are in ``form.problems``. A workbook that would
-    decompress beyond :data:`perfkit.core.ziplimits.FORM` is refused before it is opened."""
+def open_form(path: Path) -> tuple[Form, Any]:
+    """A returned workbook opened for reading, and its :class:`Form`; the workbook is None (and
+    the form blocked with the reason) when it would decompress beyond
+    :data:`perfkit.core.ziplimits.FORM` or cannot be opened. The caller closes the workbook."""
     form = Form(path)
     if (too_large := ziplimits.check(path, ziplimits.FORM)) is not None:
         form.problem("workbook_too_large", too_large)
         form.blocked = True
-        return form
+        return form, None
     wb = open_workbook(path)
     if isinstance(wb, str):
         form.problem("form_unreadable", wb)
         form.blocked = True
+        return form, None
+    return form, wb
+
+
+def read_form(path: Path) -> Form:
+    """Read one workbook; structural problems are in ``form.problems``. A workbook that would
+    decompress beyond :data:`perfkit.core.ziplimits.FORM` is refused before it is opened."""
+    form, wb = open_form(path)
+    if wb is None:
         return form
     try:
         meta_ws = find_meta_sheet(wb)

@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perfkit.core import ziplimits
 from perfkit.core.problems import InvalidInput, Problem
 from perfkit.core.text import has_forbidden
 from perfkit.data.contract import REVIEWS
@@ -30,7 +29,7 @@ from perfkit.data.textcells import forbidden_problem
 from perfkit.data.writers import Tables, text_frame, write_dataset
 from perfkit.forms.cells import amount, amount_text, text_value
 from perfkit.forms.meta import find_meta_sheet, read_meta
-from perfkit.forms.read import Form, Origin, Record, _address, open_workbook
+from perfkit.forms.read import Form, Origin, Record, _address, open_form
 from perfkit.forms.review_make import COLUMNS, INPUTS, LABELS, REVIEW_KIND, REVIEW_SHEET
 from perfkit.rules.rulebook import Rulebook
 
@@ -46,10 +45,8 @@ def is_review(form: Form) -> bool:
 def peek_review(path: Path) -> bool:
     """Whether the workbook at ``path`` is a 复核表 (a bounded, read-only look at its hidden
     sheet; False for anything else, which the self-evaluation reader then reports)."""
-    if ziplimits.check(path, ziplimits.FORM) is not None:
-        return False
-    wb = open_workbook(path)
-    if isinstance(wb, str):
+    _, wb = open_form(path)
+    if wb is None:
         return False
     try:
         ws = find_meta_sheet(wb)
@@ -63,15 +60,8 @@ def peek_review(path: Path) -> bool:
 def read_review_form(path: Path) -> Form:
     """One 复核表: ``form.indicators`` hold the reviews rows (canonical keys, text) with their
     cells; structural problems and changed locked cells are in ``form.problems``."""
-    form = Form(path)
-    if (too_large := ziplimits.check(path, ziplimits.FORM)) is not None:
-        form.problem("workbook_too_large", too_large)
-        form.blocked = True
-        return form
-    wb = open_workbook(path)
-    if isinstance(wb, str):
-        form.problem("form_unreadable", wb)
-        form.blocked = True
+    form, wb = open_form(path)
+    if wb is None:
         return form
     try:
         meta_ws = find_meta_sheet(wb)
