@@ -99,6 +99,19 @@ def test_a_score_just_under_half_rounds_down_and_never_above_the_weight():
     assert row["rule_text"].endswith("= 2.5 × 100118.29 ÷ 100118.3 = 2")
 
 
+def test_a_weight_finer_than_whole_number_rounding_keeps_its_decimals():
+    # mof2020-whole with a weight of 0.72: 0.72 × 50 ÷ 100 = 0.36, 取整 would give 0 while
+    # 0.72 × 80 ÷ 100 = 0.576 would give 1 > 0.72; a reader keeps the weight's two decimals:
+    # 0.36 and 0.58, never above the weight, and the rule text says so
+    whole = load_rulebook("mof2020-whole")
+    row = one(n(">=", 100, "件"), bare(80, "件"), 0.72, rulebook=whole)
+    assert row["score"] == 0.58
+    assert row["rule_text"].endswith("= 0.72 × 80 ÷ 100 = 0.58")
+    assert "得分保留到分值的小数位" in row["rule_text"]
+    # where 取整 stays within the weight it is kept: 0.36 → 0
+    assert one(n(">=", 100, "件"), bare(50, "件"), 0.72, rulebook=whole)["score"] == 0
+
+
 def test_strictly_greater_scores_like_at_least():
     # ">5次" with actual 5: scored as ≥ (full weight at equality), 4 → 6 × 4 / 5 = 4.80
     assert one(n(">", 5, "次"), bare(5, "次"), 6)["score"] == 6

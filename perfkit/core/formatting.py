@@ -43,6 +43,18 @@ def truncate(x: float | np.ndarray | pd.Series, decimals: int) -> np.ndarray:
     return np.sign(scaled) * _floor(np.abs(scaled)) / factor + 0.0
 
 
+def decimals_of(x: np.ndarray, most: int = 6) -> np.ndarray:
+    """How many decimals each number is written with (0.72 → 2, 2.5 → 1, 3 → 0), at most
+    ``most``; a binary artefact (0.1 + 0.2) does not count as more decimals."""
+    x = np.abs(np.asarray(x, dtype=float))
+    out = np.full(x.shape, most, dtype=int)
+    for d in range(most, -1, -1):
+        scaled = x * 10.0**d
+        exact = np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)
+        out = np.where(exact, d, out)
+    return out
+
+
 def half_up(x: float, decimals: int) -> float:
     """:func:`round_half_up` for one number, in plain Python (fast for scalars)."""
     factor = 10.0**decimals
@@ -67,8 +79,17 @@ def percent(rate: float, decimals: int = 2) -> str:
     return f"{half_up(rate * 100, decimals):.{decimals}f}%"
 
 
-def fixed_strings(values: np.ndarray | pd.Series, decimals: int = 2) -> np.ndarray:
-    """:func:`fixed` for many numbers at once (an object array of str)."""
+def fixed_strings(values: np.ndarray | pd.Series, decimals: int | np.ndarray = 2) -> np.ndarray:
+    """:func:`fixed` for many numbers at once (an object array of str); ``decimals`` may be
+    given per number."""
+    if np.ndim(decimals):
+        places = np.asarray(decimals, dtype=int)
+        if (places != places.flat[0]).any():
+            rounded = round_half_up(values, places).tolist()
+            return np.array(
+                [f"{v:.{d}f}" for v, d in zip(rounded, places.tolist(), strict=True)], dtype=object
+            )
+        decimals = int(places.flat[0]) if places.size else 2
     uniq, inverse = np.unique(round_half_up(values, decimals), return_inverse=True)
     return np.array([f"{v:.{decimals}f}" for v in uniq.tolist()], dtype=object)[inverse.reshape(-1)]
 

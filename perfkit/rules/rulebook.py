@@ -86,12 +86,15 @@ class Rounding:
     method: RoundingMethod
     decimals: int
 
-    def apply(self, x: float | np.ndarray | pd.Series) -> np.ndarray:
+    def apply(
+        self, x: float | np.ndarray | pd.Series, decimals: int | np.ndarray | None = None
+    ) -> np.ndarray:
         """``x`` rounded by this rule (:func:`perfkit.core.formatting.round_half_up` or
-        :func:`perfkit.core.formatting.truncate`)."""
+        :func:`perfkit.core.formatting.truncate`), to ``decimals`` (per value) when given."""
+        places = self.decimals if decimals is None else decimals
         if self.method == "half_up":
-            return round_half_up(x, self.decimals)
-        return truncate(x, self.decimals)
+            return round_half_up(x, places)
+        return truncate(x, places)
 
     @property
     def text(self) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit.core.formatting import fixed_strings, num, strings
+from perfkit.core.formatting import decimals_of, fixed_strings, num, strings
 from perfkit.rules.notation import Target
 from perfkit.rules.rulebook import Rulebook
 from perfkit.scoring import texts as sentences
@@ -304,8 +304,13 @@ def _score(
     case = np.select(conditions, range(len(cases)), default=-1)
     score = np.select(conditions, [v for _, v in cases.values()], default=0.0)
     score = np.clip(np.nan_to_num(score), 0.0, np.maximum(w, 0.0))
-    # full marks are the weight as written, whatever the rounding (2.35 truncated is not 2.3)
-    score = np.where(score >= w - 1e-9, score, rulebook.indicator_rounding.apply(score))
+    # full marks are the weight as written, whatever the rounding (2.35 truncated is not 2.3);
+    # a weight finer than the rounding (0.72 under 取整) keeps its own decimals, so that rounding
+    # never lifts a score above its weight (0.72 × 70% = 0.504 is 0.50, not 1)
+    places = np.full(n, rulebook.indicator_rounding.decimals, dtype=int)
+    finer = rulebook.indicator_rounding.apply(score) > w + 1e-9
+    places[finer] = np.maximum(places[finer], decimals_of(w[finer]))
+    score = np.where(score >= w - 1e-9, score, rulebook.indicator_rounding.apply(score, places))
 
     met = np.select(
         [unverifiable, deadline, qual, lower, equal_zero],
@@ -336,13 +341,14 @@ def _score(
         "converted": converted & quant,
         "target_phrase": target.phrase & quant,
         "actual_phrase": actual.phrase & quant,
+        "finer_weight": finer,
     }
     reading = sentences.readings(inferred_readings, ctx, target, actual, a, target_unit)
     fields = {
         "a": lambda: strings(a, num),
         "t": lambda: strings(t, num),
         "w": lambda: strings(w, num),
-        "s": lambda: fixed_strings(score, rulebook.indicator_rounding.decimals),
+        "s": lambda: fixed_strings(score, places),
         "r": lambda: strings(reported, num),
         "lo": lambda: strings(low, num),
         "hi": lambda: strings(high, num),

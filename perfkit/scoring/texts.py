@@ -80,6 +80,7 @@ READINGS: dict[str, str] = {
     "converted": "实际完成值 {araw} 换算为 {aconv}{unit}",
     "target_phrase": "从年度指标值「{traw}」中读出 {tfmt}",
     "actual_phrase": "从实际完成值「{araw}」中读出 {afmt}",
+    "finer_weight": "分值的小数位数多于评分规则的保留位数，得分保留到分值的小数位，不超过分值",
 }
 
 
