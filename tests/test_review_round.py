@@ -53,7 +53,7 @@ def screening():
 def test_the_tables_as_worked_out_in_the_readme(screening):
     tables = screening.deviations.tables.set_index(["unit_code", "project_code"])
     assert set(tables.index) == set(TABLES)
-    for key, (self_total, review_total, percent, before, after, counts) in TABLES.items():
+    for key, (self_total, review_total, _percent, before, after, counts) in TABLES.items():
         t = tables.loc[key]
         assert t["self_total"] == pytest.approx(self_total), key
         assert t["review_total"] == pytest.approx(review_total), key
