@@ -11,6 +11,7 @@ written as ``perfkit render`` writes it by :mod:`perfkit.rendering.pipeline`. ::
     project_detail(ds, 2022, "SZ001", "P01")    # everything a project's report shows
     ov = overview(ds, 2022)                     # everything the index page shows
     review(ds, 2022).tables                     # the bureau's screening: risk and rank
+    review(ds, 2022).deviations.tables          # … and the 复核偏差 of the re-checked tables
 """
 
 from __future__ import annotations
@@ -199,8 +200,10 @@ def review(ds: Dataset, year: int, rules: Rules = None) -> Review:
     """The bureau's screening of every self-evaluation of ``year`` (``perfkit review check``,
     issue 17, docs/review.md): ``.findings`` (one row per hit of a ``[review]`` check: code,
     severity, unit_code, project_code, level3, evidence, message), ``.tables`` (every unit's
-    部门整体 table and every project's, with ``risk`` and ``rank``); ``.table("tables")`` and
-    ``.table("findings")`` in Chinese. A ``year`` not in the data is a :class:`UsageError`."""
+    部门整体 table and every project's, with ``risk`` and ``rank``), ``.deviations`` (the 复核偏差
+    of the tables the dataset's ``reviews`` re-checked: ``.indicators`` and ``.tables``, empty
+    when none); ``.table("tables" | "findings" | "deviations" | "deviation_tables")`` in Chinese.
+    A ``year`` not in the data is a :class:`UsageError`."""
     return screen(ds, year, rulebook(rules))
 
 

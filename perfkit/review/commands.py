@@ -62,24 +62,46 @@ def _year(ds, year: int | None) -> int:
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="输出格式：table 为中文说明；json 含 findings 和 units；csv 为风险排名。",
+    help=(
+        "输出格式：table 为中文说明；json 含 findings 和 units（有复核数据时还有 deviations 和 "
+        "totals）；csv 为风险排名。"
+    ),
 )
 @click.option(
     "--findings", "only_findings", is_flag=True, help="table、csv：只列出每条问题及其依据。"
 )
-def check(data: str, year: int | None, rules: str | None, fmt: str, only_findings: bool) -> None:
-    """审核 DATA 中每个单位（部门整体）和每个项目的自评质量，列出问题及依据，并按风险分排名。"""
+@click.option(
+    "--deviations",
+    "only_deviations",
+    is_flag=True,
+    help="table：只列出复核偏差；csv：每个复核指标的自评得分、复核得分、偏差和偏差类别。",
+)
+def check(
+    data: str,
+    year: int | None,
+    rules: str | None,
+    fmt: str,
+    only_findings: bool,
+    only_deviations: bool,
+) -> None:
+    """审核 DATA 中每个单位（部门整体）和每个项目的自评质量，列出问题及依据，并按风险分排名；
+    数据中有复核（reviews）时，列出复核偏差。"""
+    from perfkit.core.problems import UsageError
     from perfkit.review import results
     from perfkit.review.screening import review as screen
 
+    if only_findings and only_deviations:
+        raise UsageError("--findings 和 --deviations 只能选一个。")
     ds, rulebook = _load(data, rules)
     result = screen(ds, _year(ds, year), rulebook)
     if fmt == "json":
         click.echo(results.to_json(result))
     elif fmt == "csv":
-        click.echo(results.to_csv(result, findings=only_findings), nl=False)
+        text = results.to_csv(result, findings=only_findings, deviations=only_deviations)
+        click.echo(text, nl=False)
     else:
-        click.echo(for_terminal(results.to_table(result, findings=only_findings)))
+        text = results.to_table(result, findings=only_findings, deviations=only_deviations)
+        click.echo(for_terminal(text))
 
 
 @review.command("sample")

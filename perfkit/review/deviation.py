@@ -15,16 +15,18 @@ in ``reviews``):
   unverifiable row); the unit's own 得分 never enters a re-checked score;
 - a typed 复核得分 that differs from perfkit's (the rule of ``score_mismatch``:
   :func:`perfkit.scoring.mismatches.printed_differs`) is flagged (``typed_differs``);
-- difference = 自评得分 − 复核得分, classed by :class:`DeviationClasses`: 完全一致 (0), 一般偏差
-  (|difference| ≤ 20% of the 分值), 明显偏差 (≤ 50%), 显著偏差 (above). No published source
-  gives these thresholds (domain.md §9): they are perfkit's own defaults.
+- difference = 自评得分 − 复核得分, classed by the rulebook's ``[review.deviation]``
+  (:class:`perfkit.rules.review.DeviationClasses`): 完全一致 (0), 一般偏差 (|difference| ≤ 20%
+  of the 分值), 明显偏差 (≤ 50%), 显著偏差 (above). No published source gives these thresholds
+  (domain.md §9): they are perfkit's own defaults.
 
 Per reviewed table: self_total (the unit's reported figures — indicator 得分 and printed 执行率
 得分 — with perfkit's where blank, totalled by perfkit's rules), review_total (perfkit's total
 with the reviewed actuals and, when given, the 复核执行数 in place of the 全年执行数), 偏离度 =
 (self − review) ÷ self (undefined when self is 0: NaN, and the note says so), the grades before
 and after under the rulebook's grades, a grade change flagged, and the main reasons: the 复核意见
-of the indicators with the largest differences.
+of the indicators with the largest differences and, when the screening's findings are given, the
+names of the checks that hit the table.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import numpy as np
 import pandas as pd
 
 from perfkit.data.dataset import Dataset
+from perfkit.review.registry import CHECK_LABELS
+from perfkit.rules.review import DeviationClasses
 from perfkit.rules.rulebook import Rulebook, load_rulebook
 from perfkit.scoring.mismatches import printed_differs
 from perfkit.scoring.scores import ENTITY, grade, indicator_totals, score_dataset
@@ -52,33 +56,6 @@ CLASSES: dict[str, str] = {
 }
 #: how many 复核意见 the main reasons of a table quote
 MAIN_REASONS = 3
-
-
-@dataclass(frozen=True)
-class DeviationClasses:
-    """Thresholds of the indicator classes as shares of the indicator's 分值 (perfkit's own
-    defaults: no published source, domain.md §9). |difference| = 0: 完全一致; ≤ ``general``:
-    一般偏差; ≤ ``obvious``: 明显偏差; above: 显著偏差. The rulebook's ``[review]`` section
-    carries them when it has them."""
-
-    general: float = 0.2
-    obvious: float = 0.5
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.general <= self.obvious:
-            raise ValueError("DeviationClasses: 0 ≤ general ≤ obvious")
-
-    def classify(self, difference: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """The class key of each difference against its indicator's 分值."""
-        d = np.round(np.abs(np.asarray(difference, float)), 9)
-        w = np.asarray(weight, float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(w > 0, d / w, np.inf)
-        return np.select(
-            [d == 0, share <= self.general + 1e-9, share <= self.obvious + 1e-9],
-            ["consistent", "general", "obvious"],
-            default="significant",
-        ).astype(object)
 
 
 #: per-indicator columns (English, the frame) and their Chinese headers (the view)
@@ -213,11 +190,14 @@ def deviations(
     rulebook: Rulebook | str | Path | None = None,
     years: int | Iterable[int] | None = None,
     classes: DeviationClasses | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> Deviations:
     """The deviations of every table of ``ds`` that has rows in ``ds.reviews`` (of ``years``
-    when given), under ``rulebook`` (default mof2020) and ``classes`` (module docstring)."""
+    when given), under ``rulebook`` (default mof2020) and ``classes`` (default: the rulebook's
+    ``[review.deviation]``). ``findings`` (a screening's, :data:`perfkit.review.screening.
+    FINDING_COLUMNS`): the main reasons of a table also name the checks it hit."""
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook)
-    classes = classes or DeviationClasses()
+    classes = classes or book.review.deviation
     reviews = _with_project(ds.reviews)
     if years is not None:
         wanted = [int(years)] if isinstance(years, int | str) else [int(y) for y in years]
@@ -232,7 +212,33 @@ def deviations(
     indicators = _indicator_rows(own.indicators, reviewed.indicators, reviews, entities, book)
     indicators["class"] = classes.classify(indicators["difference"], indicators["weight"])
     tables = _table_rows(ds, own, reviewed, indicators, reviews, entities, book)
+    if findings is not None and len(findings) and len(tables):
+        tables["main_reasons"] = [
+            _with_checks(reasons, findings, y, u, p)
+            for reasons, y, u, p in zip(
+                tables["main_reasons"],
+                tables["year"],
+                tables["unit_code"],
+                tables["project_code"],
+                strict=True,
+            )
+        ]
     return Deviations(indicators, tables, classes)
+
+
+def _with_checks(reasons: str, findings: pd.DataFrame, year: int, unit: str, project: str) -> str:
+    """``reasons`` followed by "审核发现：" and the Chinese names of the screening's checks that
+    hit the table (each once, in the findings' order), when it hit any."""
+    mine = findings[
+        (findings["year"] == year)
+        & (findings["unit_code"] == unit)
+        & (findings["project_code"].fillna("") == project)
+    ]
+    labels = list(dict.fromkeys(CHECK_LABELS.get(c, c) for c in mine["code"]))
+    if not labels:
+        return reasons
+    found = "审核发现：" + "、".join(labels)
+    return f"{reasons}；{found}" if reasons else found
 
 
 def _empty(headers: dict[str, str]) -> pd.DataFrame:
@@ -441,7 +447,8 @@ def _first_text(values: pd.Series) -> str:
 
 def _main_reasons(indicators: pd.DataFrame, year: int, unit: str, project: str) -> str:
     """The 复核意见 of the :data:`MAIN_REASONS` indicators with the largest |difference| (ties:
-    table order); an indicator without one is quoted with its two scores."""
+    table order; an opinion's closing 。 left out, the reasons being joined by ；); an indicator
+    without one is quoted with its two scores."""
     rows = indicators[
         (indicators["year"] == year)
         & (indicators["unit_code"] == unit)
@@ -454,7 +461,7 @@ def _main_reasons(indicators: pd.DataFrame, year: int, unit: str, project: str) 
         opinion = row.review_opinion or (
             f"自评 {row.self_score:g} 分，复核 {row.review_score:g} 分"
         )
-        reasons.append(f"「{row.level3}」{opinion}")
+        reasons.append(f"「{row.level3}」{opinion.rstrip('。；;. ')}")
     return "；".join(reasons)
 
 

@@ -25,6 +25,12 @@ class Review(Protocol):
     findings: pd.DataFrame
     tables: pd.DataFrame
     rulebook: Rulebook
+    deviations: Any
+
+
+def _reviewed(review: Review) -> bool:
+    """Whether the screening carries the deviation of at least one re-checked table."""
+    return review.deviations is not None and len(review.deviations.tables) > 0
 
 
 FINDING_FIELDS = ("code", "severity", "unit_code", "project_code", "level3", "evidence", "message")
@@ -70,17 +76,22 @@ def _clean(value: Any) -> Any:
 
 def to_records(review: Review) -> dict[str, Any]:
     """``{"year", "rulebook", "findings": [...], "units": [...]}``: every hit and every table
-    (units' 部门整体 and projects, ``project_code`` "" for a unit's), ranked."""
+    (units' 部门整体 and projects, ``project_code`` "" for a unit's), ranked; when the dataset
+    re-checked tables of the year, also ``deviations`` (per indicator) and ``totals`` (per
+    re-checked table; :meth:`perfkit.review.deviation.Deviations.records`)."""
     findings = [
         {f: _clean(row[f]) for f in FINDING_FIELDS} for row in review.findings.to_dict("records")
     ]
     tables = [{f: _clean(row[f]) for f in TABLE_FIELDS} for row in review.tables.to_dict("records")]
-    return {
+    out = {
         "year": review.year,
         "rulebook": review.rulebook.name,
         "findings": findings,
         "units": tables,
     }
+    if _reviewed(review):
+        out.update(review.deviations.records())
+    return out
 
 
 def to_json(review: Review) -> str:
@@ -89,7 +100,13 @@ def to_json(review: Review) -> str:
 
 def zh_view(review: Review, name: str = "tables") -> pd.DataFrame:
     """The ranking (``"tables"``) or the findings (``"findings"``) with Chinese headers, checks
-    and severities by their Chinese names, 全年预算数 and scores as printed (四舍五入)."""
+    and severities by their Chinese names, 全年预算数 and scores as printed (四舍五入); the
+    deviation per indicator (``"deviations"``) or per re-checked table (``"deviation_tables"``)
+    as :meth:`perfkit.review.deviation.Deviations.table` shows them."""
+    if name in ("deviations", "deviation_tables"):
+        if review.deviations is None:
+            raise KeyError(f"no table {name!r}: this screening has no deviations")
+        return review.deviations.table("indicators" if name == "deviations" else "tables")
     if name == "tables":
         frame = review.tables.copy()
         frame["checks"] = [
@@ -104,14 +121,16 @@ def zh_view(review: Review, name: str = "tables") -> pd.DataFrame:
         frame["severity"] = frame["severity"].map(lambda s: SEVERITY_LABELS.get(s, s))
         order = FINDING_ORDER
     else:
-        raise KeyError(f"no table {name!r}: tables or findings")
+        raise KeyError(f"no table {name!r}: tables, findings, deviations or deviation_tables")
     return frame[order].rename(columns=HEADERS_ZH)
 
 
-def to_csv(review: Review, findings: bool = False) -> str:
-    """The ranking (or, ``findings``: every hit) as CSV; text a spreadsheet would evaluate gets a
+def to_csv(review: Review, findings: bool = False, deviations: bool = False) -> str:
+    """The ranking (or, ``findings``: every hit; ``deviations``: every re-checked indicator with
+    its 自评得分, 复核得分, 复核指标偏差 and class) as CSV; text a spreadsheet would evaluate gets a
     leading apostrophe."""
-    frame = zh_view(review, "findings" if findings else "tables")
+    name = "deviations" if deviations else "findings" if findings else "tables"
+    frame = zh_view(review, name)
     return escape_frame(frame).to_csv(index=False, lineterminator=CSV_LINE_END)
 
 
@@ -133,9 +152,57 @@ def counts(review: Review) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def to_table(review: Review, findings: bool = False) -> str:
-    """What the terminal shows: the counts per check, the ranking, then every hit with its
-    evidence (``findings``: the hits only)."""
+def _scores(value: Any) -> str:
+    value = _clean(value)
+    return "" if value is None else f"{float(round_half_up(value, 2)):.2f}"
+
+
+def deviation_section(review: Review) -> str:
+    """Section 四 of the table format: per re-checked table 自评得分, 复核得分, 偏离度, 等级变化 and
+    the indicators per class, then its 主要偏差原因; the classes counted over all tables."""
+    if not _reviewed(review):
+        return f"（{review.year} 年度没有复核数据：数据中的 reviews（复核）表没有这一年度的行）"
+    from perfkit.review.deviation import CLASSES
+
+    tables = review.deviations.tables
+    rows = []
+    for t in tables.to_dict("records"):
+        change = (
+            f"{t['grade_before']} → {t['grade_after']}"
+            if t["grade_changed"]
+            else f"未变（{t['grade_before']}）"
+        )
+        deviation = _clean(t["deviation"])
+        rows.append(
+            {
+                "单位编码": t["unit_code"],
+                "项目编码": t["project_code"],
+                "名称": t["name"],
+                "自评得分": _scores(t["self_total"]),
+                "复核得分": _scores(t["review_total"]),
+                "偏离度": "" if deviation is None else f"{deviation * 100:.2f}%",
+                "等级变化": change,
+                **{label: int(t[f"n_{key}"]) for key, label in CLASSES.items()},
+            }
+        )
+    reasons = "\n".join(
+        f"{t['unit_code']}{' ' + t['project_code'] if t['project_code'] else ''} 主要偏差原因："
+        f"{t['main_reasons'] or '无偏差'}"
+        for t in tables.to_dict("records")
+    )
+    n = {key: int(tables[f"n_{key}"].sum()) for key in CLASSES}
+    total = int(tables["n_indicators"].sum())
+    counted = "，".join(f"{label} {n[key]} 个" for key, label in CLASSES.items())
+    changed = int(tables["grade_changed"].sum())
+    summary = f"复核 {len(tables)} 张自评表、{total} 个指标：{counted}；等级变化的 {changed} 张。"
+    return "\n\n".join([summary, pd.DataFrame(rows).to_string(index=False), reasons])
+
+
+def to_table(review: Review, findings: bool = False, deviations: bool = False) -> str:
+    """What the terminal shows: the counts per check, the ranking, every hit with its evidence,
+    then the 复核偏差 (``findings``: the hits only; ``deviations``: the 复核偏差 only)."""
+    if deviations:
+        return deviation_section(review)
     hits = zh_view(review, "findings")
     listed = "\n".join(
         f"{r['单位编码']}{' ' + r['项目编码'] if r['项目编码'] else ''}"
@@ -155,4 +222,6 @@ def to_table(review: Review, findings: bool = False) -> str:
         "三、问题及依据",
         listed or "（没有发现问题）",
     ]
+    if _reviewed(review):
+        parts += ["四、复核偏差", deviation_section(review)]
     return "\n\n".join(parts)

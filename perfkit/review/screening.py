@@ -14,6 +14,7 @@ from perfkit.core.problems import UsageError
 from perfkit.data.dataset import Dataset
 from perfkit.review import checks as _checks  # noqa: F401  (registers the table checks)
 from perfkit.review import texts as _texts  # noqa: F401  (registers the text checks)
+from perfkit.review.deviation import Deviations, deviations
 from perfkit.review.registry import CHECKS, ENTITY, HIT_COLUMNS, Context
 from perfkit.review.results import zh_view
 from perfkit.review.risk import rank_tables
@@ -29,13 +30,17 @@ FINDING_COLUMNS = [*ENTITY, "code", "severity", "level3", "evidence", "message",
 class Review:
     """A year's screening: ``findings`` (one row per hit, :data:`FINDING_COLUMNS`), ``tables``
     (one row per unit's 部门整体 table and per project's 自评表, with ``risk`` and ``rank``:
-    :data:`perfkit.review.risk.TABLE_COLUMNS`), the ``rulebook`` used and the ``year``.
-    ``table(name)`` gives either in Chinese (:mod:`perfkit.review.results`)."""
+    :data:`perfkit.review.risk.TABLE_COLUMNS`), the ``rulebook`` used and the ``year``;
+    ``deviations``: the 复核偏差 of the year's tables with rows in the dataset's ``reviews``
+    (:class:`perfkit.review.deviation.Deviations`, empty frames when none was re-checked).
+    ``table(name)`` gives ``"tables"``, ``"findings"``, ``"deviations"`` (per indicator) or
+    ``"deviation_tables"`` (per table) in Chinese (:mod:`perfkit.review.results`)."""
 
     year: int
     findings: pd.DataFrame
     tables: pd.DataFrame
     rulebook: Rulebook
+    deviations: Deviations | None = None
 
     def table(self, name: str = "tables") -> pd.DataFrame:
         return zh_view(self, name)
@@ -108,14 +113,17 @@ def run_checks(ctx: Context) -> pd.DataFrame:
 
 def review(ds: Dataset, year: int, rules: Rulebook | str | None = None) -> Review:
     """Screen every self-evaluation of ``year``: the findings of the rulebook's enabled checks,
-    and each table's risk and rank. A ``year`` not in the data is a :class:`UsageError`."""
+    each table's risk and rank, and the deviation of every table the dataset's ``reviews``
+    re-checked that year (main reasons citing the checks it hit). A ``year`` not in the data is
+    a :class:`UsageError`."""
     if year not in ds.years:
         valid = "、".join(map(str, ds.years)) or "无"
         raise UsageError(f"数据中没有 {year} 年度；可选年度：{valid}。")
     rulebook = rules if isinstance(rules, Rulebook) else load_rulebook(rules)
     ctx = context(ds, year, rulebook)
     findings = run_checks(ctx)
-    return Review(year, findings, rank_tables(ctx.tables, findings), rulebook)
+    reviewed = deviations(ds, rulebook, years=year, findings=findings)
+    return Review(year, findings, rank_tables(ctx.tables, findings), rulebook, reviewed)
 
 
 def severity_label(severity: str) -> str:

@@ -15,12 +15,15 @@ that reports scored with a rulebook are not rendered again when only ``[review]`
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
+
+import numpy as np
 
 Severity = Literal["high", "medium", "low"]
 SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
@@ -47,13 +50,43 @@ class ReviewCheck:
 
 
 @dataclass(frozen=True)
+class DeviationClasses:
+    """``[review.deviation]``: the thresholds of a re-checked indicator's class as shares of its
+    分值 (perfkit's own defaults 0.2 and 0.5: no published source, domain.md §9). |difference| = 0:
+    完全一致; ≤ ``general``: 一般偏差; ≤ ``obvious``: 明显偏差; above: 显著偏差
+    (:meth:`classify`; used by :mod:`perfkit.review.deviation`)."""
+
+    general: float = 0.2
+    obvious: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.general <= self.obvious:
+            raise ValueError("DeviationClasses: 0 ≤ general ≤ obvious")
+
+    def classify(self, difference: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """The class key of each difference against its indicator's 分值: ``consistent``,
+        ``general``, ``obvious`` or ``significant`` (a 分值 of 0 with a difference: significant)."""
+        d = np.round(np.abs(np.asarray(difference, float)), 9)
+        w = np.asarray(weight, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(w > 0, d / w, np.inf)
+        return np.select(
+            [d == 0, share <= self.general + 1e-9, share <= self.obvious + 1e-9],
+            ["consistent", "general", "obvious"],
+            default="significant",
+        ).astype(object)
+
+
+@dataclass(frozen=True)
 class ReviewRules:
     """The ``[review]`` section: the checks, the risk weight of each severity, and the risk at
-    or above which a table is always drawn into the sample (``[review.sample] must_risk``)."""
+    or above which a table is always drawn into the sample (``[review.sample] must_risk``), and
+    the classes of a re-checked indicator's deviation (``[review.deviation]``)."""
 
     checks: tuple[ReviewCheck, ...] = ()
     risk: Mapping[str, float] = field(default_factory=dict)
     must_risk: float = 0.0
+    deviation: DeviationClasses = field(default_factory=DeviationClasses)
 
     def check(self, code: str) -> ReviewCheck:
         for c in self.checks:
@@ -120,7 +153,7 @@ def read_review(section: Any, problem: Problem) -> ReviewRules:
             known = "、".join(default["checks"])
             problem(f"review.checks.{code}", code, f"没有这项审核：{code}；可用的审核：{known}。")
     data = _merged(default, {k: v for k, v in section.items() if k in default})
-    for name in ("risk", "sample"):
+    for name in ("risk", "sample", "deviation"):
         _check_keys(f"review.{name}", default[name], data.get(name), problem)
     risk = {s: _number(data["risk"].get(s), default["risk"][s]) for s in SEVERITIES}
     checks = []
@@ -159,7 +192,30 @@ def read_review(section: Any, problem: Problem) -> ReviewRules:
         if points < 0:
             problem(f"review.risk.{severity}", points, "应为不小于 0 的数字（风险分）。")
     must = _number(data["sample"].get("must_risk"), default["sample"]["must_risk"])
-    return ReviewRules(checks=tuple(checks), risk=risk, must_risk=must)
+    return ReviewRules(
+        checks=tuple(checks), risk=risk, must_risk=must, deviation=_deviation(data, problem)
+    )
+
+
+def _deviation(data: dict[str, Any], problem: Problem) -> DeviationClasses:
+    """``[review.deviation]``: two shares of the 分值 with 0 ≤ general ≤ obvious (each number that
+    breaks it is a problem; the defaults stand in for what is wrong)."""
+    default = default_section()["deviation"]
+    given = data.get("deviation") if isinstance(data.get("deviation"), dict) else {}
+    shares = {k: _number(given.get(k), default[k]) for k in ("general", "obvious")}
+    for key, share in shares.items():
+        if not math.isfinite(share) or share < 0:
+            message = "应为不小于 0 的数字（占分值的比例，如 0.2）。"
+            problem(f"review.deviation.{key}", share, message)
+            shares[key] = float(default[key])
+    if shares["general"] > shares["obvious"]:
+        problem(
+            "review.deviation.obvious",
+            shares["obvious"],
+            f"明显偏差的界限应不小于一般偏差的界限（general = {shares['general']:g}）。",
+        )
+        shares = {k: float(default[k]) for k in shares}
+    return DeviationClasses(**shares)
 
 
 def _number(value: Any, default: float) -> float:
