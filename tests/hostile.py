@@ -186,6 +186,14 @@ def _indicators(row: dict[str, str]) -> None:
         row["二级指标"] = "数量指标<b>粗</b>"
 
 
+def _reviews(row: dict[str, str]) -> None:
+    """The sample's 复核 rows name the indicators as the hostile indicators.csv does."""
+    key = (row["单位编码"], row["三级指标"])
+    row["三级指标"] = INDICATOR_NAMES.get(key, row["三级指标"])
+    if row["单位编码"] == "SZ001" and row["二级指标"] == "数量指标":
+        row["二级指标"] = "数量指标<b>粗</b>"
+
+
 def _items(row: dict[str, str]) -> None:
     row["项目"] = ITEM_NAMES.get((row["单位编码"], row["项目"]), row["项目"])
 
@@ -207,6 +215,8 @@ def build(folder: Path, source: Path = SAMPLE) -> Hostile:
     _rewrite(folder / "budget.csv", _items)
     _rewrite(folder / "monthly.csv", _items)
     _rewrite(folder / "goals.csv", _goals)
+    if (folder / "reviews.csv").exists():
+        _rewrite(folder / "reviews.csv", _reviews)
     narratives = folder / "narratives" / str(YEAR)
     (narratives / "SZ001.md").write_text(NARRATIVE_SZ001, encoding="utf-8")
     (narratives / "SZ002.md").write_text(NARRATIVE_SZ002, encoding="utf-8")

@@ -110,9 +110,14 @@ def test_filled_forms_collected_give_the_hand_worked_deviations(issued: Path, tm
     assert result.exit_code == 0, result.output
     assert "已回收 2 份复核表" in result.output
     ds = perfkit.load(tmp_path / "out")
-    assert len(ds.reviews) == 12 + 6  # every indicator of both tables, one row each
+    # every indicator of both tables, one row each, in place of the sample's own SZ001 rows;
+    # the sample's other reviewed tables (SZ011, SZ008/P02, SZ012/P01: 2 rows each) are kept
+    collected = ds.reviews[ds.reviews["unit_code"] == "SZ001"]
+    assert len(collected) == 12 + 6
+    assert len(ds.reviews) == 12 + 6 + 3 * 2
     dv = deviations(ds)
-    unit = dv.indicators[dv.indicators["project_code"] == ""].set_index("level3")
+    mine = dv.indicators[dv.indicators["unit_code"] == "SZ001"]
+    unit = mine[mine["project_code"] == ""].set_index("level3")
     # 10 × 120 ÷ 150 = 8 → 2 of 10 = 20% → 一般偏差; 8 × 75 ÷ 150 = 4 → 4 of 8 = 50% → 明显偏差
     # (typed 5 differs from 4: flagged); 10 × 36 ÷ 90 = 4 → 6 of 10 = 60% → 显著偏差
     assert unit.loc["独立配合法官办结案件数", ["review_score", "difference", "class"]].tolist() == [
@@ -125,7 +130,7 @@ def test_filled_forms_collected_give_the_hand_worked_deviations(issued: Path, tm
     assert unit.loc["服务对象满意度", ["review_score", "difference", "class"]].tolist() == [
         4, 6, "significant",
     ]  # fmt: skip
-    totals = dv.tables.set_index("project_code")
+    totals = dv.tables[dv.tables["unit_code"] == "SZ001"].set_index("project_code")
     u = totals.loc[""]
     # self 9.6 + 90 = 99.6; review: 复核执行数 600 ÷ 800 = 75% → 7.5, indicators 90 − 2 − 4 − 6 = 78
     assert u["self_total"] == pytest.approx(99.6)
