@@ -20,7 +20,8 @@ is perfkit's own (:func:`strips_outputs`) when both hold (issue 16 §9):
   string ``"false"``, or ``"true"``, is not a boolean and strips nothing);
 - it is saved at the path of a notebook perfkit ships: a file named as one of the package's
   notebooks (``unit_report.ipynb``, ``overview.ipynb`` …) directly in a folder named
-  ``notebooks`` — the repository's ``notebooks/`` or the package's ``perfkit/report/notebooks/``.
+  ``notebooks`` — the repository's ``notebooks/`` or the package's ``perfkit/report/notebooks/``
+  (``perfkit/review/notebooks/`` for ``review.ipynb``).
 
 The marker alone is not enough because it travels with a copy: JupyterLab's Duplicate
 (``unit_report-Copy1.ipynb``) and Save As keep the metadata, and an analyst's own notebook made
@@ -93,11 +94,17 @@ _told: set[str] = set()
 _told_lock = threading.Lock()
 
 
+#: the packages whose ``notebooks`` folder holds a notebook perfkit ships: the reports'
+#: (rendered by ``perfkit render``) and the bureau analyst's ``review.ipynb``
+SHIPPED_IN = ("perfkit.report", "perfkit.review")
+
+
 @functools.cache
 def shipped_notebooks() -> frozenset[str]:
-    """The file names of the notebooks perfkit ships (``perfkit/report/notebooks/*.ipynb``)."""
-    folder = files("perfkit.report").joinpath("notebooks")
-    return frozenset(p.name for p in folder.iterdir() if p.name.endswith(".ipynb"))
+    """The file names of the notebooks perfkit ships (``perfkit/report/notebooks/*.ipynb``,
+    ``perfkit/review/notebooks/*.ipynb``)."""
+    folders = [files(package).joinpath(NOTEBOOK_FOLDER) for package in SHIPPED_IN]
+    return frozenset(p.name for f in folders for p in f.iterdir() if p.name.endswith(".ipynb"))
 
 
 def strips_outputs(metadata: Any, path: str | PurePath) -> bool:

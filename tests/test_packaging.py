@@ -210,6 +210,17 @@ def test_wheel_installed_in_a_fresh_venv_renders_the_sample(tmp_path):
         capture_output=True, text=True, check=True, env=env, cwd=elsewhere,
     ).stdout.strip()  # fmt: skip
     assert Path(where).resolve().is_relative_to(venv.resolve()), where
+    # the analyst's notebook comes with the wheel: `perfkit review notebook` writes a copy
+    copied = subprocess.run(
+        [str(perfkit_cmd), "review", "notebook", "--out", "analysis"],
+        capture_output=True, text=True, env=env, cwd=elsewhere, timeout=300,
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    mine = json.loads((elsewhere / "analysis" / "review.ipynb").read_text(encoding="utf-8"))
+    shipped = json.loads(
+        (ROOT / "perfkit" / "review" / "notebooks" / "review.ipynb").read_text(encoding="utf-8")
+    )
+    assert [c["source"] for c in mine["cells"]] == [c["source"] for c in shipped["cells"]]
 
     done = subprocess.run(
         [str(perfkit_cmd), "render", str(SAMPLE), "--out", "out", "--jobs", "2", "--no-progress"],

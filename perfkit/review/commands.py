@@ -1,4 +1,4 @@
-"""The click commands of the bureau's review: ``perfkit review check|sample``.
+"""The click commands of the bureau's review: ``perfkit review check|sample|notebook``.
 
 Thin shells over the review layer; ``perfkit/cli.py`` registers the group on the main group, whose
 error handling turns InvalidInput and UsageError into exit code 2.
@@ -159,7 +159,7 @@ def sample(
     from pathlib import Path
 
     from perfkit.core.problems import UsageError
-    from perfkit.review.sample import draw, parse_rate, write_sample
+    from perfkit.review.sample import draw, drawn_by_how, parse_rate, write_sample
     from perfkit.review.screening import review as screen
 
     if Path(out).suffix.lower() not in (".xlsx", ".csv"):
@@ -169,6 +169,28 @@ def sample(
     result = screen(ds, _year(ds, year), rulebook)
     drawn = draw(result, fraction, per_department, include, exclude, seed, level)
     write_sample(drawn, year, out)
-    counts = drawn["how"].value_counts()
-    parts = "，".join(f"{how} {n} 个" for how, n in counts.items())
+    parts = "，".join(f"{how} {n} 个" for how, n in drawn_by_how(drawn))
     click.echo(for_terminal(f"已抽取 {len(drawn)} 个单位或项目（{parts or '无'}）：{out}"))
+
+
+@review.command("notebook")
+@click.option(
+    "--out",
+    default=".",
+    show_default=True,
+    type=click.Path(path_type=str),
+    help="写到这个文件夹（review.ipynb），或写成这个 .ipynb 文件；不覆盖内容不同的已有文件。",
+)
+@click.option(
+    "--data",
+    default=None,
+    type=click.Path(path_type=str),
+    help="笔记本中 data 参数的值（数据文件夹或 .xlsx 工作簿，写成绝对路径）。",
+)
+@click.option("--year", type=int, default=None, help="笔记本中 year 参数的值（年度）。")
+def notebook(out: str, data: str | None, year: int | None) -> None:
+    """写出自评复核笔记本 review.ipynb 的副本（用 JupyterLab 打开运行；副本保存时保留结果）。"""
+    from perfkit.review.analyst import write_copy
+
+    written = write_copy(out, data=data, year=year)
+    click.echo(for_terminal(f"已写出自评复核笔记本：{written}（用 jupyter lab 打开）"))

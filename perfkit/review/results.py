@@ -12,6 +12,7 @@ import pandas as pd
 from perfkit.core.formatting import round_half_up
 from perfkit.core.text import json_text
 from perfkit.data.textcells import CSV_LINE_END, escape_frame
+from perfkit.review.deviation import CLASSES
 from perfkit.review.registry import CHECK_LABELS, ENTITY
 from perfkit.review.risk import TABLE_COLUMNS
 from perfkit.rules.review import SEVERITY_LABELS
@@ -28,7 +29,7 @@ class Review(Protocol):
     deviations: Any
 
 
-def _reviewed(review: Review) -> bool:
+def has_deviations(review: Review) -> bool:
     """Whether the screening carries the deviation of at least one re-checked table."""
     return review.deviations is not None and len(review.deviations.tables) > 0
 
@@ -89,7 +90,7 @@ def to_records(review: Review) -> dict[str, Any]:
         "findings": findings,
         "units": tables,
     }
-    if _reviewed(review):
+    if has_deviations(review):
         out.update(review.deviations.records())
     return out
 
@@ -157,15 +158,26 @@ def _scores(value: Any) -> str:
     return "" if value is None else f"{float(round_half_up(value, 2)):.2f}"
 
 
-def deviation_section(review: Review) -> str:
-    """Section 四 of the table format: per re-checked table 自评得分, 复核得分, 偏离度, 等级变化 and
-    the indicators per class, then its 主要偏差原因; the classes counted over all tables."""
-    if not _reviewed(review):
+def deviation_summary(review: Review) -> str:
+    """One sentence: how many tables and indicators were re-checked, the indicators per class
+    (the four counts add up to the indicators) and how many tables changed grade; or that the
+    year has no review rows."""
+    if not has_deviations(review):
         return f"（{review.year} 年度没有复核数据：数据中的 reviews（复核）表没有这一年度的行）"
-    from perfkit.review.deviation import CLASSES
-
     tables = review.deviations.tables
+    n = {key: int(tables[f"n_{key}"].sum()) for key in CLASSES}
+    total = int(tables["n_indicators"].sum())
+    counted = "，".join(f"{label} {n[key]} 个" for key, label in CLASSES.items())
+    changed = int(tables["grade_changed"].sum())
+    return f"复核 {len(tables)} 张自评表、{total} 个指标：{counted}；等级变化的 {changed} 张。"
+
+
+def deviation_overview(review: Review) -> pd.DataFrame:
+    """Per re-checked table, in Chinese: 单位编码, 项目编码, 名称, 自评得分 and 复核得分 (two
+    decimals), 偏离度 (a percentage; blank when undefined), 等级变化 ("优 → 良", or "未变（优）"),
+    the indicators per class and the 主要偏差原因 (empty frame when none was re-checked)."""
     rows = []
+    tables = review.deviations.tables if has_deviations(review) else pd.DataFrame()
     for t in tables.to_dict("records"):
         change = (
             f"{t['grade_before']} → {t['grade_after']}"
@@ -183,19 +195,27 @@ def deviation_section(review: Review) -> str:
                 "偏离度": "" if deviation is None else f"{deviation * 100:.2f}%",
                 "等级变化": change,
                 **{label: int(t[f"n_{key}"]) for key, label in CLASSES.items()},
+                "主要偏差原因": t["main_reasons"] or "无偏差",
             }
         )
+    columns = ["单位编码", "项目编码", "名称", "自评得分", "复核得分", "偏离度", "等级变化",
+               *CLASSES.values(), "主要偏差原因"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def deviation_section(review: Review) -> str:
+    """Section 四 of the table format: :func:`deviation_summary`, then per re-checked table
+    自评得分, 复核得分, 偏离度, 等级变化 and the indicators per class, then its 主要偏差原因."""
+    if not has_deviations(review):
+        return deviation_summary(review)
+    overview = deviation_overview(review)
     reasons = "\n".join(
-        f"{t['unit_code']}{' ' + t['project_code'] if t['project_code'] else ''} 主要偏差原因："
-        f"{t['main_reasons'] or '无偏差'}"
-        for t in tables.to_dict("records")
+        f"{t['单位编码']}{' ' + t['项目编码'] if t['项目编码'] else ''} 主要偏差原因："
+        f"{t['主要偏差原因']}"
+        for t in overview.to_dict("records")
     )
-    n = {key: int(tables[f"n_{key}"].sum()) for key in CLASSES}
-    total = int(tables["n_indicators"].sum())
-    counted = "，".join(f"{label} {n[key]} 个" for key, label in CLASSES.items())
-    changed = int(tables["grade_changed"].sum())
-    summary = f"复核 {len(tables)} 张自评表、{total} 个指标：{counted}；等级变化的 {changed} 张。"
-    return "\n\n".join([summary, pd.DataFrame(rows).to_string(index=False), reasons])
+    table = overview.drop(columns="主要偏差原因").to_string(index=False)
+    return "\n\n".join([deviation_summary(review), table, reasons])
 
 
 def to_table(review: Review, findings: bool = False, deviations: bool = False) -> str:
@@ -222,6 +242,6 @@ def to_table(review: Review, findings: bool = False, deviations: bool = False) -
         "三、问题及依据",
         listed or "（没有发现问题）",
     ]
-    if _reviewed(review):
+    if has_deviations(review):
         parts += ["四、复核偏差", deviation_section(review)]
     return "\n\n".join(parts)

@@ -168,11 +168,19 @@ def _weighted(rng: np.random.Generator, funds: np.ndarray, k: int) -> list[int]:
     return picked
 
 
-def _frame(sample: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The sample with the file's Chinese headers (:data:`COLUMNS`)."""
+def sample_table(sample: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The drawn sample (:func:`draw`) as the file has it: the Chinese headers :data:`COLUMNS`,
+    one row per table drawn with its 抽取方式 and 抽取理由 (what review.ipynb shows, too)."""
     out = sample.rename(columns=dict(zip(KEYS, COLUMNS, strict=True)))[COLUMNS].copy()
     out["年度"] = year
     return out
+
+
+def drawn_by_how(sample: pd.DataFrame) -> list[tuple[str, int]]:
+    """How many tables of the sample were drawn each way, in the rule's order (人工指定,
+    必抽（高风险）, 随机抽取), the ways that drew none left out."""
+    counts = sample["how"].value_counts()
+    return [(how, int(counts[how])) for how in (MANUAL, MUST, RANDOM) if counts.get(how, 0)]
 
 
 def is_sample(path: Path) -> bool:
@@ -213,7 +221,7 @@ def write_sample(sample: pd.DataFrame, year: int, out: str | Path) -> Path:
         raise UsageError(
             f"{out} 已存在且不是 perfkit 写的复核样本，不会覆盖它；请换一个文件名或先移走它。"
         )
-    frame = _frame(sample, year)
+    frame = sample_table(sample, year)
     if suffix == ".csv":
         text = escape_frame(frame).to_csv(index=False, lineterminator=CSV_LINE_END)
         write_bytes(out, text.encode("utf-8-sig"))
