@@ -35,7 +35,8 @@ def git(repo: Path, *args: str) -> str:
     ).stdout  # fmt: skip
 
 
-def test_saving_in_jupyterlab_leaves_git_status_clean(tmp_path):
+@pytest.mark.parametrize("notebook", ["unit_report.ipynb", "review.ipynb"])  # review: issue 17
+def test_saving_in_jupyterlab_leaves_git_status_clean(tmp_path, notebook):
     """Run all, then save, as JupyterLab does through the Jupyter server's contents manager with
     perfkit's pre-save hook: the file on disk, and so git, stay as committed."""
     from jupyter_server.services.contents.filemanager import FileContentsManager
@@ -45,17 +46,17 @@ def test_saving_in_jupyterlab_leaves_git_status_clean(tmp_path):
     git(repo, "init", "-q")
     for name in (".gitattributes", ".gitignore"):  # .gitignore: JupyterLab's checkpoints
         shutil.copy(ROOT / name, repo / name)
-    shutil.copy(ROOT / "notebooks" / "unit_report.ipynb", repo / "notebooks" / "unit_report.ipynb")
+    shutil.copy(ROOT / "notebooks" / notebook, repo / "notebooks" / notebook)
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "notebook without outputs")
     manager = FileContentsManager(
         root_dir=str(repo), pre_save_hook="perfkit.notebook.pre_save_hook"
     )
-    model = manager.get("notebooks/unit_report.ipynb")
+    model = manager.get(f"notebooks/{notebook}")
     for i, cell in enumerate(c for c in model["content"]["cells"] if c["cell_type"] == "code"):
         cell["execution_count"] = i + 1
         cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text="总分 99.60\n")]
-    manager.save(model, "notebooks/unit_report.ipynb")
+    manager.save(model, f"notebooks/{notebook}")
     assert git(repo, "status", "--porcelain") == ""
 
 

@@ -9,8 +9,6 @@ out by hand and written here, never produced by the code.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -123,36 +121,6 @@ def test_the_save_hook_strips_it_only_where_perfkit_ships_it(path, stripped):
     pre_save_hook(model, path=path)
     saved = next(c for c in model["content"]["cells"] if c["cell_type"] == "code")
     assert (saved["outputs"] == []) is stripped
-
-
-def test_saving_it_in_jupyterlab_leaves_git_status_clean(tmp_path):
-    """Run all, then save through the Jupyter server's contents manager with perfkit's hook (as
-    JupyterLab does): the file, and git, stay as committed."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    from jupyter_server.services.contents.filemanager import FileContentsManager
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-            cwd=tmp_path, check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
-
-    (tmp_path / "notebooks").mkdir()
-    git("init", "-q")
-    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
-    shutil.copy(COPY, tmp_path / "notebooks" / "review.ipynb")
-    git("add", ".")
-    git("commit", "-q", "-m", "without outputs")
-    manager = FileContentsManager(
-        root_dir=str(tmp_path), pre_save_hook="perfkit.notebook.pre_save_hook"
-    )
-    model = manager.get("notebooks/review.ipynb")
-    for i, cell in enumerate(c for c in model["content"]["cells"] if c["cell_type"] == "code"):
-        cell["execution_count"] = i + 1
-        cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text="风险分 15\n")]
-    manager.save(model, "notebooks/review.ipynb")
-    assert git("status", "--porcelain") == ""
 
 
 # --- perfkit review notebook: the user's own copy --------------------------------------------
