@@ -80,7 +80,10 @@ def write_units_only(out: Path) -> Path:
         csv.writer(buf, lineterminator="\r\n").writerows(table)
         (out / name).write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
 
-    shutil.copytree(SAMPLE, out, ignore=shutil.ignore_patterns("projects.csv"))
+    # the review round (issue 17) came after projects too: its files are left out
+    shutil.copytree(
+        SAMPLE, out, ignore=shutil.ignore_patterns("projects.csv", "reviews.csv", "review-sample-*")
+    )
     for name in ("budget.csv", "indicators.csv", "goals.csv"):
         table = rows(name)
         at = table[0].index("项目编码")

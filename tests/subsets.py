@@ -29,7 +29,7 @@ from pathlib import Path
 from conftest import SAMPLE, write_units_only
 
 #: the tables whose rows belong to a unit, a year and (when 项目编码 is filled) a project
-ROW_TABLES = ("budget.csv", "indicators.csv", "goals.csv", "monthly.csv")
+ROW_TABLES = ("budget.csv", "indicators.csv", "goals.csv", "monthly.csv", "reviews.csv")
 #: the units whose projects :func:`projects_only` keeps (7 projects), and those of them whose
 #: 2022 projects it repeats as 2021 (5 projects)
 PROJECT_UNITS = ("SZ001", "SZ002", "SZ003")
@@ -50,7 +50,10 @@ def write(folder: Path, name: str, table: list[list[str]]) -> None:
 
 
 def _keep(out: Path, name: str, keep: Callable[[dict[str, str]], bool]) -> None:
-    """Keep the rows of ``name`` for which ``keep(row as {header: value})`` is true."""
+    """Keep the rows of ``name`` for which ``keep(row as {header: value})`` is true (a table the
+    folder does not have, e.g. reviews.csv in :func:`units_only`, stays absent)."""
+    if not (out / name).exists():
+        return
     table = read(out, name)
     head = table[0]
     write(out, name, [head, *[r for r in table[1:] if keep(dict(zip(head, r, strict=False)))]])
