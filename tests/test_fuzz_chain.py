@@ -52,7 +52,7 @@ YEAR = 2022
 SLICE = ("SZ001", "SZ013")
 #: text columns the reader parses: random text there may make a table unscorable (exit 2)
 PARSED = {("indicators", "level1"), ("indicators", "level2"), ("indicators", "target"),
-          ("indicators", "actual")}  # fmt: skip
+          ("indicators", "actual"), ("reviews", "review_actual")}  # fmt: skip
 #: every text column of the contract, as (table, key, Chinese header)
 TEXT_COLUMNS = [
     (table.name, column.key, column.zh)
@@ -60,8 +60,9 @@ TEXT_COLUMNS = [
     for column in table.columns
     if column.kind == "text"
 ]
-#: columns whose values must stay equal across tables: one draw serves them all
-SHARED = {("monthly", "item"): ("budget", "item")}
+#: columns whose values must stay equal across tables: one draw serves them all (a review row
+#: names its indicator by the 三级指标 as the indicators table writes it)
+SHARED = {("monthly", "item"): ("budget", "item"), ("reviews", "level3"): ("indicators", "level3")}
 
 #: single characters a careful test adds to Hypothesis' own: each class perfkit removes, the
 #: bidi controls, zero-width and combining characters, CSV's own, astral CJK and an emoji

@@ -61,7 +61,7 @@ def test_csv_folder(sample, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "FICTIONAL", "budget.csv", "dataset.toml", "goals.csv", "indicators.csv", "monthly.csv",
-        "narratives", "projects.csv", "units.csv",
+        "narratives", "projects.csv", "reviews.csv", "units.csv",
     ]  # fmt: skip
     raw = (out / "indicators.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel's "CSV UTF-8"
@@ -81,6 +81,8 @@ def test_csv_folder(sample, tmp_path):
     assert back.narratives == sample.narratives
     assert back.project_narratives == sample.project_narratives
     pd.testing.assert_frame_equal(back.projects, sample.projects)
+    pd.testing.assert_frame_equal(back.reviews, sample.reviews)  # the 10 review rows
+    assert len(back.reviews) == 10
     # amounts are written as typed values read back exactly: 436.50 in the sample → "436.5"
     assert "2022,SZ001,,财政拨款,基本支出,人员经费,420,436.5,433.9" in (
         out / "budget.csv"
@@ -91,8 +93,8 @@ def test_workbook(sample, tmp_path):
     out = write_dataset(sample, tmp_path / "data.xlsx")
     wb = load_workbook(out)
     assert wb.sheetnames == [
-        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "项目信息", "叙述",
-        "dataset",
+        "单位信息", "预算执行", "绩效指标", "年度总体目标", "月度执行", "项目信息", "复核",
+        "叙述", "dataset",
     ]  # fmt: skip
     ws = wb["预算执行"]
     assert [c.value for c in ws[1]][:4] == ["年度", "单位编码", "项目编码", "资金来源"]
@@ -104,6 +106,7 @@ def test_workbook(sample, tmp_path):
     assert meta["fictional"] is True
     back = loading.load(out)
     _same_scores(sample, back)
+    pd.testing.assert_frame_equal(back.reviews, sample.reviews)
     # the reader strips a cell's trailing line break, so compare the sections, not the source
     assert _sections(back.narratives) == _sections(sample.narratives)
     assert _sections(back.project_narratives) == _sections(sample.project_narratives)
